@@ -1,0 +1,47 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Settings every Swift target gets: Swift 6 mode is set package-wide below; these upcoming
+// features make imports and existentials explicit (swift-log does the same).
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    // Invariant checkers (`_checkInvariants()`) run after every mutation in debug builds only.
+    .define("SLOG_INTERNAL_CHECKS", .when(configuration: .debug)),
+]
+
+let package = Package(
+    name: "FlightRecorder",
+    products: [
+        .library(name: "SlogRing", targets: ["SlogRing"]),
+        .library(name: "FlightRecorder", targets: ["FlightRecorder"]),
+        .executable(name: "slog-tail", targets: ["slog-tail"]),
+        .executable(name: "slog-diff", targets: ["slog-diff"]),
+        .executable(name: "slog-demo", targets: ["slog-demo"]),
+    ],
+    targets: [
+        // Hardware CRC32C (SSE4.2) chosen at run time, with a portable table fallback. C because
+        // Swift cannot reach the crc32 instruction without unsafe compiler flags
+        // (see shared/reference/performance-notes.md).
+        .target(name: "_SlogRingShims"),
+        .target(
+            name: "SlogRing",
+            dependencies: ["_SlogRingShims"],
+            swiftSettings: strictSettings + [.strictMemorySafety()]
+        ),
+        .target(name: "FlightRecorder", dependencies: ["SlogRing"], swiftSettings: strictSettings),
+        .executableTarget(name: "slog-tail", dependencies: ["SlogRing"], swiftSettings: strictSettings),
+        .executableTarget(name: "slog-diff", dependencies: ["SlogRing"], swiftSettings: strictSettings),
+        .executableTarget(name: "slog-demo", dependencies: ["SlogRing"], swiftSettings: strictSettings),
+        // Test and soak helper: a real writer process that tests kill with SIGKILL, and a
+        // quick append measurement. Not a product.
+        .executableTarget(name: "slog-stress", dependencies: ["SlogRing"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "SlogRingTests",
+            dependencies: ["SlogRing", "slog-stress", "slog-tail"],
+            swiftSettings: strictSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,152 @@
+internal import Synchronization
+
+extension RingReader {
+    /// Follows the chain of frames from the cursor to the write position.
+    mutating func nextInChain() -> RecordInfo? {
+        guard let words = unsafe words else { return nil }
+        let capacity = header.capacity
+        while true {
+            if cursor >= limit {
+                // Acquiring: pairs with the writer's releasing store; frames before it are complete.
+                let write = unsafe words.write.pointee.load(ordering: .acquiring)
+                if write > limit { limit = write }
+                if cursor >= limit { return nil }
+            }
+            // Acquiring: a position the writer already evicted must not be read.
+            let oldest = unsafe words.oldest.pointee.load(ordering: .acquiring)
+            if oldest > cursor { noteLap(to: oldest); continue }
+            let gap = implicitPaddingSize(at: cursor, capacity: capacity)
+            if gap > 0 { cursor += UInt64(gap); continue }
+
+            let offset = fileOffset(of: cursor)
+            guard offset + FrameHeader.size <= file.length else { skipPastEndOfFile(); continue }
+            // Copy the header out of the shared mapping before looking at it.
+            unsafe buffer.copyMemory(from: file.readPointer(at: offset, count: FrameHeader.size), byteCount: FrameHeader.size)
+            let frame = unsafe FrameHeader(loadingFrom: buffer)
+            if let problem = frame.structuralProblem(at: cursor, capacity: capacity, limit: limit) {
+                if wasLapped(words) { continue }
+                resynchronize(from: cursor, reason: .damagedFrame(problem))
+                continue
+            }
+            guard offset + frame.frameSize <= file.length else { skipPastEndOfFile(); continue }
+            let payloadLength = frame.kind == .padding ? 0 : Int(frame.length)
+            if payloadLength > 0 {
+                unsafe (buffer + FrameHeader.size).copyMemory(
+                    from: file.readPointer(at: offset + FrameHeader.size, count: payloadLength), byteCount: payloadLength)
+            }
+            if wasLapped(words) { continue }
+            let payload = unsafe UnsafeRawBufferPointer(start: buffer + FrameHeader.size, count: payloadLength)
+            guard unsafe frame.checksumMatches(headerBytes: buffer, payload: payload) else {
+                resynchronize(from: cursor, reason: .checksumMismatch(sequence: frame.sequence))
+                continue
+            }
+            let position = cursor
+            cursor += UInt64(frame.frameSize)
+            if frame.kind == .padding { continue }
+            if let expected, frame.sequence != expected, pendingIssues.isEmpty {
+                noteGap(expected: expected, found: frame.sequence, at: offset)
+            }
+            expected = frame.sequence &+ 1
+            currentLength = payloadLength
+            return RecordInfo(
+                sequence: frame.sequence, kind: frame.kind, position: RingPosition(position), fileOffset: offset,
+                length: payloadLength)
+        }
+    }
+
+    /// Whether the writer moved the oldest position past the cursor since the frame was copied;
+    /// if so, notes the lap and moves the cursor there.
+    private mutating func wasLapped(_ words: HeaderWords) -> Bool {
+        // Acquiring-and-releasing fence: the copies above may not be reordered after the load
+        // below. Pairs with the fence in RingWriter.evict: if any copied byte was overwritten,
+        // this load sees the oldest position the writer published before overwriting it.
+        atomicMemoryFence(ordering: .acquiringAndReleasing)
+        let oldest = unsafe words.oldest.pointee.load(ordering: .relaxed)
+        guard oldest > cursor else { return false }
+        noteLap(to: oldest)
+        return true
+    }
+
+    private mutating func noteLap(to oldest: UInt64) {
+        let skipped = oldest - cursor
+        if let last = pendingIssues.last, last.reason == .lapped,
+            last.fileOffset + last.byteCount == fileOffset(of: cursor) || skipped >= UInt64(header.capacity)
+        {
+            pendingIssues[pendingIssues.count - 1].byteCount += Int(min(skipped, UInt64(Int.max / 2)))
+        } else {
+            noteSkip(ReadIssue(
+                reason: .lapped, fileOffset: fileOffset(of: cursor), byteCount: Int(min(skipped, UInt64(Int.max / 2)))))
+        }
+        cursor = oldest
+        if limit < cursor { limit = cursor }
+    }
+
+    private mutating func noteGap(expected: UInt64, found: UInt64, at offset: Int) {
+        let issue = ReadIssue(
+            reason: .sequenceGap(expected: expected, found: found), fileOffset: offset, byteCount: 0,
+            lostRecords: found > expected ? found - expected : nil)
+        pendingIssues.append(issue)
+        pendingFirstLost = nil
+        // Returned before the record by next() (issues with no pending loss count go first).
+    }
+
+    /// The data region continues past the end of a truncated file: skip to the next lap.
+    private mutating func skipPastEndOfFile() {
+        let offset = fileOffset(of: cursor)
+        let toLapEnd = UInt64(header.capacity - Int(cursor % UInt64(header.capacity)))
+        let skip = min(toLapEnd, limit - cursor)
+        noteSkip(ReadIssue(reason: .beyondEndOfFile(fileSize: fileSize), fileOffset: offset, byteCount: Int(skip)))
+        cursor += skip
+    }
+
+    /// Scans forward from `start + 8` for the next frame that validates, notes the damaged
+    /// region, and moves the cursor to that frame (or to the write position if none).
+    ///
+    /// Linear overall: the cursor never returns into a region already scanned. Checksums
+    /// computed while scanning are charged to `scanBudget`.
+    private mutating func resynchronize(from start: UInt64, reason: ReadIssue.Reason) {
+        let capacity = header.capacity
+        var candidate = start + 8
+        var exhausted = false
+        while candidate < limit {
+            let gap = implicitPaddingSize(at: candidate, capacity: capacity)
+            if gap > 0 { candidate += UInt64(gap); continue }
+            let offset = fileOffset(of: candidate)
+            if offset + FrameHeader.size > file.length {
+                candidate += UInt64(capacity - Int(candidate % UInt64(capacity)))
+                continue
+            }
+            if scanBudget <= 0 { exhausted = true; break }
+            if let frame = validFrame(atFileOffset: offset, position: candidate, limit: limit),
+                frame.kind == .padding || expected.map({ frame.sequence >= $0 }) ?? true
+            {
+                break
+            }
+            candidate += 8
+        }
+        candidate = min(candidate, limit)
+        if exhausted {
+            noteSkip(ReadIssue(reason: reason, fileOffset: fileOffset(of: start), byteCount: Int(candidate - start)))
+            noteSkip(ReadIssue(reason: .scanBudgetExhausted, fileOffset: fileOffset(of: candidate), byteCount: Int(limit - candidate)))
+            candidate = limit
+        } else {
+            noteSkip(ReadIssue(reason: reason, fileOffset: fileOffset(of: start), byteCount: Int(candidate - start)))
+        }
+        cursor = candidate
+    }
+
+    /// The frame at `offset` if its fields fit and its checksum matches (read in place; the
+    /// caller re-reads it with lap detection before returning it).
+    mutating func validFrame(atFileOffset offset: Int, position: UInt64, limit: UInt64) -> FrameHeader? {
+        let frame = unsafe FrameHeader(loadingFrom: file.readPointer(at: offset, count: FrameHeader.size))
+        guard frame.isPlausible,
+            frame.structuralProblem(at: position, capacity: header.capacity, limit: limit) == nil,
+            offset + frame.frameSize <= file.length
+        else { return nil }
+        let payloadLength = frame.kind == .padding ? 0 : Int(frame.length)
+        scanBudget -= FrameHeader.size + payloadLength
+        let pointer = file.readPointer(at: offset, count: frame.frameSize)
+        let payload = unsafe UnsafeRawBufferPointer(start: pointer + FrameHeader.size, count: payloadLength)
+        return unsafe frame.checksumMatches(headerBytes: pointer, payload: payload) ? frame : nil
+    }
+}

@@ -1,0 +1,151 @@
+internal import Synchronization
+
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
+/// Reads a ring file oldest to newest, while a writer appends to it or after it died.
+///
+/// ```swift
+/// var reader = try RingReader.open(path: "node.ring")
+/// while let event = reader.next() {
+///     switch event {
+///     case .record(let info): reader.withRecordBytes { print(info.sequence, $0.count) }
+///     case .skipped(let issue): print("skipped:", issue)
+///     }
+/// }
+/// ```
+///
+/// Guarantees:
+/// - Every record returned passed its checksum and was not being overwritten while it was
+///   copied: after copying, the reader re-loads the oldest position, which the writer advances
+///   before it overwrites anything. A record the writer overtook is reported as `.lapped`.
+/// - Damage never stops it: a bad frame is reported with its offset and the reader scans ahead
+///   for the next valid frame. A file whose header is unusable is salvaged by scanning every
+///   8-byte offset for valid frames and returning them in sequence order.
+/// - Memory stays below the file size, and hostile files cannot make it loop: every scan moves
+///   forward, and checksum work in recovery scans is budgeted.
+///
+/// `next()` returning `nil` means "caught up"; call it again later to follow a live writer.
+/// Readers take no lock and never slow the writer.
+@safe
+public struct RingReader: ~Copyable {
+    let file: MappedFile
+    /// The path the file was opened with.
+    public let path: String
+    /// The header (for a salvaged file: the v1 defaults the scan assumed).
+    public let header: RingHeader
+    /// The file's size when it was opened.
+    public let fileSize: Int
+    /// Whether the file is being read by a salvage scan because its header is unusable.
+    public let isSalvaging: Bool
+
+    /// Shared header words; nil when salvaging (the header cannot be trusted).
+    let words: HeaderWords?
+    var cursor: UInt64 = 0
+    /// The write position last loaded; frames before it are published.
+    var limit: UInt64 = 0
+    /// The sequence the next record should have, once one has been seen.
+    var expected: UInt64?
+    /// Issues waiting to be returned before the next record, and the first sequence they lost.
+    var pendingIssues: [ReadIssue] = []
+    var pendingFirstLost: UInt64?
+    /// A record found while issues were pending; returned right after them.
+    var stashedRecord: RecordInfo?
+    var salvage: SalvageState?
+    /// Checksum bytes a recovery scan may still spend.
+    var scanBudget: Int
+    /// Holds the current frame (24-byte header, then payload).
+    let buffer: UnsafeMutableRawPointer
+    let bufferCapacity: Int
+    var currentLength = 0
+
+    struct HeaderWords {
+        let write: UnsafePointer<Atomic<UInt64>>
+        let oldest: UnsafePointer<Atomic<UInt64>>
+        let nextSequence: UnsafePointer<Atomic<UInt64>>
+        let flags: UnsafePointer<Atomic<UInt64>>
+        let writerOpenCount: UnsafePointer<Atomic<UInt64>>
+    }
+
+    init(file: consuming MappedFile, path: String, header: RingHeader, fileSize: Int, words: HeaderWords?, initialIssues: [ReadIssue]) {
+        self.path = path
+        self.header = header
+        self.fileSize = fileSize
+        self.isSalvaging = words == nil
+        unsafe self.words = words
+        self.scanBudget = 4 * header.capacity + (1 << 20)
+        // The buffer holds one whole frame; a frame never exceeds the data region, which is no
+        // larger than the file (checked by the caller), so this stays below the file size.
+        self.bufferCapacity = FrameHeader.size + header.capacity
+        unsafe self.buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferCapacity, alignment: 8)
+        self.pendingIssues = initialIssues
+        self.file = file
+        if let words = unsafe words {
+            // Acquiring: pairs with the writer's releasing store of the write position.
+            let oldest = unsafe words.oldest.pointee.load(ordering: .acquiring)
+            self.cursor = oldest
+            self.limit = oldest
+        }
+    }
+
+    deinit {
+        unsafe buffer.deallocate()
+    }
+
+    /// The bytes of the record `next()` returned last, valid inside `body` only.
+    public func withRecordBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try unsafe body(UnsafeRawBufferPointer(start: buffer + FrameHeader.size, count: currentLength))
+    }
+
+    /// A copy of the bytes of the record `next()` returned last.
+    public var recordBytes: [UInt8] {
+        unsafe withRecordBytes { unsafe [UInt8]($0) }
+    }
+
+    /// Returns the next record, or first what was skipped before it; `nil` when caught up with
+    /// the writer (call again later to follow it) or at the end of a salvaged file.
+    public mutating func next() -> ReadEvent? {
+        if !pendingIssues.isEmpty && stashedRecord != nil || !pendingIssues.isEmpty && pendingFirstLost == nil {
+            return .skipped(pendingIssues.removeFirst())
+        }
+        if let record = stashedRecord {
+            stashedRecord = nil
+            return .record(record)
+        }
+        let found = isSalvaging ? nextSalvaged() : nextInChain()
+        guard let record = found else {
+            // Caught up: report what is pending with what the header says was lost.
+            if !pendingIssues.isEmpty {
+                if let first = pendingFirstLost, let words = unsafe words {
+                    let next = unsafe words.nextSequence.pointee.load(ordering: .acquiring)
+                    pendingIssues[pendingIssues.count - 1].lostRecords = next >= first ? next - first : nil
+                }
+                pendingFirstLost = nil
+                return .skipped(pendingIssues.removeFirst())
+            }
+            return nil
+        }
+        if !pendingIssues.isEmpty {
+            if let first = pendingFirstLost, record.sequence >= first {
+                pendingIssues[pendingIssues.count - 1].lostRecords = record.sequence - first
+            }
+            pendingFirstLost = nil
+            stashedRecord = record
+            return .skipped(pendingIssues.removeFirst())
+        }
+        return .record(record)
+    }
+
+    /// Notes a skipped region; the records it cost are counted when the next record arrives.
+    mutating func noteSkip(_ issue: ReadIssue) {
+        if pendingIssues.isEmpty || pendingFirstLost == nil { pendingFirstLost = expected }
+        pendingIssues.append(issue)
+    }
+
+    func fileOffset(of position: UInt64) -> Int {
+        header.headerSize + Int(position % UInt64(header.capacity))
+    }
+}

@@ -1,0 +1,244 @@
+internal import Synchronization
+
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
+/// The single writer of a ring file: appends framed records, overwriting the oldest when full.
+///
+/// ```swift
+/// var writer = try RingWriter.openOrCreate(path: "node.ring", capacity: 64 << 20)
+/// let sequence = try writer.append(Array(#"{"type":"crank-start"}"#.utf8))
+/// try writer.close()
+/// ```
+///
+/// Appends take no lock and make no system call: the frame is written into the shared mapping,
+/// then the write position is published with a releasing store. A process killed at any instant
+/// leaves a file that reopens with every published record intact (the page cache keeps it); call
+/// `sync()` for durability against power loss too.
+///
+/// `~Copyable` and not `Sendable`: one owner, one thread at a time. `FlightRecorder` wraps it in
+/// a `Mutex` for multi-threaded callers. A second writer on the same file (in this process or
+/// another) is refused with `SlogRingError.lockedByAnotherWriter`; readers are always allowed.
+@safe
+public struct RingWriter: ~Copyable {
+    let file: MappedFile
+    /// The path the ring was opened with (for error messages).
+    public let path: String
+    /// The validated header.
+    public let header: RingHeader
+    /// Bytes in the data region.
+    public var capacity: Int { header.capacity }
+
+    // Shared words in the mapping (see RingHeader for offsets and FORMAT.md for the protocol).
+    let writeWord: UnsafePointer<Atomic<UInt64>>
+    let oldestWord: UnsafePointer<Atomic<UInt64>>
+    let nextSequenceWord: UnsafePointer<Atomic<UInt64>>
+    let flagsWord: UnsafePointer<Atomic<UInt64>>
+    /// Start of the data region.
+    let data: UnsafeMutableRawPointer
+
+    // Private copies of the shared words: the writer is their only writer, so it never needs
+    // to load them back.
+    var writePosition: UInt64
+    var oldestPosition: UInt64
+    var nextSequence: UInt64
+    /// `writePosition % capacity`, kept incrementally so appends do no division.
+    var writeOffset: Int
+
+    /// The largest payload `append` accepts: a frame that fills the whole data region.
+    public var maximumPayloadLength: Int {
+        min(capacity - FrameHeader.size, Int(UInt32.max) - 7)
+    }
+
+    init(file: consuming MappedFile, path: String, header: RingHeader) {
+        let dataStart = header.headerSize
+        unsafe self.writeWord = file.atomicWord(at: RingHeader.writePositionOffset)
+        unsafe self.oldestWord = file.atomicWord(at: RingHeader.oldestPositionOffset)
+        unsafe self.nextSequenceWord = file.atomicWord(at: RingHeader.nextSequenceOffset)
+        unsafe self.flagsWord = file.atomicWord(at: RingHeader.flagsOffset)
+        unsafe self.data = file.writePointer(at: dataStart, count: header.capacity)
+        // Relaxed: this process holds the writer lock, so nothing else stores these words;
+        // the values were validated by the caller (see open/create).
+        self.writePosition = unsafe writeWord.pointee.load(ordering: .relaxed)
+        self.oldestPosition = unsafe oldestWord.pointee.load(ordering: .relaxed)
+        self.nextSequence = unsafe nextSequenceWord.pointee.load(ordering: .relaxed)
+        self.writeOffset = Int(writePosition % UInt64(header.capacity))
+        self.file = file
+        self.path = path
+        self.header = header
+    }
+
+    /// The position of the oldest frame a reader can still read.
+    public var oldest: RingPosition { RingPosition(oldestPosition) }
+    /// The position where the next frame (or the padding before it) starts.
+    public var write: RingPosition { RingPosition(writePosition) }
+    /// The sequence number the next record will get.
+    public var nextRecordSequence: UInt64 { nextSequence }
+    /// Bytes between the oldest frame and the write position.
+    public var bytesUsed: Int { Int(writePosition - oldestPosition) }
+
+    // MARK: Appending
+
+    /// Appends one record and returns its sequence number.
+    ///
+    /// Steps:
+    /// 1. If the frame does not fit before the end of the data region, the rest of the region
+    ///    becomes a padding frame and the record starts at offset 0 of the next lap.
+    /// 2. If the frame would overwrite the oldest frames, the oldest position is moved past them
+    ///    and published *before* any of their bytes change (so a reader copying them notices).
+    /// 3. The frame header, payload and checksum are written.
+    /// 4. The write position is published with a releasing store; the record is now visible to
+    ///    readers and survives the death of this process.
+    ///
+    /// - Throws: `SlogRingError.recordTooLarge` when the frame would not fit in the whole data
+    ///   region; nothing is written then. Never fails otherwise.
+    /// - Complexity: O(payload length + number of frames evicted).
+    @inline(__always)
+    public mutating func append(_ payload: UnsafeRawBufferPointer, kind: RecordKind = .slog) throws(SlogRingError) -> UInt64 {
+        precondition(kind != .padding && kind.isValid, "padding and kind 0 are reserved for the ring itself")
+        let length = payload.count
+        guard length <= maximumPayloadLength else {
+            throw .recordTooLarge(size: length, maximum: maximumPayloadLength)
+        }
+        let size = FrameHeader.frameSize(payloadLength: length)
+        let room = capacity - writeOffset
+        let wraps = size > room
+        let start = wraps ? writePosition + UInt64(room) : writePosition
+        let end = start + UInt64(size)
+        if end - oldestPosition > UInt64(capacity) {
+            evict(toFree: end - UInt64(capacity))
+        }
+        if wraps {
+            if room >= FrameHeader.size { writePadding(at: writeOffset, room: room) }
+            writeOffset = 0
+        }
+        let sequence = nextSequence
+        let frame = unsafe data + writeOffset
+        FrameHeader(length: UInt32(length), kind: kind, sequence: sequence).storeFields(to: frame)
+        if let source = unsafe payload.baseAddress, length > 0 {
+            // Safe: size <= room after wrapping, so header + payload stay inside the region.
+            unsafe (frame + FrameHeader.size).copyMemory(from: source, byteCount: length)
+        }
+        let checksum = unsafe FrameHeader.computeChecksum(headerBytes: frame, payload: payload)
+        unsafe frame.storeBytes(of: checksum.littleEndian, toByteOffset: FrameHeader.checksumOffset, as: UInt32.self)
+
+        nextSequence = sequence &+ 1
+        writePosition = end
+        writeOffset += size
+        if writeOffset == capacity { writeOffset = 0 }
+        // Relaxed: ordered before the releasing store below, which publishes it with the frame.
+        unsafe nextSequenceWord.pointee.store(nextSequence, ordering: .relaxed)
+        // Releasing: publishes the frame bytes written above; pairs with the acquiring load of
+        // the write position in RingReader.next().
+        unsafe writeWord.pointee.store(end, ordering: .releasing)
+        #if SLOG_INTERNAL_CHECKS
+        _checkInvariants()
+        #endif
+        return sequence
+    }
+
+    /// Appends one record given as bytes. See `append(_:kind:)` for the contract.
+    @inline(__always)
+    public mutating func append(_ bytes: [UInt8], kind: RecordKind = .slog) throws(SlogRingError) -> UInt64 {
+        let result = unsafe bytes.withUnsafeBytes { buffer in
+            Result { () throws(SlogRingError) -> UInt64 in try unsafe append(buffer, kind: kind) }
+        }
+        return try result.get()
+    }
+
+    /// Appends one record given as a string's UTF-8 bytes. See `append(_:kind:)`.
+    public mutating func append(_ string: String, kind: RecordKind = .slog) throws(SlogRingError) -> UInt64 {
+        var string = string
+        let result = string.withUTF8 { buffer in
+            Result { () throws(SlogRingError) -> UInt64 in try unsafe append(UnsafeRawBufferPointer(buffer), kind: kind) }
+        }
+        return try result.get()
+    }
+
+    /// Writes a padding frame filling the `room` bytes from `offset` to the end of the region.
+    private func writePadding(at offset: Int, room: Int) {
+        let frame = unsafe data + offset
+        FrameHeader(length: UInt32(room - FrameHeader.size), kind: .padding, sequence: nextSequence)
+            .storeFields(to: frame)
+        let checksum = unsafe FrameHeader.computeChecksum(
+            headerBytes: frame, payload: UnsafeRawBufferPointer(start: nil, count: 0))
+        unsafe frame.storeBytes(of: checksum.littleEndian, toByteOffset: FrameHeader.checksumOffset, as: UInt32.self)
+    }
+
+    /// Moves the oldest position forward, frame by frame, until it is at least `target`, and
+    /// publishes it before the caller overwrites the freed bytes.
+    private mutating func evict(toFree target: UInt64) {
+        var oldest = oldestPosition
+        while oldest < target {
+            oldest += UInt64(frameSize(at: oldest))
+        }
+        oldestPosition = oldest
+        unsafe oldestWord.pointee.store(oldest, ordering: .relaxed)
+        // Acquiring-and-releasing fence: the oldest-position store above may not be reordered
+        // after the frame stores that follow (they overwrite what was just evicted). Pairs with
+        // the fence in RingReader that separates copying a frame from re-loading the oldest
+        // position: a reader that copied overwritten bytes is guaranteed to see the new value.
+        atomicMemoryFence(ordering: .acquiringAndReleasing)
+    }
+
+    /// The size of the frame (or implicit padding) at `position`, which must be a frame
+    /// boundary between the oldest and the write position.
+    private func frameSize(at position: UInt64) -> Int {
+        let gap = implicitPaddingSize(at: position, capacity: capacity)
+        if gap > 0 { return gap }
+        let offset = Int(position % UInt64(capacity))
+        let frame = unsafe FrameHeader(loadingFrom: data + offset)
+        // The writer wrote (or validated at open) every frame in [oldest, write), so this holds
+        // unless another process scribbled on the file; trap rather than walk garbage.
+        precondition(
+            frame.structuralProblem(at: position, capacity: capacity, limit: writePosition) == nil,
+            "\(path): frame at data offset \(offset) changed under the writer")
+        return frame.frameSize
+    }
+
+    // MARK: Releasing, sealing, syncing
+
+    /// Makes every frame that starts before `position` unreadable by moving the oldest position
+    /// to the first frame boundary at or after it (never past the write position).
+    ///
+    /// FlightRecorder uses this to let go of committed blocks. Nothing is erased: the bytes stay
+    /// until overwritten, but readers no longer return them.
+    public mutating func release(before position: RingPosition) {
+        let target = min(position.rawValue, writePosition)
+        guard target > oldestPosition else { return }
+        var oldest = oldestPosition
+        while oldest < target { oldest += UInt64(frameSize(at: oldest)) }
+        oldestPosition = oldest
+        // Releasing: orders nothing the reader depends on, but keeps the word monotone with
+        // respect to earlier appends for readers that load it with acquire.
+        unsafe oldestWord.pointee.store(oldest, ordering: .releasing)
+        #if SLOG_INTERNAL_CHECKS
+        _checkInvariants()
+        #endif
+    }
+
+    /// Writes the mapping back to disk and waits, for durability against power loss and
+    /// kernel crashes. Never needed for surviving the death of the process.
+    /// The corresponding C functions are `msync(MS_SYNC)` and `fsync`.
+    public func sync() throws(SlogRingError) {
+        do { try file.sync() } catch { throw .io(operation: "sync the ring to disk (msync)", path: path, error) }
+    }
+
+    /// Marks the ring sealed (evidence that must not be written again), then syncs it.
+    /// Later `open` calls for writing fail with `SlogRingError.sealed`.
+    public mutating func seal() throws(SlogRingError) {
+        // Releasing: a reader that sees the flag also sees every frame appended before it.
+        unsafe flagsWord.pointee.bitwiseOr(RingFlags.sealed.rawValue, ordering: .releasing)
+        try sync()
+    }
+
+    /// Unmaps the ring and releases the writer lock, reporting failures. Everything appended
+    /// stays in the file.
+    public consuming func close() throws(SlogRingError) {
+        let path = self.path
+        do { try file.close() } catch { throw .io(operation: "close the ring", path: path, error) }
+    }
+}

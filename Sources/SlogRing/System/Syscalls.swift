@@ -1,0 +1,179 @@
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
+// The only file in SlogRing that calls libc. Every wrapper converts the C convention (-1 and
+// errno, or an error number returned directly) into `throws(Errno)`, retries `EINTR` where the
+// call is restartable, and says which C function it calls. One place to read, trace or inject
+// faults; it also avoids methods such as `close()` shadowing the C functions.
+
+/// Runs `call` until it does not fail with `EINTR` (when `retryOnInterrupt`), mapping -1 to errno.
+@inline(__always)
+private func valueOrErrno<I: FixedWidthInteger>(
+    retryOnInterrupt: Bool = true, _ call: () -> I
+) throws(Errno) -> I {
+    while true {
+        let result = call()
+        if result != -1 { return result }
+        let error = Errno.current
+        if retryOnInterrupt && error == .interrupted { continue }
+        throw error
+    }
+}
+
+/// Opens `path`. The corresponding C function is `open`.
+internal func system_open(_ path: String, _ flags: Int32, _ mode: mode_t) throws(Errno) -> Int32 {
+    try valueOrErrno { open(path, flags | O_CLOEXEC, mode) }
+}
+
+/// Closes `fd`; never retried, since the descriptor is gone after `EINTR` on Linux.
+/// The corresponding C function is `close`.
+internal func system_close(_ fd: Int32) throws(Errno) {
+    _ = try valueOrErrno(retryOnInterrupt: false) { close(fd) }
+}
+
+/// The size of the open file. The corresponding C function is `fstat`.
+internal func system_fileSize(_ fd: Int32) throws(Errno) -> Int {
+    var info = stat()
+    _ = try valueOrErrno { unsafe fstat(fd, &info) }
+    return Int(info.st_size)
+}
+
+/// The permission bits of the open file. The corresponding C function is `fstat`.
+internal func system_fileMode(_ fd: Int32) throws(Errno) -> mode_t {
+    var info = stat()
+    _ = try valueOrErrno { unsafe fstat(fd, &info) }
+    return info.st_mode & 0o7777
+}
+
+/// Reserves `length` bytes of disk for `fd` so later writes through a mapping cannot hit a full
+/// disk (which would be SIGBUS). The corresponding C function is `posix_fallocate`, which
+/// returns its error number instead of setting errno.
+internal func system_fallocate(_ fd: Int32, length: Int) throws(Errno) {
+    while true {
+        let result = posix_fallocate(fd, 0, off_t(length))
+        if result == 0 { return }
+        if result == EINTR { continue }
+        throw Errno(rawValue: result)
+    }
+}
+
+/// Sets the file length. The corresponding C function is `ftruncate`.
+internal func system_ftruncate(_ fd: Int32, length: Int) throws(Errno) {
+    _ = try valueOrErrno { ftruncate(fd, off_t(length)) }
+}
+
+/// Forces the file's data to stable storage. The corresponding C function is `fsync`.
+internal func system_fsync(_ fd: Int32) throws(Errno) {
+    _ = try valueOrErrno { fsync(fd) }
+}
+
+/// Maps `length` bytes of `fd` shared. The corresponding C function is `mmap`.
+internal func system_mmap(_ fd: Int32, length: Int, writable: Bool) throws(Errno) -> UnsafeMutableRawPointer {
+    let protection = writable ? (PROT_READ | PROT_WRITE) : PROT_READ
+    let address = unsafe mmap(nil, length, protection, MAP_SHARED, fd, 0)
+    if unsafe address == MAP_FAILED { throw Errno.current }
+    // Safe: mmap returned a mapping, not MAP_FAILED, so the pointer is non-null.
+    return unsafe address!
+}
+
+/// Unmaps a region mapped by `system_mmap`. The corresponding C function is `munmap`.
+internal func system_munmap(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) {
+    _ = try valueOrErrno(retryOnInterrupt: false) { unsafe munmap(address, length) }
+}
+
+/// Writes dirty pages of the mapping back and waits. The corresponding C function is `msync`.
+internal func system_msync(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) {
+    _ = try valueOrErrno { unsafe msync(address, length, MS_SYNC) }
+}
+
+/// Prefaults the mapping writable so appends take no page faults on the first lap.
+/// The corresponding C function is `madvise(MADV_POPULATE_WRITE)` (Linux 5.14 and later);
+/// on older kernels and other systems it fails with `EINVAL`, which callers may ignore.
+internal func system_populateWrite(_ address: UnsafeMutableRawPointer, length: Int) throws(Errno) {
+    #if os(Linux)
+    let MADV_POPULATE_WRITE: Int32 = 23 // <linux/mman.h>; Glibc hides it without _GNU_SOURCE
+    _ = try valueOrErrno { unsafe madvise(address, length, MADV_POPULATE_WRITE) }
+    #else
+    throw Errno.invalidArgument
+    #endif
+}
+
+/// Hard-links `existing` as `new`, failing with `EEXIST` if `new` exists: an atomic
+/// create-if-absent. The corresponding C function is `link`.
+internal func system_link(_ existing: String, _ new: String) throws(Errno) {
+    _ = try valueOrErrno { link(existing, new) }
+}
+
+/// Removes a name. The corresponding C function is `unlink`.
+internal func system_unlink(_ path: String) throws(Errno) {
+    _ = try valueOrErrno { unlink(path) }
+}
+
+/// The calling process id. The corresponding C function is `getpid`.
+internal func system_getpid() -> Int32 { getpid() }
+
+// MARK: Writer lock
+
+#if os(Linux)
+// Open-file-description locks (Linux 3.15+): owned by the open file, not the process, so two
+// opens in one process conflict too, and the lock can be *queried* without taking it.
+private let F_OFD_GETLK: Int32 = 36
+private let F_OFD_SETLK: Int32 = 37
+
+private func ofdLock(_ fd: Int32, command: Int32, type: Int32) throws(Errno) -> flock {
+    var request = flock()
+    request.l_type = Int16(type)
+    request.l_whence = Int16(SEEK_SET)
+    request.l_start = 0
+    request.l_len = 0 // the whole file
+    _ = try valueOrErrno { unsafe fcntl(fd, command, &request) }
+    return request
+}
+#endif
+
+/// Takes the exclusive writer lock on `fd` without waiting; `EAGAIN`/`EACCES` mean another
+/// open file holds it. Released when the descriptor closes (including on process death).
+/// The corresponding C function is `fcntl(F_OFD_SETLK)` (`flock` on non-Linux systems).
+internal func system_tryLockExclusive(_ fd: Int32) throws(Errno) {
+    #if os(Linux)
+    _ = try ofdLock(fd, command: F_OFD_SETLK, type: Int32(F_WRLCK))
+    #else
+    _ = try valueOrErrno { flock(fd, LOCK_EX | LOCK_NB) }
+    #endif
+}
+
+/// Whether some open file holds the writer lock, without taking it.
+/// The corresponding C function is `fcntl(F_OFD_GETLK)`; elsewhere the answer is `nil`.
+internal func system_isLockedExclusive(_ fd: Int32) throws(Errno) -> Bool? {
+    #if os(Linux)
+    let answer = try ofdLock(fd, command: F_OFD_GETLK, type: Int32(F_RDLCK))
+    return answer.l_type != Int16(F_UNLCK)
+    #else
+    return nil
+    #endif
+}
+
+/// Sets the permission bits of `fd`. The corresponding C function is `fchmod`.
+internal func system_fchmod(_ fd: Int32, _ mode: mode_t) throws(Errno) {
+    _ = try valueOrErrno { fchmod(fd, mode) }
+}
+
+/// Reads up to `count` bytes at `offset`; fewer at end of file. The corresponding C function
+/// is `pread`.
+internal func system_pread(_ fd: Int32, count: Int, offset: Int) throws(Errno) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count)
+    var done = 0
+    while done < count {
+        let got = try unsafe bytes.withUnsafeMutableBytes { buffer in
+            Result { () throws(Errno) -> Int in
+                try valueOrErrno { unsafe pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + done)) }
+            }
+        }.get()
+        if got == 0 { break }
+        done += got
+    }
+    return Array(bytes.prefix(done))
+}

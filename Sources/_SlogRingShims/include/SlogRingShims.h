@@ -1,0 +1,22 @@
+// CRC32C (Castagnoli) for SlogRing frame checksums.
+//
+// Not API: the leading underscore of the module says so. Swift code calls these through
+// SlogRing's `CRC32C` type only.
+#ifndef SLOG_RING_SHIMS_H
+#define SLOG_RING_SHIMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Continues a CRC32C over `count` bytes. `crc` is the running value *without* the final
+/// inversion: start with 0xFFFFFFFF and invert the result (`~crc`) when done.
+/// Uses the SSE4.2 crc32 instruction when the CPU has it, a slicing-by-8 table otherwise.
+uint32_t slog_crc32c_update(uint32_t crc, const void *bytes, size_t count);
+
+/// The portable table implementation, exposed so tests can check it against the hardware one.
+uint32_t slog_crc32c_update_portable(uint32_t crc, const void *bytes, size_t count);
+
+/// 1 when the hardware implementation is in use, 0 otherwise.
+int slog_crc32c_is_hardware(void);
+
+#endif
