@@ -38,3 +38,156 @@ import Testing
         }
     }
 }
+
+@Suite struct RingWriterLifecycleTests {
+    @Test func createdFileHasMode0600EvenWithPermissiveUmask() throws {
+        try withTemporaryDirectory { dir in
+            let old = umask(0)
+            defer { umask(old) }
+            let path = "\(dir)/a.ring"
+            let writer = try RingWriter.create(path: path, capacity: 4096)
+            var info = stat()
+            #expect(stat(path, &info) == 0)
+            #expect(info.st_mode & 0o777 == 0o600)
+            #expect(Int(info.st_size) == RingHeader.defaultHeaderSize + 4096)
+            try writer.close()
+        }
+    }
+
+    @Test func secondWriterIsRefusedWhileReadersAreAllowed() throws {
+        try withTemporaryDirectory { dir in
+            let path = "\(dir)/a.ring"
+            var first = try RingWriter.create(path: path, capacity: 4096)
+            _ = try first.append("one")
+            #expect(throws: SlogRingError.lockedByAnotherWriter(path: path)) { _ = try RingWriter.open(path: path) }
+            #expect(throws: SlogRingError.lockedByAnotherWriter(path: path)) {
+                _ = try RingWriter.openOrCreate(path: path, capacity: 4096)
+            }
+            var reader = try RingReader.open(path: path)
+            #expect(reader.status?.writerActive == true)
+            #expect(drain(&reader).strings == ["one"])
+            try first.close()
+            #expect(reader.status?.writerActive == false)
+            // Once the first writer is gone the lock is free again.
+            let second = try RingWriter.open(path: path)
+            try second.close()
+        }
+    }
+
+    @Test func createRefusesAnExistingPathAndLeavesNoTemporaryFiles() throws {
+        try withTemporaryDirectory { dir in
+            let path = "\(dir)/a.ring"
+            try RingWriter.create(path: path, capacity: 4096).close()
+            let error = caughtError { () throws(SlogRingError) in try RingWriter.create(path: path, capacity: 4096) }
+            guard case .io(_, let errorPath, let errno) = error else { Issue.record("unexpected \(String(describing: error))"); return }
+            #expect(errorPath == path)
+            #expect(errno == .fileExists)
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir)
+            #expect(names == ["a.ring"])
+        }
+    }
+
+    @Test(arguments: [0, 8, 60, 4100, -8])
+    func invalidCapacitiesAreRejected(capacity: Int) throws {
+        try withTemporaryDirectory { dir in
+            #expect(throws: SlogRingError.self) { _ = try RingWriter.create(path: "\(dir)/a.ring", capacity: capacity) }
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/a.ring"))
+        }
+    }
+
+    @Test func openOrCreateChecksCapacityOfExistingRing() throws {
+        try withTemporaryDirectory { dir in
+            let path = "\(dir)/a.ring"
+            try RingWriter.openOrCreate(path: path, capacity: 4096).close()
+            #expect(throws: SlogRingError.capacityMismatch(path: path, existing: 4096, requested: 8192)) {
+                _ = try RingWriter.openOrCreate(path: path, capacity: 8192)
+            }
+            try RingWriter.openOrCreate(path: path, capacity: 4096).close()
+        }
+    }
+
+    @Test func openingAMissingFileNamesThePathAndCause() throws {
+        try withTemporaryDirectory { dir in
+            let path = "\(dir)/missing.ring"
+            let error = caughtError { () throws(SlogRingError) in try RingWriter.open(path: path) }
+            #expect(error == .io(operation: "open the ring for writing", path: path, .noSuchFileOrDirectory))
+            #expect(error?.description.hasPrefix("\(path): cannot open the ring for writing: No such file") == true)
+        }
+    }
+
+    @Test func releaseMakesOlderRecordsUnreadableAndSurvivesReopen() throws {
+        try withTemporaryDirectory { dir in
+            let path = "\(dir)/a.ring"
+            var writer = try RingWriter.create(path: path, capacity: 4096)
+            for i in 0..<5 { _ = try writer.append("old \(i)") }
+            let blockStart = writer.write
+            for i in 0..<3 { _ = try writer.append("new \(i)") }
+            writer.release(before: blockStart)
+            #expect(writer.oldest == blockStart)
+            #expect(writer.testOnly_invariantViolation() == nil)
+            #expect(try readRing(path).strings == ["new 0", "new 1", "new 2"])
+            // Releasing again, or before an older position, changes nothing.
+            writer.release(before: RingPosition(0))
+            #expect(writer.oldest == blockStart)
+            // Releasing everything leaves an empty ring whose sequence still continues.
+            writer.release(before: writer.write)
+            #expect(writer.bytesUsed == 0)
+            try writer.close()
+            #expect(try readRing(path).records.isEmpty)
+            var again = try RingWriter.open(path: path)
+            #expect(try again.append("after") == 8)
+            try again.close()
+        }
+    }
+
+    @Test func sealedRingRefusesWritersButStaysReadable() throws {
+        try withTemporaryDirectory { dir in
+            let path = "\(dir)/a.ring"
+            var writer = try RingWriter.create(path: path, capacity: 4096)
+            _ = try writer.append("evidence")
+            try writer.seal()
+            try writer.close()
+            #expect(throws: SlogRingError.sealed(path: path)) { _ = try RingWriter.open(path: path) }
+            var reader = try RingReader.open(path: path)
+            #expect(reader.status?.isSealed == true)
+            #expect(drain(&reader).strings == ["evidence"])
+        }
+    }
+
+    @Test func writerOpenCountRecordsRestarts() throws {
+        try withTemporaryDirectory { dir in
+            let path = "\(dir)/a.ring"
+            try RingWriter.create(path: path, capacity: 4096).close()
+            try RingWriter.open(path: path).close()
+            try RingWriter.open(path: path).close()
+            let reader = try RingReader.open(path: path)
+            #expect(reader.status?.writerOpenCount == 3)
+        }
+    }
+
+    @Test func syncSucceedsOnARealFile() throws {
+        try withTemporaryDirectory { dir in
+            var writer = try RingWriter.create(path: "\(dir)/a.ring", capacity: 4096)
+            _ = try writer.append("durable")
+            try writer.sync()
+            try writer.close()
+        }
+    }
+
+    @Test func diskReservationFailureIsReportedAtCreation() throws {
+        // A capacity far beyond any real disk or file-size limit: posix_fallocate must refuse it
+        // up front (ENOSPC or EFBIG), and no file may be left behind.
+        try withTemporaryDirectory { (dir) throws -> Void in
+            let path = "\(dir)/huge.ring"
+            let error = caughtError { () throws(SlogRingError) in try RingWriter.create(path: path, capacity: 1 << 52) }
+            guard case .io(let operation, let errorPath, let errno) = error else {
+                Issue.record("unexpected \(String(describing: error))"); return
+            }
+            #expect(operation.contains("posix_fallocate"))
+            #expect(errorPath == path)
+            #expect(errno == .noSpace || errno == .fileTooLarge)
+            let names = try FileManager.default.contentsOfDirectory(atPath: dir)
+            #expect(names.isEmpty)
+        }
+    }
+}

@@ -37,3 +37,13 @@ func payload(for sequence: UInt64, length: Int) -> [UInt8] {
         return UInt8(truncatingIfNeeded: state)
     }
 }
+
+/// The error `body` throws, or `nil` if it returns (its result is discarded: closed by deinit).
+func caughtError<T: ~Copyable>(_ body: () throws(SlogRingError) -> T) -> SlogRingError? {
+    do {
+        _ = try body()
+        return nil
+    } catch {
+        return error
+    }
+}
