@@ -12,14 +12,14 @@ public enum CRC32C {
     /// Continues `crc` (a running value, not yet finalized) over `bytes`.
     @inline(__always)
     static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        guard let base = unsafe bytes.baseAddress else { return crc }
+        guard let base = bytes.baseAddress else { return crc }
         // Safe: base and count describe the caller's live buffer.
         return unsafe slog_crc32c_update(crc, base, bytes.count)
     }
 
     /// The finished checksum of `bytes`.
     public static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        ~update(initial, bytes)
+        unsafe ~update(initial, bytes)
     }
 
     /// The finished checksum of `bytes`.
@@ -30,7 +30,7 @@ public enum CRC32C {
 
     /// The portable table implementation's checksum, for cross-checking the hardware one.
     package static func portableChecksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        guard let base = unsafe bytes.baseAddress else { return 0 }
+        guard let base = bytes.baseAddress else { return 0 }
         return unsafe ~slog_crc32c_update_portable(initial, base, bytes.count)
     }
 

@@ -29,7 +29,7 @@ struct MappedFile: ~Copyable {
         precondition(length > 0, "cannot map an empty range")
         let mapped: UnsafeMutableRawPointer
         do {
-            mapped = try system_mmap(descriptor, length: length, writable: writable)
+            unsafe mapped = try system_mmap(descriptor, length: length, writable: writable)
         } catch {
             try? system_close(descriptor)
             throw error
@@ -82,7 +82,7 @@ struct MappedFile: ~Copyable {
 
     /// Copies `count` bytes at `offset` into a new array (bounds-checked).
     func copyBytes(at offset: Int, count: Int) -> [UInt8] {
-        let source = readPointer(at: offset, count: count)
+        let source = unsafe readPointer(at: offset, count: count)
         return unsafe [UInt8](UnsafeRawBufferPointer(start: source, count: count))
     }
 

@@ -3,7 +3,7 @@ internal import Synchronization
 extension RingReader {
     /// Follows the chain of frames from the cursor to the write position.
     mutating func nextInChain() -> RecordInfo? {
-        guard let words = unsafe words else { return nil }
+        guard let words else { return nil }
         let capacity = header.capacity
         while true {
             if cursor >= limit {
@@ -145,7 +145,7 @@ extension RingReader {
         else { return nil }
         let payloadLength = frame.kind == .padding ? 0 : Int(frame.length)
         scanBudget -= FrameHeader.size + payloadLength
-        let pointer = file.readPointer(at: offset, count: frame.frameSize)
+        let pointer = unsafe file.readPointer(at: offset, count: frame.frameSize)
         let payload = unsafe UnsafeRawBufferPointer(start: pointer + FrameHeader.size, count: payloadLength)
         return unsafe frame.checksumMatches(headerBytes: pointer, payload: payload) ? frame : nil
     }

@@ -68,14 +68,14 @@ extension RingReader {
             if let problem = positionProblem(oldest: oldest, write: write, capacity: header.capacity) {
                 issues.append(ReadIssue(reason: .headerDamaged(problem), fileOffset: RingHeader.writePositionOffset, byteCount: 0))
             } else {
-                unsafe words = candidate
+                words = candidate
             }
         }
         if trusted, size < header.fileSize, header.headerSize <= size {
             // Reported where the chain first reaches the missing part; noted here for --info.
         }
         return RingReader(
-            file: file, path: path, header: header, fileSize: size, words: unsafe words, initialIssues: issues)
+            file: file, path: path, header: header, fileSize: size, words: words, initialIssues: issues)
     }
 
     private static func mapReadOnly(_ descriptor: Int32, length: Int, path: String) throws(SlogRingError) -> MappedFile {
@@ -108,7 +108,7 @@ extension RingReader {
 
     /// The header's current positions and flags; `nil` for a salvaged file.
     public var status: Status? {
-        guard let words = unsafe words else { return nil }
+        guard let words else { return nil }
         return unsafe Status(
             oldest: RingPosition(words.oldest.pointee.load(ordering: .acquiring)),
             write: RingPosition(words.write.pointee.load(ordering: .acquiring)),

@@ -62,6 +62,9 @@ public struct RingReader: ~Copyable {
     let bufferCapacity: Int
     var currentLength = 0
 
+    /// Pointers to the shared header words of `file`; valid exactly as long as the mapping,
+    /// which the same `RingReader` owns.
+    @safe
     struct HeaderWords {
         let write: UnsafePointer<Atomic<UInt64>>
         let oldest: UnsafePointer<Atomic<UInt64>>
@@ -75,7 +78,7 @@ public struct RingReader: ~Copyable {
         self.header = header
         self.fileSize = fileSize
         self.isSalvaging = words == nil
-        unsafe self.words = words
+        self.words = words
         self.scanBudget = 4 * header.capacity + (1 << 20)
         // The buffer holds one whole frame; a frame never exceeds the data region, which is no
         // larger than the file (checked by the caller), so this stays below the file size.
@@ -83,7 +86,7 @@ public struct RingReader: ~Copyable {
         unsafe self.buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferCapacity, alignment: 8)
         self.pendingIssues = initialIssues
         self.file = file
-        if let words = unsafe words {
+        if let words {
             // Acquiring: pairs with the writer's releasing store of the write position.
             let oldest = unsafe words.oldest.pointee.load(ordering: .acquiring)
             self.cursor = oldest
@@ -119,7 +122,7 @@ public struct RingReader: ~Copyable {
         guard let record = found else {
             // Caught up: report what is pending with what the header says was lost.
             if !pendingIssues.isEmpty {
-                if let first = pendingFirstLost, let words = unsafe words {
+                if let first = pendingFirstLost, let words {
                     let next = unsafe words.nextSequence.pointee.load(ordering: .acquiring)
                     pendingIssues[pendingIssues.count - 1].lostRecords = next >= first ? next - first : nil
                 }

@@ -191,7 +191,7 @@ extension RingWriter {
                 throw .corrupt(path: path, fileOffset: fileOffset, reason: problem)
             }
             let payloadLength = frame.kind == .padding ? 0 : Int(frame.length)
-            let headerPointer = file.readPointer(at: fileOffset, count: frame.frameSize)
+            let headerPointer = unsafe file.readPointer(at: fileOffset, count: frame.frameSize)
             let payload = unsafe UnsafeRawBufferPointer(start: headerPointer + FrameHeader.size, count: payloadLength)
             guard unsafe frame.checksumMatches(headerBytes: headerPointer, payload: payload) else {
                 throw .corrupt(path: path, fileOffset: fileOffset, reason: "checksum mismatch in frame of sequence \(frame.sequence)")
@@ -223,7 +223,7 @@ func positionProblem(oldest: UInt64, write: UInt64, capacity: Int) -> String? {
 /// Nanoseconds since the Unix epoch from the wall clock.
 func wallClockNanoseconds() -> UInt64 {
     var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
+    unsafe clock_gettime(CLOCK_REALTIME, &now)
     return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }
 

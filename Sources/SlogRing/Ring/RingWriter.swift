@@ -117,8 +117,8 @@ public struct RingWriter: ~Copyable {
         }
         let sequence = nextSequence
         let frame = unsafe data + writeOffset
-        FrameHeader(length: UInt32(length), kind: kind, sequence: sequence).storeFields(to: frame)
-        if let source = unsafe payload.baseAddress, length > 0 {
+        unsafe FrameHeader(length: UInt32(length), kind: kind, sequence: sequence).storeFields(to: frame)
+        if let source = payload.baseAddress, length > 0 {
             // Safe: size <= room after wrapping, so header + payload stay inside the region.
             unsafe (frame + FrameHeader.size).copyMemory(from: source, byteCount: length)
         }
@@ -161,7 +161,7 @@ public struct RingWriter: ~Copyable {
     /// Writes a padding frame filling the `room` bytes from `offset` to the end of the region.
     private func writePadding(at offset: Int, room: Int) {
         let frame = unsafe data + offset
-        FrameHeader(length: UInt32(room - FrameHeader.size), kind: .padding, sequence: nextSequence)
+        unsafe FrameHeader(length: UInt32(room - FrameHeader.size), kind: .padding, sequence: nextSequence)
             .storeFields(to: frame)
         let checksum = unsafe FrameHeader.computeChecksum(
             headerBytes: frame, payload: UnsafeRawBufferPointer(start: nil, count: 0))

@@ -25,7 +25,7 @@ private func valueOrErrno<I: FixedWidthInteger>(
 
 /// Opens `path`. The corresponding C function is `open`.
 internal func system_open(_ path: String, _ flags: Int32, _ mode: mode_t) throws(Errno) -> Int32 {
-    try valueOrErrno { open(path, flags | O_CLOEXEC, mode) }
+    try valueOrErrno { unsafe open(path, flags | O_CLOEXEC, mode) }
 }
 
 /// Closes `fd`; never retried, since the descriptor is gone after `EINTR` on Linux.
@@ -104,12 +104,12 @@ internal func system_populateWrite(_ address: UnsafeMutableRawPointer, length: I
 /// Hard-links `existing` as `new`, failing with `EEXIST` if `new` exists: an atomic
 /// create-if-absent. The corresponding C function is `link`.
 internal func system_link(_ existing: String, _ new: String) throws(Errno) {
-    _ = try valueOrErrno { link(existing, new) }
+    _ = try valueOrErrno { unsafe link(existing, new) }
 }
 
 /// Removes a name. The corresponding C function is `unlink`.
 internal func system_unlink(_ path: String) throws(Errno) {
-    _ = try valueOrErrno { unlink(path) }
+    _ = try valueOrErrno { unsafe unlink(path) }
 }
 
 /// The calling process id. The corresponding C function is `getpid`.
