@@ -17,6 +17,25 @@ import Testing
         }
     }
 
+    @Test func fullSizeRecordIntoEmptyRingMidRegionSkipsPaddingAndKeepsOnlyIt() throws {
+        // Regression: with the ring empty at data offset 32 of 64, a 64-byte frame must wrap
+        // behind a padding frame; eviction used to walk into the (frame-less) write position.
+        try withTemporaryDirectory { dir in
+            let path = "\(dir)/a.ring"
+            var writer = try RingWriter.create(_testingPath: path, capacity: 64, startPosition: 32)
+            let big = [UInt8](repeating: 0x42, count: writer.maximumPayloadLength)
+            #expect(try writer.append(big) == 0)
+            #expect(writer.oldest == RingPosition(64))
+            #expect(writer.write == RingPosition(128))
+            #expect(writer.testOnly_invariantViolation() == nil)
+            #expect(try writer.append(Array("x".utf8)) == 1)
+            try writer.close()
+            let contents = try readRing(path)
+            #expect(contents.issues.isEmpty)
+            #expect(contents.strings == ["x"])
+        }
+    }
+
     @Test func reopenAfterCleanCloseContinuesSequence() throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/a.ring"

@@ -1,3 +1,6 @@
+/// The largest position a v1 ring uses (2^62); see `positionProblem`.
+let maximumPosition: UInt64 = 1 << 62
+
 /// A logical byte position in a ring's stream of frames.
 ///
 /// Positions start at 0 when a ring is created and only grow (64 bits never wrap in practice:

@@ -68,15 +68,7 @@ extension RingReader {
     }
 
     private mutating func noteLap(to oldest: UInt64) {
-        let skipped = oldest - cursor
-        if let last = pendingIssues.last, last.reason == .lapped,
-            last.fileOffset + last.byteCount == fileOffset(of: cursor) || skipped >= UInt64(header.capacity)
-        {
-            pendingIssues[pendingIssues.count - 1].byteCount += Int(min(skipped, UInt64(Int.max / 2)))
-        } else {
-            noteSkip(ReadIssue(
-                reason: .lapped, fileOffset: fileOffset(of: cursor), byteCount: Int(min(skipped, UInt64(Int.max / 2)))))
-        }
+        noteSkip(ReadIssue(reason: .lapped, fileOffset: fileOffset(of: cursor), byteCount: Int(oldest - cursor)))
         cursor = oldest
         if limit < cursor { limit = cursor }
     }

@@ -79,10 +79,12 @@ public struct RingReader: ~Copyable {
         self.fileSize = fileSize
         self.isSalvaging = words == nil
         self.words = words
-        self.scanBudget = 4 * header.capacity + (1 << 20)
-        // The buffer holds one whole frame; a frame never exceeds the data region, which is no
-        // larger than the file (checked by the caller), so this stays below the file size.
-        self.bufferCapacity = FrameHeader.size + header.capacity
+        // Bounded by what is really mapped, never by what a (possibly hostile) header claims.
+        let readable = min(header.capacity, file.length)
+        self.scanBudget = 4 * readable + (1 << 20)
+        // The buffer holds one whole frame. Every frame is checked to lie inside the mapping
+        // before it is copied, so it never needs more than the mapped bytes.
+        self.bufferCapacity = FrameHeader.size + readable
         unsafe self.buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferCapacity, alignment: 8)
         self.pendingIssues = initialIssues
         self.file = file
@@ -144,6 +146,11 @@ public struct RingReader: ~Copyable {
 
     /// Notes a skipped region; the records it cost are counted when the next record arrives.
     mutating func noteSkip(_ issue: ReadIssue) {
+        // Two laps in a row, with nothing returned between them, are one skipped stretch.
+        if issue.reason == .lapped, let last = pendingIssues.last, last.reason == .lapped {
+            pendingIssues[pendingIssues.count - 1].byteCount += issue.byteCount
+            return
+        }
         if pendingIssues.isEmpty || pendingFirstLost == nil { pendingFirstLost = expected }
         pendingIssues.append(issue)
     }

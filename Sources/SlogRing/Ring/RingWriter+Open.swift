@@ -217,6 +217,9 @@ func positionProblem(oldest: UInt64, write: UInt64, capacity: Int) -> String? {
         return "write position \(write) is more than the capacity \(capacity) past the oldest position \(oldest)"
     }
     if oldest % 8 != 0 || write % 8 != 0 { return "positions \(oldest)/\(write) are not multiples of 8" }
+    // 2^62 bytes take 14 years at 10 GB/s; larger values only come from damage, and refusing
+    // them keeps every position + frame size computation far from overflow.
+    if write > maximumPosition { return "write position \(write) is beyond the largest position v1 uses (2^62)" }
     return nil
 }
 

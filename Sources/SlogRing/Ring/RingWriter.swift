@@ -109,7 +109,7 @@ public struct RingWriter: ~Copyable {
         let start = wraps ? writePosition + UInt64(room) : writePosition
         let end = start + UInt64(size)
         if end - oldestPosition > UInt64(capacity) {
-            evict(toFree: end - UInt64(capacity))
+            evict(toFree: end - UInt64(capacity), newFrameStart: start)
         }
         if wraps {
             if room >= FrameHeader.size { writePadding(at: writeOffset, room: room) }
@@ -170,9 +170,17 @@ public struct RingWriter: ~Copyable {
 
     /// Moves the oldest position forward, frame by frame, until it is at least `target`, and
     /// publishes it before the caller overwrites the freed bytes.
-    private mutating func evict(toFree target: UInt64) {
+    ///
+    /// When every frame is evicted and the target lies inside the padding about to be written
+    /// (between the write position and `newFrameStart`), the oldest position moves to
+    /// `newFrameStart`: the padding is never readable, and there is no frame to walk there yet.
+    private mutating func evict(toFree target: UInt64, newFrameStart: UInt64) {
         var oldest = oldestPosition
         while oldest < target {
+            if oldest >= writePosition {
+                oldest = newFrameStart
+                break
+            }
             oldest += UInt64(frameSize(at: oldest))
         }
         oldestPosition = oldest
