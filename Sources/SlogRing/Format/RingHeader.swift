@@ -1,8 +1,8 @@
 /// The file header, mirroring the byte table in `docs/FORMAT.md` (format version 1).
 ///
-/// The first 64 bytes are written once at creation and covered by `headerChecksum`. The words
-/// at 64...103 change while a writer runs and are read and written only as 64-bit atomics
-/// through `MappedFile.atomicWord(at:)`. All integers are little-endian.
+/// The first 64 bytes are written once at creation; bytes 0..<32 are covered by the checksum
+/// stored at 32. The words at 64..<104 change while a writer runs and are read and written only
+/// as 64-bit atomics through `MappedFile.atomicWord(at:)`. All integers are little-endian.
 ///
 /// ```
 ///  0        8    10   12      16         24          32     36      64

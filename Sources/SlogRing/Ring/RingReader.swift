@@ -89,7 +89,9 @@ public struct RingReader: ~Copyable {
         self.pendingIssues = initialIssues
         self.file = file
         if let words {
-            // Acquiring: pairs with the writer's releasing store of the write position.
+            // Acquiring: pairs with the releasing store of the oldest position in
+            // RingWriter.release(before:). Frames are read only after nextInChain() loads the
+            // write position with acquire.
             let oldest = unsafe words.oldest.pointee.load(ordering: .acquiring)
             self.cursor = oldest
             self.limit = oldest

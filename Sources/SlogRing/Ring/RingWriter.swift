@@ -85,11 +85,12 @@ public struct RingWriter: ~Copyable {
     /// Appends one record and returns its sequence number.
     ///
     /// Steps:
-    /// 1. If the frame does not fit before the end of the data region, the rest of the region
-    ///    becomes a padding frame and the record starts at offset 0 of the next lap.
-    /// 2. If the frame would overwrite the oldest frames, the oldest position is moved past them
-    ///    and published *before* any of their bytes change (so a reader copying them notices).
-    /// 3. The frame header, payload and checksum are written.
+    /// 1. If the frame does not fit before the end of the data region, it will start at offset 0
+    ///    of the next lap, and the rest of the region becomes padding.
+    /// 2. If the frame (with that padding) would overwrite the oldest frames, the oldest
+    ///    position is moved past them and published *before* any of their bytes change (so a
+    ///    reader copying them notices).
+    /// 3. The padding frame (if any), the frame header, payload and checksum are written.
     /// 4. The write position is published with a releasing store; the record is now visible to
     ///    readers and survives the death of this process.
     ///

@@ -36,7 +36,7 @@ public struct Errno: Error, RawRepresentable, Hashable, Sendable, CustomStringCo
     /// Read-only file system. The corresponding C error is `EROFS`.
     public static let readOnlyFileSystem = Errno(rawValue: EROFS)
 
-    /// The message `strerror` gives for this code, followed by its C name when known.
+    /// The message `strerror` gives for this code (for example "No space left on device").
     public var description: String {
         let message = unsafe strerror(rawValue).map { unsafe String(cString: $0) } ?? "error \(rawValue)"
         return message
