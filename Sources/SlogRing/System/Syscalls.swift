@@ -115,6 +115,16 @@ internal func system_unlink(_ path: String) throws(Errno) {
 /// The calling process id. The corresponding C function is `getpid`.
 internal func system_getpid() -> Int32 { getpid() }
 
+/// Sleeps for `milliseconds` (resuming after signals). The corresponding C function is
+/// `nanosleep`.
+internal func system_sleep(milliseconds: Int) {
+    var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+    var remaining = timespec()
+    while unsafe nanosleep(&request, &remaining) == -1 && Errno.current == .interrupted {
+        request = remaining
+    }
+}
+
 // MARK: Writer lock
 
 #if os(Linux)
