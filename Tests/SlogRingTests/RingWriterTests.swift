@@ -36,6 +36,40 @@ import Testing
         }
     }
 
+    /// Every start offset and every large size that wraps and evicts everything: the oldest
+    /// position never passes the write position (it used to, for an instant, when the eviction
+    /// had to cover the padding too), and a reader that was caught up sees exactly the new
+    /// record with no issue, not a spurious lap over the padding.
+    @Test func wrappingRecordThatEvictsEverythingKeepsOldestAtOrBeforeWrite() throws {
+        try withTemporaryDirectory { dir in
+            let capacity = 256
+            for start in stride(from: 8, to: capacity, by: 8) {
+                for length in stride(from: capacity / 2, through: capacity - 24, by: 8) {
+                    let path = "\(dir)/w-\(start)-\(length).ring"
+                    var writer = try RingWriter.create(_testingPath: path, capacity: capacity, startPosition: UInt64(start))
+                    _ = try writer.append(payload(for: 0, length: 1))
+                    var reader = try RingReader.open(path: path)
+                    #expect(drain(&reader).sequences == [0])
+                    let sizeNeeded = 24 + (length + 7) / 8 * 8
+                    let wraps = sizeNeeded > capacity - (start + 32) % capacity
+                    #expect(try writer.append(payload(for: 1, length: length)) == 1)
+                    #expect(writer.testOnly_invariantViolation() == nil, "start \(start), length \(length)")
+                    #expect(writer.oldest <= writer.write)
+                    let seen = drain(&reader)
+                    #expect(seen.issues.isEmpty, "start \(start), length \(length), wraps \(wraps): \(seen.issues)")
+                    #expect(seen.sequences == [1])
+                    #expect(seen.records.first?.bytes == payload(for: 1, length: length))
+                    try writer.close()
+                    // Reopens for writing: the state on disk is valid.
+                    var again = try RingWriter.open(path: path)
+                    #expect(again.nextRecordSequence == 2)
+                    try again.close()
+                    try FileManager.default.removeItem(atPath: path)
+                }
+            }
+        }
+    }
+
     @Test func reopenAfterCleanCloseContinuesSequence() throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/a.ring"

@@ -128,22 +128,36 @@ public struct RingReader: ~Copyable {
             if !pendingIssues.isEmpty {
                 if let first = pendingFirstLost, let words {
                     let next = unsafe words.nextSequence.pointee.load(ordering: .acquiring)
-                    pendingIssues[pendingIssues.count - 1].lostRecords = next >= first ? next - first : nil
+                    settleLoss(next >= first ? next - first : nil)
                 }
                 pendingFirstLost = nil
+                if pendingIssues.isEmpty { return nil }
                 return .skipped(pendingIssues.removeFirst())
             }
             return nil
         }
         if !pendingIssues.isEmpty {
             if let first = pendingFirstLost, record.sequence >= first {
-                pendingIssues[pendingIssues.count - 1].lostRecords = record.sequence - first
+                settleLoss(record.sequence - first)
             }
             pendingFirstLost = nil
+            if pendingIssues.isEmpty { return .record(record) }
             stashedRecord = record
             return .skipped(pendingIssues.removeFirst())
         }
         return .record(record)
+    }
+
+    /// Records how many records the pending skipped stretch cost. A lap that cost none (the
+    /// writer only moved the oldest position over padding the reader had not reached, as when
+    /// a caught-up reader meets a wrap that evicted everything it had already read) lost
+    /// nothing, so it is not reported.
+    private mutating func settleLoss(_ lost: UInt64?) {
+        if lost == 0, pendingIssues.allSatisfy({ $0.reason == .lapped }) {
+            pendingIssues.removeAll()
+            return
+        }
+        pendingIssues[pendingIssues.count - 1].lostRecords = lost
     }
 
     /// Notes a skipped region; the records it cost are counted when the next record arrives.

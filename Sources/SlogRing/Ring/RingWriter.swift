@@ -85,14 +85,18 @@ public struct RingWriter: ~Copyable {
     /// Appends one record and returns its sequence number.
     ///
     /// Steps:
-    /// 1. If the frame does not fit before the end of the data region, it will start at offset 0
-    ///    of the next lap, and the rest of the region becomes padding.
-    /// 2. If the frame (with that padding) would overwrite the oldest frames, the oldest
-    ///    position is moved past them and published *before* any of their bytes change (so a
-    ///    reader copying them notices).
-    /// 3. The padding frame (if any), the frame header, payload and checksum are written.
+    /// 1. If the frame does not fit before the end of the data region, the rest of the region
+    ///    becomes padding first (`wrap()`): the oldest frames whose bytes the padding header
+    ///    covers are evicted, the padding header is written, and the write position is published
+    ///    at offset 0 of the next lap. The ring is then valid on its own, without the record.
+    /// 2. If the frame would overwrite the oldest frames, the oldest position is moved past them
+    ///    and published *before* any of their bytes change (so a reader copying them notices).
+    /// 3. The frame header, payload and checksum are written.
     /// 4. The write position is published with a releasing store; the record is now visible to
     ///    readers and survives the death of this process.
+    ///
+    /// At no instant is the oldest position past the write position, so a process killed
+    /// anywhere in these steps leaves a ring that every reader and `open` accept.
     ///
     /// - Throws: `SlogRingError.recordTooLarge` when the frame would not fit in the whole data
     ///   region; nothing is written then. Never fails otherwise.
@@ -105,16 +109,11 @@ public struct RingWriter: ~Copyable {
             throw .recordTooLarge(size: length, maximum: maximumPayloadLength)
         }
         let size = FrameHeader.frameSize(payloadLength: length)
-        let room = capacity - writeOffset
-        let wraps = size > room
-        let start = wraps ? writePosition + UInt64(room) : writePosition
+        if size > capacity - writeOffset { wrap() }
+        let start = writePosition
         let end = start + UInt64(size)
         if end - oldestPosition > UInt64(capacity) {
-            evict(toFree: end - UInt64(capacity), newFrameStart: start)
-        }
-        if wraps {
-            if room >= FrameHeader.size { writePadding(at: writeOffset, room: room) }
-            writeOffset = 0
+            evict(toFree: end - UInt64(capacity))
         }
         let sequence = nextSequence
         let frame = unsafe data + writeOffset
@@ -159,6 +158,30 @@ public struct RingWriter: ~Copyable {
         return try result.get()
     }
 
+    /// Skips the rest of the data region and publishes the write position at offset 0 of the
+    /// next lap: evicts the frames whose bytes a padding header would overwrite, writes the
+    /// padding header (or nothing, for an 8- or 16-byte implicit gap), then publishes.
+    ///
+    /// Publishing the padding on its own keeps `oldest <= write` at every instant: the eviction
+    /// that follows for the record itself walks frames that all lie before the write position.
+    /// Once per lap, so the extra releasing store costs nothing measurable.
+    private mutating func wrap() {
+        let room = capacity - writeOffset
+        let lapStart = writePosition + UInt64(room)
+        // The padding's bytes hold the frames at positions [write - capacity, lapStart - capacity);
+        // lapStart - capacity < write because room < capacity here (a frame never wraps from
+        // offset 0), so this eviction stops at or before the write position.
+        if lapStart - oldestPosition > UInt64(capacity) {
+            evict(toFree: lapStart - UInt64(capacity))
+        }
+        if room >= FrameHeader.size { writePadding(at: writeOffset, room: room) }
+        writePosition = lapStart
+        writeOffset = 0
+        // Releasing: publishes the padding header written above; pairs with the acquiring load
+        // of the write position in RingReader.nextInChain().
+        unsafe writeWord.pointee.store(lapStart, ordering: .releasing)
+    }
+
     /// Writes a padding frame filling the `room` bytes from `offset` to the end of the region.
     private func writePadding(at offset: Int, room: Int) {
         let frame = unsafe data + offset
@@ -172,16 +195,13 @@ public struct RingWriter: ~Copyable {
     /// Moves the oldest position forward, frame by frame, until it is at least `target`, and
     /// publishes it before the caller overwrites the freed bytes.
     ///
-    /// When every frame is evicted and the target lies inside the padding about to be written
-    /// (between the write position and `newFrameStart`), the oldest position moves to
-    /// `newFrameStart`: the padding is never readable, and there is no frame to walk there yet.
-    private mutating func evict(toFree target: UInt64, newFrameStart: UInt64) {
+    /// - Precondition: `target <= writePosition` (the callers guarantee it: a frame is never
+    ///   larger than the region, and `wrap()` has published the padding first), so the walk
+    ///   only crosses published frames and the oldest position never passes the write position.
+    private mutating func evict(toFree target: UInt64) {
+        precondition(target <= writePosition, "eviction past the write position")
         var oldest = oldestPosition
         while oldest < target {
-            if oldest >= writePosition {
-                oldest = newFrameStart
-                break
-            }
             oldest += UInt64(frameSize(at: oldest))
         }
         oldestPosition = oldest
