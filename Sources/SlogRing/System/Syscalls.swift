@@ -1,3 +1,5 @@
+internal import _SlogRingShims
+
 #if canImport(Glibc)
 internal import Glibc
 #elseif canImport(Darwin)
@@ -186,4 +188,24 @@ internal func system_pread(_ fd: Int32, count: Int, offset: Int) throws(Errno) -
         done += got
     }
     return Array(bytes.prefix(done))
+}
+
+/// Renames `old` to `new`, replacing nothing: fails with `EEXIST` if `new` exists (Linux
+/// `renameat2(RENAME_NOREPLACE)`; elsewhere a `link` then `unlink`).
+/// The corresponding C function is `renameat2` (through `_SlogRingShims`).
+internal func system_renameNoReplace(_ old: String, _ new: String) throws(Errno) {
+    _ = try valueOrErrno { unsafe slog_rename_noreplace(old, new) }
+}
+
+/// Flushes a directory's entries (a rename in it) to disk. The corresponding C functions are
+/// `open(O_DIRECTORY)` and `fsync`.
+internal func system_syncDirectory(_ path: String) throws(Errno) {
+    let fd = try system_open(path, O_RDONLY | O_DIRECTORY, 0)
+    defer { try? system_close(fd) }
+    try system_fsync(fd)
+}
+
+/// Whether `path` names an existing file. The corresponding C function is `access(F_OK)`.
+internal func system_exists(_ path: String) -> Bool {
+    unsafe access(path, F_OK) == 0
 }

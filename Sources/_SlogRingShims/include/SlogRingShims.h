@@ -1,4 +1,4 @@
-// CRC32C (Castagnoli) for SlogRing frame checksums.
+// CRC32C (Castagnoli) for SlogRing frame checksums, and one system call Glibc hides.
 //
 // Not API: the leading underscore of the module says so. Swift code calls these through
 // SlogRing's `CRC32C` type only.
@@ -18,5 +18,9 @@ uint32_t slog_crc32c_update_portable(uint32_t crc, const void *bytes, size_t cou
 
 /// 1 when the hardware implementation is in use, 0 otherwise.
 int slog_crc32c_is_hardware(void);
+
+/// Renames `old_path` to `new_path`, failing with EEXIST instead of replacing an existing file
+/// (Linux renameat2 with RENAME_NOREPLACE; link + unlink elsewhere). -1 and errno on failure.
+int slog_rename_noreplace(const char *old_path, const char *new_path);
 
 #endif

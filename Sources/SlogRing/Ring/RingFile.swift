@@ -1,0 +1,24 @@
+/// File-level operations on ring files that are not reading or writing them.
+public enum RingFile {
+    /// Renames the ring at `path` to `newPath` without ever replacing an existing file, then
+    /// makes the rename durable (the directory is synced).
+    ///
+    /// Used to preserve a black box under its `HEIGHT-HASH` name and to move a sealed or
+    /// damaged ring aside. A writer holding the ring keeps its lock and mapping across the
+    /// rename.
+    /// - Throws: `.io` (for example `EEXIST` when `newPath` exists, `EXDEV` across file systems).
+    public static func moveWithoutReplacing(_ path: String, to newPath: String) throws(SlogRingError) {
+        do { try system_renameNoReplace(path, newPath) } catch {
+            throw .io(operation: "rename to \(newPath)", path: path, error)
+        }
+        let directory = newPath.lastIndex(of: "/").map { String(newPath[..<$0]) } ?? "."
+        do { try system_syncDirectory(directory.isEmpty ? "/" : directory) } catch {
+            throw .io(operation: "sync the directory \(directory)", path: newPath, error)
+        }
+    }
+
+    /// Whether a file exists at `path` (any type). The corresponding C function is `access`.
+    public static func exists(_ path: String) -> Bool {
+        system_exists(path)
+    }
+}
