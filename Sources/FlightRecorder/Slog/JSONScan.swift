@@ -1,0 +1,533 @@
+/// Where one JSON value lies inside the bytes of a record.
+///
+/// For a string, `range` covers the bytes *between* the quotes, still escaped; `hasEscapes` says
+/// whether a backslash occurs in them (if not, the bytes are the string's UTF-8 as they are).
+/// For any other value, `range` covers the whole literal, or the brackets and everything between
+/// them for an object or array.
+package struct JSONValueSpan: Equatable, Sendable {
+    /// The value's bytes; for a string, the bytes between the quotes.
+    package var range: Range<Int>
+    /// Whether the value is a JSON string.
+    package var isString: Bool
+    /// Whether a string's bytes contain a backslash escape; always `false` for other values.
+    package var hasEscapes: Bool
+
+    package init(range: Range<Int>, isString: Bool, hasEscapes: Bool = false) {
+        self.range = range
+        self.isString = isString
+        self.hasEscapes = hasEscapes
+    }
+}
+
+/// An allocation-free scanner for the top level of one JSON object: the bytes of one slog record.
+///
+/// The input may be anything: valid JSON, a torn record, garbage, or hostile bytes (deep
+/// nesting, unterminated strings, megabytes of data). Every function runs in time linear in the
+/// bytes it examines, reads only inside the buffer, never recurses and allocates nothing per byte.
+///
+/// Only the top level is parsed. A nested object or array is *skipped* structurally: strings
+/// (with their escapes) are stepped over, and brackets must balance and match, but numbers and
+/// literals inside are not checked. Top-level members are checked exactly (string keys, `:`,
+/// `,`, no trailing comma, only whitespace after the closing brace).
+///
+/// Lookups stop at the first member with the key, once the `,` or `}` after its value is seen;
+/// the bytes after that are not examined, so a record torn after its `type` member still yields
+/// its type. A key that occurs more than once yields its first occurrence.
+///
+/// ```swift
+/// let type = JSONScan.value(forKey: Array("type".utf8), in: record)   // fast for {"type":"…",…}
+/// ```
+package enum JSONScan {
+    /// The span of the top-level member `key`, or `nil` if it is absent or the bytes before it
+    /// are not the start of a JSON object.
+    ///
+    /// Fast path: when the object's first member has exactly the key (the shape every slog
+    /// record has for `type`: `{"type":"…",…}`), only the prefix and the value are read.
+    /// Otherwise the members are walked in order. Keys written with escapes are compared after
+    /// unescaping.
+    ///
+    /// - Parameters:
+    ///   - key: The key as raw UTF-8 bytes (not escaped).
+    ///   - bytes: One record.
+    /// - Complexity: O(length of the key and value) on the fast path; O(offset of the member,
+    ///   or of the whole record if absent) otherwise.
+    package static func value(forKey key: [UInt8], in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
+        switch firstMemberFastPath(forKey: key, in: bytes) {
+        case .found(let span): return span
+        case .malformed: return nil
+        case .notFirst: break
+        }
+        var found: JSONValueSpan?
+        _ = forEachMember(in: bytes) { keySpan, valueSpan in
+            if keyEquals(keySpan, key, in: bytes) {
+                found = valueSpan
+                return false
+            }
+            return true
+        }
+        return found
+    }
+
+    /// The spans of several top-level members in one pass: `result[i]` is the span of `keys[i]`.
+    ///
+    /// The walk stops once every key is found. A key not found before the end of the object, or
+    /// before the first malformed byte, is `nil`.
+    ///
+    /// - Complexity: O(offset of the last found member × number of keys), O(record) if one is
+    ///   absent.
+    package static func values(forKeys keys: [[UInt8]], in bytes: UnsafeRawBufferPointer) -> [JSONValueSpan?] {
+        var result = [JSONValueSpan?](repeating: nil, count: keys.count)
+        var remaining = keys.count
+        guard remaining > 0 else { return result }
+        _ = forEachMember(in: bytes) { keySpan, valueSpan in
+            for index in keys.indices where result[index] == nil {
+                if keyEquals(keySpan, keys[index], in: bytes) {
+                    result[index] = valueSpan
+                    remaining -= 1
+                }
+            }
+            return remaining > 0
+        }
+        return result
+    }
+
+    /// Calls `body` with each top-level member's key and value span, in order.
+    ///
+    /// - Parameters:
+    ///   - bytes: One record.
+    ///   - body: Returns `true` to continue, `false` to stop.
+    /// - Returns: `false` if the bytes are not a well-formed JSON object at the top level
+    ///   (members before the first error have been reported); `true` if the whole object was
+    ///   well formed, or if `body` stopped the walk before any error was seen.
+    /// - Complexity: O(n) in the bytes walked; nesting depth costs no stack.
+    package static func forEachMember(
+        in bytes: UnsafeRawBufferPointer,
+        _ body: (_ key: JSONValueSpan, _ value: JSONValueSpan) -> Bool
+    ) -> Bool {
+        let end = bytes.count
+        var i = skipWhitespace(bytes, 0)
+        guard i < end, bytes[i] == ASCII.openBrace else { return false }
+        i = skipWhitespace(bytes, i + 1)
+        guard i < end else { return false }
+        if bytes[i] == ASCII.closeBrace {
+            return skipWhitespace(bytes, i + 1) == end
+        }
+        while true {
+            // A member: "key" ws : ws value ws
+            guard i < end, bytes[i] == ASCII.quote, let key = scanString(bytes, i) else { return false }
+            i = skipWhitespace(bytes, key.range.upperBound + 1)
+            guard i < end, bytes[i] == ASCII.colon else { return false }
+            i = skipWhitespace(bytes, i + 1)
+            guard let value = scanValue(bytes, i) else { return false }
+            i = skipWhitespace(bytes, indexAfter(value))
+            guard i < end else { return false }
+            let separator = bytes[i]
+            guard separator == ASCII.comma || separator == ASCII.closeBrace else { return false }
+            guard body(key, value) else { return true }
+            if separator == ASCII.closeBrace {
+                return skipWhitespace(bytes, i + 1) == end
+            }
+            i = skipWhitespace(bytes, i + 1)
+        }
+    }
+
+    /// The unescaped UTF-8 bytes of a string value, or `nil` if the span is not a string or holds
+    /// an invalid escape.
+    ///
+    /// Handles `\"` `\\` `\/` `\b` `\f` `\n` `\r` `\t` and `\uXXXX`, joining surrogate pairs; a
+    /// lone surrogate (which JavaScript's `JSON.stringify` can emit) becomes U+FFFD. Unescaped
+    /// bytes are copied as they are, without UTF-8 validation.
+    package static func unescapedString(_ span: JSONValueSpan, in bytes: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard span.isString, span.range.lowerBound >= 0, span.range.upperBound <= bytes.count else { return nil }
+        if !span.hasEscapes { return Array(bytes[span.range]) }
+        var result: [UInt8] = []
+        result.reserveCapacity(span.range.count)
+        var decoder = UnescapingIterator(bytes: bytes, range: span.range)
+        while let byte = decoder.next() { result.append(byte) }
+        return decoder.failed ? nil : result
+    }
+
+    /// The value of a plain non-negative integer literal (digits only, no sign, fraction or
+    /// exponent, no leading zero), or `nil` if it is not one or exceeds `UInt64.max`.
+    package static func uint64(_ span: JSONValueSpan, in bytes: UnsafeRawBufferPointer) -> UInt64? {
+        guard !span.isString, span.range.lowerBound >= 0, span.range.upperBound <= bytes.count else { return nil }
+        return parseDigits(bytes, span.range)
+    }
+
+    /// The value of a plain integer literal (optional `-`, digits, no fraction or exponent, no
+    /// leading zero), or `nil` if it is not one or does not fit in `Int64`.
+    package static func int64(_ span: JSONValueSpan, in bytes: UnsafeRawBufferPointer) -> Int64? {
+        guard !span.isString, span.range.lowerBound >= 0, span.range.upperBound <= bytes.count,
+            !span.range.isEmpty
+        else { return nil }
+        if bytes[span.range.lowerBound] == ASCII.minus {
+            guard let magnitude = parseDigits(bytes, span.range.lowerBound + 1..<span.range.upperBound),
+                magnitude <= UInt64(Int64.max) + 1
+            else { return nil }
+            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
+        }
+        guard let magnitude = parseDigits(bytes, span.range), magnitude <= UInt64(Int64.max) else { return nil }
+        return Int64(magnitude)
+    }
+}
+
+// MARK: - Scanning
+
+extension JSONScan {
+    /// The bytes the scanner looks for.
+    enum ASCII {
+        static let quote = UInt8(ascii: "\"")
+        static let backslash = UInt8(ascii: "\\")
+        static let openBrace = UInt8(ascii: "{")
+        static let closeBrace = UInt8(ascii: "}")
+        static let openBracket = UInt8(ascii: "[")
+        static let closeBracket = UInt8(ascii: "]")
+        static let colon = UInt8(ascii: ":")
+        static let comma = UInt8(ascii: ",")
+        static let minus = UInt8(ascii: "-")
+        static let zero = UInt8(ascii: "0")
+        static let nine = UInt8(ascii: "9")
+    }
+
+    /// The outcome of the fast path.
+    private enum FastPath {
+        case found(JSONValueSpan)
+        /// The bytes fail before the first member's key is known: not an object.
+        case malformed
+        /// The first member has another key (or an escaped one): walk the members.
+        case notFirst
+    }
+
+    /// Checks whether the object's first member is `key`, reading only the prefix and value.
+    private static func firstMemberFastPath(forKey key: [UInt8], in bytes: UnsafeRawBufferPointer) -> FastPath {
+        let end = bytes.count
+        var i = skipWhitespace(bytes, 0)
+        guard i < end, bytes[i] == ASCII.openBrace else { return .malformed }
+        i = skipWhitespace(bytes, i + 1)
+        guard i < end, bytes[i] == ASCII.quote else { return .notFirst }
+        i += 1
+        // Raw byte comparison is exact only for keys that need no escaping; leave others (and
+        // records whose first key is escaped) to the general path, which unescapes.
+        guard end - i > key.count, isPlainKey(key) else { return .notFirst }
+        for k in key.indices where bytes[i + k] != key[k] { return .notFirst }
+        i += key.count
+        guard bytes[i] == ASCII.quote else { return .notFirst }
+        i = skipWhitespace(bytes, i + 1)
+        guard i < end, bytes[i] == ASCII.colon else { return .malformed }
+        i = skipWhitespace(bytes, i + 1)
+        guard let value = scanValue(bytes, i) else { return .malformed }
+        // Like the general path, report a member only once the byte after it is `,` or `}`.
+        i = skipWhitespace(bytes, indexAfter(value))
+        guard i < end, bytes[i] == ASCII.comma || bytes[i] == ASCII.closeBrace else { return .malformed }
+        return .found(value)
+    }
+
+    /// Whether `key` is written in JSON as its raw bytes: no quote, backslash or control byte.
+    private static func isPlainKey(_ key: [UInt8]) -> Bool {
+        for byte in key where byte < 0x20 || byte == ASCII.quote || byte == ASCII.backslash { return false }
+        return true
+    }
+
+    /// The index just past a value returned by `scanValue` (past the closing quote of a string).
+    private static func indexAfter(_ value: JSONValueSpan) -> Int {
+        value.isString ? value.range.upperBound + 1 : value.range.upperBound
+    }
+
+    /// The first index at or after `i` that is not JSON whitespace (space, tab, LF, CR).
+    static func skipWhitespace(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int {
+        var i = start
+        while i < bytes.count {
+            switch bytes[i] {
+            case 0x20, 0x09, 0x0A, 0x0D: i += 1
+            default: return i
+            }
+        }
+        return i
+    }
+
+    /// Scans the string whose opening quote is at `start`; `nil` if it is unterminated or holds a
+    /// raw control character.
+    static func scanString(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> JSONValueSpan? {
+        var i = start + 1
+        var hasEscapes = false
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == ASCII.quote {
+                return JSONValueSpan(range: start + 1..<i, isString: true, hasEscapes: hasEscapes)
+            } else if byte == ASCII.backslash {
+                hasEscapes = true
+                i += 2  // the escaped byte is never a terminator; \uXXXX is checked when unescaping
+            } else if byte < 0x20 {
+                return nil
+            } else {
+                i += 1
+            }
+        }
+        return nil
+    }
+
+    /// Scans the value starting at `start`: a string, an object or array (skipped structurally),
+    /// or a literal (a number, `true`, `false` or `null`). Callers check the byte after it, so a
+    /// literal cut off by the end of the buffer (`12` of `123`) is never taken for a whole one.
+    static func scanValue(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> JSONValueSpan? {
+        guard start < bytes.count else { return nil }
+        switch bytes[start] {
+        case ASCII.quote:
+            return scanString(bytes, start)
+        case ASCII.openBrace, ASCII.openBracket:
+            guard let end = skipComposite(bytes, start) else { return nil }
+            return JSONValueSpan(range: start..<end, isString: false)
+        default:
+            guard let end = scanLiteral(bytes, start) else { return nil }
+            return JSONValueSpan(range: start..<end, isString: false)
+        }
+    }
+
+    /// The end of the number, `true`, `false` or `null` starting at `start`, or `nil` if there
+    /// is none. Numbers follow the JSON grammar `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
+    private static func scanLiteral(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+        let first = bytes[start]
+        guard first == ASCII.minus || isDigit(first) else {
+            for word in literalWords where bytes.count - start >= word.count {
+                var matches = true
+                for k in word.indices where bytes[start + k] != word[k] {
+                    matches = false
+                    break
+                }
+                if matches { return start + word.count }
+            }
+            return nil
+        }
+        var i = start
+        if bytes[i] == ASCII.minus { i += 1 }
+        guard i < bytes.count, isDigit(bytes[i]) else { return nil }
+        if bytes[i] == ASCII.zero {
+            i += 1
+        } else {
+            i = skipDigits(bytes, i)
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            let digits = i + 1
+            i = skipDigits(bytes, digits)
+            guard i > digits else { return nil }
+        }
+        if i < bytes.count, bytes[i] | 0x20 == UInt8(ascii: "e") {
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == ASCII.minus { i += 1 }
+            let digits = i
+            i = skipDigits(bytes, digits)
+            guard i > digits else { return nil }
+        }
+        return i
+    }
+
+    private static let literalWords: [[UInt8]] = [Array("true".utf8), Array("false".utf8), Array("null".utf8)]
+
+    private static func isDigit(_ byte: UInt8) -> Bool {
+        byte >= ASCII.zero && byte <= ASCII.nine
+    }
+
+    private static func skipDigits(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int {
+        var i = start
+        while i < bytes.count, isDigit(bytes[i]) { i += 1 }
+        return i
+    }
+
+    /// The index just past the object or array that opens at `start`, or `nil` if it is not
+    /// closed, its brackets do not match, or a string inside is not terminated.
+    ///
+    /// Depth is a counter, not recursion. Which bracket opened each level is kept as one bit per
+    /// level: in a register for the first 64 levels, then in an array allocated only for deeper
+    /// nesting.
+    private static func skipComposite(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+        var depth = 0
+        var shallowKinds: UInt64 = 0  // bit d set: level d was opened by `[`
+        var deepKinds: [UInt64] = []  // levels 64 and beyond, same encoding
+        var i = start
+        while i < bytes.count {
+            let byte = bytes[i]
+            switch byte {
+            case ASCII.quote:
+                guard let string = scanString(bytes, i) else { return nil }
+                i = string.range.upperBound + 1
+                continue
+            case ASCII.openBrace, ASCII.openBracket:
+                let isArray: UInt64 = byte == ASCII.openBracket ? 1 : 0
+                if depth < 64 {
+                    shallowKinds = (shallowKinds & ~(1 << UInt64(depth))) | (isArray << UInt64(depth))
+                } else {
+                    let word = (depth - 64) >> 6
+                    let bit = UInt64((depth - 64) & 63)
+                    if word == deepKinds.count { deepKinds.append(0) }
+                    deepKinds[word] = (deepKinds[word] & ~(1 << bit)) | (isArray << bit)
+                }
+                depth += 1
+            case ASCII.closeBrace, ASCII.closeBracket:
+                guard depth > 0 else { return nil }
+                depth -= 1
+                let openedByBracket: Bool
+                if depth < 64 {
+                    openedByBracket = (shallowKinds >> UInt64(depth)) & 1 == 1
+                } else {
+                    openedByBracket = (deepKinds[(depth - 64) >> 6] >> UInt64((depth - 64) & 63)) & 1 == 1
+                }
+                guard openedByBracket == (byte == ASCII.closeBracket) else { return nil }
+                if depth == 0 { return i + 1 }
+            default:
+                break
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Parses a run of decimal digits without a leading zero (a lone `0` is fine).
+    private static func parseDigits(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> UInt64? {
+        guard !range.isEmpty else { return nil }
+        if bytes[range.lowerBound] == ASCII.zero && range.count > 1 { return nil }
+        var value: UInt64 = 0
+        for i in range {
+            let byte = bytes[i]
+            guard byte >= ASCII.zero && byte <= ASCII.nine else { return nil }
+            let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = times10.addingReportingOverflow(UInt64(byte - ASCII.zero))
+            guard !overflow1 && !overflow2 else { return nil }
+            value = sum
+        }
+        return value
+    }
+
+    /// Whether the key string at `keySpan` is `key`, unescaping on the fly without allocating.
+    static func keyEquals(_ keySpan: JSONValueSpan, _ key: [UInt8], in bytes: UnsafeRawBufferPointer) -> Bool {
+        if !keySpan.hasEscapes {
+            guard keySpan.range.count == key.count else { return false }
+            var k = 0
+            for i in keySpan.range {
+                if bytes[i] != key[k] { return false }
+                k += 1
+            }
+            return true
+        }
+        var decoder = UnescapingIterator(bytes: bytes, range: keySpan.range)
+        var k = 0
+        while let byte = decoder.next() {
+            guard k < key.count, byte == key[k] else { return false }
+            k += 1
+        }
+        return !decoder.failed && k == key.count
+    }
+}
+
+// MARK: - Unescaping
+
+/// Yields the unescaped UTF-8 bytes of a JSON string's contents, one at a time, without
+/// allocating. On an invalid escape it stops and sets `failed`.
+struct UnescapingIterator: IteratorProtocol {
+    private let bytes: UnsafeRawBufferPointer
+    private var index: Int
+    private let end: Int
+    /// Encoded bytes of the current `\u` escape not yet returned (up to 4), low byte first.
+    private var pending: UInt32 = 0
+    private var pendingCount = 0
+    /// Set when an invalid escape was met; `next()` then returns `nil`.
+    private(set) var failed = false
+
+    init(bytes: UnsafeRawBufferPointer, range: Range<Int>) {
+        self.bytes = bytes
+        self.index = range.lowerBound
+        self.end = range.upperBound
+    }
+
+    mutating func next() -> UInt8? {
+        if pendingCount > 0 {
+            let byte = UInt8(truncatingIfNeeded: pending)
+            pending >>= 8
+            pendingCount -= 1
+            return byte
+        }
+        guard index < end, !failed else { return nil }
+        let byte = bytes[index]
+        guard byte == JSONScan.ASCII.backslash else {
+            index += 1
+            return byte
+        }
+        guard index + 1 < end else { return fail() }
+        let escaped = bytes[index + 1]
+        index += 2
+        switch escaped {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return escaped
+        case UInt8(ascii: "b"): return 0x08
+        case UInt8(ascii: "f"): return 0x0C
+        case UInt8(ascii: "n"): return 0x0A
+        case UInt8(ascii: "r"): return 0x0D
+        case UInt8(ascii: "t"): return 0x09
+        case UInt8(ascii: "u"):
+            guard let unit = readHex4() else { return fail() }
+            var scalar = UInt32(unit)
+            if (0xD800...0xDBFF).contains(unit) {
+                // A high surrogate: join it with a following \uDC00-\uDFFF, else it is lone.
+                if index + 6 <= end, bytes[index] == JSONScan.ASCII.backslash, bytes[index + 1] == UInt8(ascii: "u") {
+                    let saved = index
+                    index += 2
+                    if let low = readHex4(), (0xDC00...0xDFFF).contains(low) {
+                        scalar = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+                    } else {
+                        index = saved
+                        scalar = 0xFFFD
+                    }
+                } else {
+                    scalar = 0xFFFD
+                }
+            } else if (0xDC00...0xDFFF).contains(unit) {
+                scalar = 0xFFFD
+            }
+            return startScalar(scalar)
+        default:
+            return fail()
+        }
+    }
+
+    private mutating func fail() -> UInt8? {
+        failed = true
+        return nil
+    }
+
+    /// Reads four hex digits at `index`, advancing past them.
+    private mutating func readHex4() -> UInt16? {
+        guard index + 4 <= end else { return nil }
+        var value: UInt16 = 0
+        for _ in 0..<4 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            value = value << 4 | UInt16(digit)
+            index += 1
+        }
+        return value
+    }
+
+    /// Returns the first UTF-8 byte of `scalar` and queues the rest in `pending`.
+    private mutating func startScalar(_ scalar: UInt32) -> UInt8 {
+        let low6 = 0x80 | (scalar & 0x3F)
+        let mid6 = 0x80 | ((scalar >> 6) & 0x3F)
+        let high6 = 0x80 | ((scalar >> 12) & 0x3F)
+        switch scalar {
+        case 0..<0x80:
+            return UInt8(scalar)
+        case 0x80..<0x800:
+            (pending, pendingCount) = (low6, 1)
+            return UInt8(0xC0 | (scalar >> 6))
+        case 0x800..<0x10000:
+            (pending, pendingCount) = (mid6 | low6 << 8, 2)
+            return UInt8(0xE0 | (scalar >> 12))
+        default:
+            (pending, pendingCount) = (high6 | mid6 << 8 | low6 << 16, 3)
+            return UInt8(0xF0 | (scalar >> 18))
+        }
+    }
+}
