@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "slog-tail", targets: ["slog-tail"]),
         .executable(name: "slog-diff", targets: ["slog-diff"]),
         .executable(name: "slog-demo", targets: ["slog-demo"]),
+        .executable(name: "slog-record", targets: ["slog-record"]),
     ],
     targets: [
         // Hardware CRC32C (SSE4.2) chosen at run time, with a portable table fallback. C because
@@ -33,6 +34,7 @@ let package = Package(
         .target(name: "FlightRecorder", dependencies: ["SlogRing"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-tail", dependencies: ["SlogRing"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-diff", dependencies: ["SlogRing"], swiftSettings: strictSettings),
+        .executableTarget(name: "slog-record", dependencies: ["FlightRecorder"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-demo", dependencies: ["SlogRing"], swiftSettings: strictSettings),
         // Test and soak helper: a real writer process that tests kill with SIGKILL, and a
         // quick append measurement. Not a product.
@@ -40,6 +42,11 @@ let package = Package(
         .testTarget(
             name: "SlogRingTests",
             dependencies: ["SlogRing", "slog-stress", "slog-tail"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "FlightRecorderTests",
+            dependencies: ["FlightRecorder", "SlogRing", "slog-record"],
             swiftSettings: strictSettings
         ),
     ],

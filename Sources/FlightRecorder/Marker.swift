@@ -1,0 +1,161 @@
+public import SlogRing
+
+extension RecordKind {
+    /// A block began (FlightRecorder marker; payload `{"type":"flight-recorder-block-begin",...}`).
+    public static let blockBeginMarker = RecordKind(rawValue: 0x0101)
+    /// A crank finished, with its hashes.
+    public static let crankFinishMarker = RecordKind(rawValue: 0x0102)
+    /// A block was committed.
+    public static let blockCommitMarker = RecordKind(rawValue: 0x0103)
+    /// A recorder opened the ring (creation or restart).
+    public static let recorderOpenedMarker = RecordKind(rawValue: 0x0104)
+    /// Records of an uncommitted block were overwritten because the block outgrew the ring.
+    public static let droppedMarker = RecordKind(rawValue: 0x0105)
+    /// A slog record too large for the ring was replaced by this marker.
+    public static let recordTooLargeMarker = RecordKind(rawValue: 0x0106)
+    /// The node halted on a consensus failure and the black box was preserved.
+    public static let haltMarker = RecordKind(rawValue: 0x0107)
+
+    /// Whether this kind is in FlightRecorder's marker range (`0x0100...0x01FF`).
+    public var isMarker: Bool { (0x0100...0x01FF).contains(rawValue) }
+}
+
+/// A FlightRecorder marker: a small JSON record of its own kind, written beside the slog.
+///
+/// Every marker's payload is one JSON object whose `type` starts with `flight-recorder-`, so
+/// `slog-tail --markers` can print markers as slog lines and tools can find block boundaries
+/// without parsing slog records. Field names follow the slog's own (`blockHeight`, `crankNum`).
+public enum Marker: Equatable, Sendable {
+    /// Block `height` begins; written *before* the slog record that began it.
+    case blockBegin(height: UInt64, blockTime: Int64?)
+    /// Crank `crankNumber` finished; written *after* its `crank-finish` slog record.
+    case crankFinish(crankNumber: UInt64, crankHash: String?, activityHash: String?)
+    /// Block `height` committed; written *after* the slog record that committed it.
+    case blockCommit(height: UInt64)
+    /// A recorder opened the ring: `event` is `created`, `reopened` or `after-black-box`.
+    case recorderOpened(event: String, processID: Int32, wallTime: Double, version: String, note: String?)
+    /// `count` records (sequences `firstSequence...lastSequence`) of uncommitted block
+    /// `height` were overwritten because the block alone outgrew the ring.
+    case dropped(height: UInt64?, firstSequence: UInt64, lastSequence: UInt64, count: UInt64)
+    /// A slog record of `size` bytes did not fit in the ring; `snippet` is its start.
+    case recordTooLarge(size: Int, snippet: String)
+    /// The node halted at `height`; the black box was preserved as `identifier` (`HEIGHT-HASH`).
+    case halt(height: UInt64, appHash: String?, reason: String, identifier: String)
+
+    /// The record kind this marker is stored under.
+    public var kind: RecordKind {
+        switch self {
+        case .blockBegin: .blockBeginMarker
+        case .crankFinish: .crankFinishMarker
+        case .blockCommit: .blockCommitMarker
+        case .recorderOpened: .recorderOpenedMarker
+        case .dropped: .droppedMarker
+        case .recordTooLarge: .recordTooLargeMarker
+        case .halt: .haltMarker
+        }
+    }
+
+    /// The marker's `type` string.
+    public var typeName: String {
+        switch self {
+        case .blockBegin: "flight-recorder-block-begin"
+        case .crankFinish: "flight-recorder-crank-finish"
+        case .blockCommit: "flight-recorder-block-commit"
+        case .recorderOpened: "flight-recorder-opened"
+        case .dropped: "flight-recorder-dropped"
+        case .recordTooLarge: "flight-recorder-record-too-large"
+        case .halt: "flight-recorder-halt"
+        }
+    }
+
+    /// The JSON payload (one object, no newline).
+    public func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(160)
+        out += Array("{\"type\":\"\(typeName)\"".utf8)
+        func number(_ key: String, _ value: some BinaryInteger) { out += Array(",\"\(key)\":\(value)".utf8) }
+        func string(_ key: String, _ value: String?) {
+            guard let value else { return }
+            out += Array(",\"\(key)\":".utf8)
+            appendJSONString(value, to: &out)
+        }
+        switch self {
+        case .blockBegin(let height, let blockTime):
+            number("blockHeight", height)
+            if let blockTime { number("blockTime", blockTime) }
+        case .crankFinish(let crank, let crankHash, let activityHash):
+            number("crankNum", crank)
+            string("crankhash", crankHash)
+            string("activityhash", activityHash)
+        case .blockCommit(let height):
+            number("blockHeight", height)
+        case .recorderOpened(let event, let pid, let time, let version, let note):
+            string("event", event)
+            number("pid", pid)
+            out += Array(",\"time\":\(time)".utf8)
+            string("version", version)
+            string("note", note)
+        case .dropped(let height, let first, let last, let count):
+            if let height { number("blockHeight", height) }
+            number("firstSequence", first)
+            number("lastSequence", last)
+            number("count", count)
+        case .recordTooLarge(let size, let snippet):
+            number("size", size)
+            string("snippet", snippet)
+        case .halt(let height, let appHash, let reason, let identifier):
+            number("blockHeight", height)
+            string("appHash", appHash)
+            string("reason", reason)
+            string("identifier", identifier)
+        }
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// Decodes a marker record read from a ring; `nil` for other kinds or a malformed payload.
+    public static func decode(kind: RecordKind, bytes: UnsafeRawBufferPointer) -> Marker? {
+        guard kind.isMarker else { return nil }
+        let keys = ["blockHeight", "blockTime", "crankNum", "crankhash", "activityhash", "event", "pid", "time",
+                    "version", "note", "firstSequence", "lastSequence", "count", "size", "snippet", "appHash",
+                    "reason", "identifier"]
+        let spans = JSONScan.values(forKeys: keys.map { Array($0.utf8) }, in: bytes)
+        func span(_ key: String) -> JSONValueSpan? { keys.firstIndex(of: key).flatMap { spans[$0] } }
+        func unsigned(_ key: String) -> UInt64? { span(key).flatMap { JSONScan.uint64($0, in: bytes) } }
+        func signed(_ key: String) -> Int64? { span(key).flatMap { JSONScan.int64($0, in: bytes) } }
+        func text(_ key: String) -> String? {
+            guard let s = span(key), s.isString, let raw = JSONScan.unescapedString(s, in: bytes) else { return nil }
+            return String(decoding: raw, as: UTF8.self)
+        }
+        switch kind {
+        case .blockBeginMarker:
+            guard let height = unsigned("blockHeight") else { return nil }
+            return .blockBegin(height: height, blockTime: signed("blockTime"))
+        case .crankFinishMarker:
+            guard let crank = unsigned("crankNum") else { return nil }
+            return .crankFinish(crankNumber: crank, crankHash: text("crankhash"), activityHash: text("activityhash"))
+        case .blockCommitMarker:
+            guard let height = unsigned("blockHeight") else { return nil }
+            return .blockCommit(height: height)
+        case .recorderOpenedMarker:
+            let time = span("time").map { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0.range]), as: UTF8.self) }
+            return .recorderOpened(
+                event: text("event") ?? "", processID: Int32(truncatingIfNeeded: signed("pid") ?? 0),
+                wallTime: time.flatMap(Double.init) ?? 0, version: text("version") ?? "", note: text("note"))
+        case .droppedMarker:
+            guard let first = unsigned("firstSequence"), let last = unsigned("lastSequence"),
+                let count = unsigned("count")
+            else { return nil }
+            return .dropped(height: unsigned("blockHeight"), firstSequence: first, lastSequence: last, count: count)
+        case .recordTooLargeMarker:
+            guard let size = unsigned("size") else { return nil }
+            return .recordTooLarge(size: Int(clamping: size), snippet: text("snippet") ?? "")
+        case .haltMarker:
+            guard let height = unsigned("blockHeight") else { return nil }
+            return .halt(height: height, appHash: text("appHash"), reason: text("reason") ?? "",
+                         identifier: text("identifier") ?? "")
+        default:
+            return nil
+        }
+    }
+}

@@ -1,0 +1,197 @@
+internal import SlogRing
+
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
+/// Everything a recorder changes, guarded by its `Mutex`. Methods here run with the lock held.
+struct RecorderState: ~Copyable {
+    /// The open ring; `nil` after `close()` or when a fresh ring could not be created.
+    var writer: RingWriter?
+    var ledger: BlockLedger
+    var statistics = FlightRecorder.Statistics()
+    let configuration: FlightRecorder.Configuration
+    let automatic: AutomaticMarkers?
+
+    init(writer: consuming RingWriter, configuration: FlightRecorder.Configuration) {
+        self.writer = .some(writer)
+        self.configuration = configuration
+        self.ledger = BlockLedger(retention: configuration.retention)
+        self.automatic = configuration.automaticMarkers ? AutomaticMarkers(configuration.markerTypes) : nil
+    }
+
+    // MARK: Recording
+
+    mutating func record(_ bytes: UnsafeRawBufferPointer) {
+        guard writer != nil else {
+            statistics.lostRecords += 1
+            return
+        }
+        let trigger = automatic?.trigger(for: bytes)
+        if case .blockBegin(let height, let blockTime) = trigger {
+            beginBlock(height: height, blockTime: blockTime)
+        }
+        appendSlog(bytes)
+        switch trigger {
+        case .crankFinish(let crank, let crankHash, let activityHash):
+            appendMarker(.crankFinish(crankNumber: crank, crankHash: crankHash, activityHash: activityHash))
+        case .blockCommit(let height):
+            commitBlock(height: height)
+        case .blockBegin, nil:
+            break
+        }
+    }
+
+    mutating func beginBlock(height: UInt64, blockTime: Int64?) {
+        guard let position = writer?.write, let sequence = writer?.nextRecordSequence else {
+            statistics.lostRecords += 1
+            return
+        }
+        flushDrop()
+        ledger.begin(height: height, at: position, sequence: sequence)
+        statistics.blocksBegun += 1
+        statistics.openHeight = height
+        appendMarker(.blockBegin(height: height, blockTime: blockTime))
+    }
+
+    mutating func commitBlock(height: UInt64) {
+        guard writer != nil else {
+            statistics.lostRecords += 1
+            return
+        }
+        flushDrop()
+        appendMarker(.blockCommit(height: height))
+        flushDrop()  // in case the commit marker itself overwrote more of the block
+        guard let next = writer?.write else { return }
+        if let releasePoint = ledger.commit(height: height, nextPosition: next) {
+            writer?.release(before: releasePoint)
+        }
+        statistics.blocksCommitted += 1
+        statistics.lastCommittedHeight = height
+        statistics.openHeight = nil
+    }
+
+    /// Appends a slog record; one too large for the ring becomes a record-too-large marker.
+    private mutating func appendSlog(_ bytes: UnsafeRawBufferPointer) {
+        do {
+            _ = try writer?.append(bytes, kind: .slog)
+            statistics.records += 1
+            statistics.bytes += UInt64(bytes.count)
+            noteEviction()
+        } catch {
+            recordTooLarge(size: bytes.count, prefix: bytes)
+        }
+    }
+
+    /// Counts a record too large for the ring and writes its marker, with a snippet of its
+    /// first 256 bytes (cut at a UTF-8 boundary, invalid bytes replaced).
+    mutating func recordTooLarge(size: Int, prefix: UnsafeRawBufferPointer) {
+        guard writer != nil else {
+            statistics.lostRecords += 1
+            return
+        }
+        statistics.oversizedRecords += 1
+        let maximum = writer?.maximumPayloadLength ?? 0
+        statistics.lastError = "record of \(size) bytes is larger than this ring can hold (at most \(maximum) bytes)"
+        var cut = min(prefix.count, Self.snippetLength)
+        // Do not split a UTF-8 sequence: back up over continuation bytes.
+        while cut > 0 && cut < prefix.count && prefix[cut] & 0xC0 == 0x80 { cut -= 1 }
+        let snippet = String(decoding: UnsafeRawBufferPointer(rebasing: prefix[..<cut]), as: UTF8.self)
+        appendMarker(.recordTooLarge(size: size, snippet: snippet))
+    }
+
+    /// Bytes of a too-large record kept in its marker.
+    static let snippetLength = 256
+
+    /// Appends a marker record. Markers are small, so only a ring of a few hundred bytes can
+    /// refuse one; that is counted, never trapped.
+    mutating func appendMarker(_ marker: Marker) {
+        guard writer != nil else {
+            statistics.lostRecords += 1
+            return
+        }
+        let payload = marker.encoded()
+        do {
+            _ = try writer?.append(payload, kind: marker.kind)
+            statistics.markers += 1
+            noteEviction()
+        } catch {
+            statistics.lostRecords += 1
+            statistics.lastError = "marker \(marker.typeName) not recorded: \(error)"
+        }
+    }
+
+    /// After an append: if the ring overwrote records of the open block, remember them.
+    private mutating func noteEviction() {
+        guard let oldest = writer?.oldest, ledger.open.map({ oldest > $0.begin }) ?? false else { return }
+        let before = ledger.pendingDrop?.count ?? 0
+        if ledger.noteEviction(oldest: oldest, oldestSequence: writer?.oldestRecordSequence) {
+            statistics.droppedRecords += (ledger.pendingDrop?.count ?? 0) - before
+        }
+    }
+
+    /// Writes the drop marker for records of the open block overwritten so far, if any.
+    ///
+    /// Writing the marker can itself overwrite more of the block (in a ring that small), which
+    /// is then reported by another marker; the loop is bounded so a pathological ring cannot
+    /// spin, and whatever is left stays pending for the next flush.
+    private mutating func flushDrop() {
+        for _ in 0..<4 {
+            guard let drop = ledger.takePendingDrop() else { return }
+            statistics.lastError = "block \(ledger.openHeight.map(String.init) ?? "?") outgrew the ring: \(drop.count) records overwritten"
+            appendMarker(.dropped(height: ledger.openHeight, firstSequence: drop.first, lastSequence: drop.last, count: drop.count))
+        }
+    }
+
+    // MARK: Closing and the black box
+
+    mutating func close() throws(FlightRecorderError) {
+        flushDrop()
+        guard let open = writer.take() else { return }
+        do { try open.close() } catch { throw .ring(error) }
+    }
+
+    mutating func preserveBlackBox(height: UInt64, appHash: String?, reason: String) throws(FlightRecorderError) -> BlackBox {
+        guard writer != nil else {
+            throw .notRecording(reason: statistics.lastError ?? "the recorder was closed")
+        }
+        flushDrop()
+        let path = configuration.path
+        let fingerprint = BlockFingerprint.compute(ringPath: path, height: height, fields: .agoric, reason: reason)
+        let identifier = BlackBox.identifier(height: height, fingerprint: fingerprint)
+        appendMarker(.halt(height: height, appHash: appHash, reason: reason, identifier: identifier))
+        do { try writer?.seal() } catch { throw .ring(error) }
+        let sealed = writer.take()!
+
+        let directory = configuration.blackBoxDirectory ?? RingOpening.directory(of: path)
+        var destination = RingOpening.uniquePath(in: directory, base: "blackbox-\(identifier)", suffix: ".ring")
+        var problems: [String] = []
+        do {
+            try RingFile.moveWithoutReplacing(path, to: destination)
+        } catch {
+            problems.append("could not rename the sealed ring to \(destination) (\(error)); it stays sealed at \(path)")
+            destination = path
+        }
+        do { try sealed.close() } catch { problems.append("closing the sealed ring: \(error)") }
+
+        // Go on recording into a fresh ring, unless the sealed one still occupies the path.
+        ledger = BlockLedger(retention: configuration.retention)
+        statistics.openHeight = nil
+        if destination != path {
+            do {
+                writer = try RingWriter.create(path: path, capacity: configuration.capacity)
+                appendMarker(.recorderOpened(
+                    event: "after-black-box", processID: getpid(), wallTime: wallClockSeconds(),
+                    version: FlightRecorder.version, note: "previous ring preserved as \(destination)"))
+            } catch {
+                problems.append("no fresh ring at \(path): \(error)")
+            }
+        }
+        if let last = problems.last { statistics.lastError = last }
+        return BlackBox(
+            identifier: identifier, height: height, path: destination, appHash: appHash, reason: reason,
+            fingerprint: fingerprint, problems: problems)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+@testable import FlightRecorder
+
+/// Retention per block: after every commit the ring holds exactly the last K committed blocks
+/// (and, mid-block, the open one), read back with the real `RingReader`.
+@Suite struct BlockRetentionTests {
+    @Test(arguments: [0, 1, 2, 3])
+    func afterEveryCommitTheRingHoldsExactlyTheLastKCommittedBlocks(keep: Int) throws {
+        try withTemporaryDirectory { dir in
+            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
+            configuration.capacity = 1 << 20
+            configuration.retention = .committedBlocks(keep)
+            let recorder = try FlightRecorder(configuration: configuration)
+            let node = SimulatedNode()
+            for height in UInt64(1)...12 {
+                let lines = node.block(height)
+                for (index, line) in lines.enumerated() {
+                    recorder.record(line)
+                    if index == lines.count / 2 {
+                        // Mid-block: the retained committed blocks plus the open one.
+                        let view = try readView(configuration.path)
+                        let retained = (0..<UInt64(keep)).compactMap { height > $0 + 1 ? height - 1 - $0 : nil }.reversed()
+                        #expect(view.begunHeights == Array(retained) + [height], "height \(height) mid-block")
+                        #expect(view.issues.isEmpty)
+                    }
+                }
+                let view = try readView(configuration.path)
+                let expected = (0..<UInt64(keep)).compactMap { height >= $0 + 1 ? height - $0 : nil }.reversed()
+                #expect(view.begunHeights == Array(expected), "after commit of \(height)")
+                #expect(view.committedHeights == Array(expected))
+                // Nothing of a released block survives: every slog record belongs to a kept one.
+                #expect(view.slog.count == expected.count * lines.count)
+                if let first = expected.first {
+                    #expect(view.slog.first == node.block(first).first)
+                }
+                #expect(view.slog.last == (expected.isEmpty ? nil : lines.last))
+            }
+            let statistics = recorder.statistics
+            #expect(statistics.blocksBegun == 12 && statistics.blocksCommitted == 12)
+            #expect(statistics.lastCommittedHeight == 12 && statistics.openHeight == nil)
+            #expect(statistics.droppedRecords == 0 && statistics.lostRecords == 0)
+            try recorder.close()
+        }
+    }
+
+    @Test func asMuchAsFitsReleasesNothingAndTheRingKeepsTheNewestBlocks() throws {
+        try withTemporaryDirectory { dir in
+            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
+            configuration.capacity = 64 << 10
+            configuration.retention = .asMuchAsFits
+            let recorder = try FlightRecorder(configuration: configuration)
+            let node = SimulatedNode(bodyPadding: 200)
+            var all: [String] = []
+            for height in UInt64(1)...40 {
+                for line in node.block(height) {
+                    recorder.record(line)
+                    all.append(line)
+                }
+            }
+            let view = try readView(configuration.path)
+            #expect(view.issues.isEmpty)
+            // A suffix of everything recorded, as large as fits, ending with the newest record.
+            #expect(view.slog.count > 3 * node.block(1).count)
+            #expect(Array(all.suffix(view.slog.count)) == view.slog)
+            #expect(view.begunHeights.last == 40 && view.committedHeights.last == 40)
+            #expect(recorder.statistics.droppedRecords == 0)
+            try recorder.close()
+        }
+    }
+
+    /// One uncommitted block larger than the whole ring: its oldest records are overwritten,
+    /// a drop marker names exactly which sequences, the counter agrees, nothing stalls.
+    @Test func uncommittedBlockLargerThanTheRingDropsItsOldestRecordsAndSaysWhich() throws {
+        try withTemporaryDirectory { dir in
+            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
+            configuration.capacity = 64 << 10
+            let recorder = try FlightRecorder(configuration: configuration)
+            let small = SimulatedNode()
+            for line in small.block(1) { recorder.record(line) }
+            let huge = SimulatedNode(bodyPadding: 1500, cranksPerBlock: 60)
+            let lines = huge.block(2)
+            for line in lines { recorder.record(line) }
+            let statistics = recorder.statistics
+            #expect(statistics.droppedRecords > 0)
+            #expect(statistics.records == UInt64(small.block(1).count + lines.count))
+            let view = try readView(configuration.path)
+            #expect(view.issues.isEmpty)
+            let drops = view.markers.compactMap { marker -> (UInt64?, UInt64, UInt64, UInt64)? in
+                if case .dropped(let h, let first, let last, let count) = marker { (h, first, last, count) } else { nil }
+            }
+            #expect(!drops.isEmpty)
+            #expect(drops.map(\.3).reduce(0, +) == statistics.droppedRecords)
+            for drop in drops {
+                #expect(drop.0 == 2)
+                #expect(drop.2 - drop.1 + 1 == drop.3)
+                // None of the dropped sequences is still readable.
+                #expect(!view.sequences.contains { (drop.1...drop.2).contains($0) })
+            }
+            // What is left is the newest stretch of block 2, gap-free, ending in its commit.
+            #expect(view.slog.last == lines.last)
+            #expect(Array(lines.suffix(view.slog.count)) == view.slog)
+            #expect(view.committedHeights.last == 2)
+            if let first = view.sequences.first {
+                #expect(view.sequences == Array(first..<(first + UInt64(view.sequences.count))))
+            }
+            try recorder.close()
+        }
+    }
+}
