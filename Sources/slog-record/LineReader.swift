@@ -34,7 +34,17 @@ struct LineReader {
     func deallocate() { buffer.deallocate() }
 
     /// Calls `body` for every complete line in the next chunk read; returns why it stopped.
+    ///
+    /// Waits at most a second for input (returning `.interrupted` when none came), so a signal
+    /// that lands between the caller's check and the wait is still acted on within a second.
     mutating func readChunk(_ body: (Line) -> Void) -> Status {
+        var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&waiting, 1, 1000)
+        if ready == 0 { return .interrupted }
+        if ready < 0 {
+            let error = errno
+            return error == EINTR ? .interrupted : .failed(error)
+        }
         let got = read(descriptor, buffer.baseAddress, buffer.count)
         if got < 0 {
             let error = errno

@@ -28,6 +28,12 @@ enum Signals {
             sigaction(number, &action, nil)
         }
         signal(SIGPIPE, SIG_IGN)
+        // A parent may have started us with these signals blocked (a spawning thread's mask is
+        // inherited); unblock them, or SIGTERM would wait until the input ends.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in [SIGTERM, SIGINT, SIGUSR1] { sigaddset(&set, number) }
+        sigprocmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// Takes the pending signals (clearing them).
