@@ -756,7 +756,7 @@ import Testing
             let pristine = try RingFile.bytes(path)
 
             // Clean: opens, and continues after the newest record.
-            var writer = try RingWriter.open(path: path)
+            let writer = try RingWriter.open(path: path)
             #expect(writer.nextRecordSequence == 300)
             #expect(writer.oldest.rawValue == model.oldest && writer.write.rawValue == model.write)
             try writer.close()

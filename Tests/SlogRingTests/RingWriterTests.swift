@@ -61,12 +61,48 @@ import Testing
                     #expect(seen.records.first?.bytes == payload(for: 1, length: length))
                     try writer.close()
                     // Reopens for writing: the state on disk is valid.
-                    var again = try RingWriter.open(path: path)
+                    let again = try RingWriter.open(path: path)
                     #expect(again.nextRecordSequence == 2)
                     try again.close()
                     try FileManager.default.removeItem(atPath: path)
                 }
             }
+        }
+    }
+
+    /// Regression: a reader lapped while the ring was momentarily empty (everything released)
+    /// counted the lost records again on the next record (a spurious sequence gap) or lap.
+    @Test func lapsThatEmptyTheRingCountEachLostRecordOnce() throws {
+        try withTemporaryDirectory { dir in
+            let path = "\(dir)/a.ring"
+            var writer = try RingWriter.create(path: path, capacity: 4096)
+            var reader = try RingReader.open(path: path)
+            _ = try writer.append("record 0")
+            #expect(drain(&reader).sequences == [0])
+            var lost: [UInt64?] = []
+            var sequences: [UInt64] = []
+            func read() {
+                let contents = drain(&reader)
+                lost += contents.issues.map(\.lostRecords)
+                #expect(contents.issues.allSatisfy { $0.reason == .lapped }, "\(contents.issues)")
+                sequences += contents.sequences
+            }
+            for i in 1...5 { _ = try writer.append("record \(i)") }
+            writer.release(before: writer.write)
+            read()
+            _ = try writer.append("record 6")
+            read()
+            for i in 7...9 { _ = try writer.append("record \(i)") }
+            writer.release(before: writer.write)
+            read()
+            for i in 10...12 { _ = try writer.append("record \(i)") }
+            writer.release(before: writer.write)
+            read()
+            _ = try writer.append("record 13")
+            read()
+            #expect(lost == [5, 3, 3])
+            #expect(sequences == [6, 13])
+            try writer.close()
         }
     }
 

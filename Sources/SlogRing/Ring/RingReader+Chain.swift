@@ -44,7 +44,14 @@ extension RingReader {
             cursor += UInt64(frame.frameSize)
             if frame.kind == .padding { continue }
             if let expected, frame.sequence != expected, pendingIssues.isEmpty {
-                noteGap(expected: expected, found: frame.sequence, at: offset)
+                if lossSettledFromHeader && frame.sequence > expected {
+                    // Published after the header was read, overwritten before this reader got
+                    // to them: the rest of the same lap.
+                    pendingIssues.append(ReadIssue(
+                        reason: .lapped, fileOffset: offset, byteCount: 0, lostRecords: frame.sequence - expected))
+                } else {
+                    noteGap(expected: expected, found: frame.sequence, at: offset)
+                }
             }
             expected = frame.sequence &+ 1
             currentLength = payloadLength

@@ -49,6 +49,9 @@ public struct RingReader: ~Copyable {
     var limit: UInt64 = 0
     /// The sequence the next record should have, once one has been seen.
     var expected: UInt64?
+    /// Whether `expected` was last set from the header after a lap (not from a record read):
+    /// records the header did not count yet are then lap losses, not a sequence gap.
+    var lossSettledFromHeader = false
     /// Issues waiting to be returned before the next record, and the first sequence they lost.
     var pendingIssues: [ReadIssue] = []
     var pendingFirstLost: UInt64?
@@ -122,13 +125,28 @@ public struct RingReader: ~Copyable {
             stashedRecord = nil
             return .record(record)
         }
-        let found = isSalvaging ? nextSalvaged() : nextInChain()
+        var found = isSalvaging ? nextSalvaged() : nextInChain()
+        // Caught up with a lap pending, while the writer published more: read on (a loop, not
+        // recursion, however often a fast writer does this).
+        var settled: UInt64?
+        while found == nil, !pendingIssues.isEmpty, pendingFirstLost != nil, let words {
+            if let next = settledNextSequence(words) {
+                settled = next
+                break
+            }
+            found = nextInChain()
+        }
         guard let record = found else {
             // Caught up: report what is pending with what the header says was lost.
             if !pendingIssues.isEmpty {
-                if let first = pendingFirstLost, let words {
-                    let next = unsafe words.nextSequence.pointee.load(ordering: .acquiring)
+                if let first = pendingFirstLost, let next = settled {
                     settleLoss(next >= first ? next - first : nil)
+                    // Those records are accounted for now: the next record or lap counts from
+                    // here, not from before them (or they would be counted twice).
+                    if next >= first {
+                        expected = next
+                        lossSettledFromHeader = true
+                    }
                 }
                 pendingFirstLost = nil
                 if pendingIssues.isEmpty { return nil }
@@ -136,6 +154,7 @@ public struct RingReader: ~Copyable {
             }
             return nil
         }
+        lossSettledFromHeader = false
         if !pendingIssues.isEmpty {
             if let first = pendingFirstLost, record.sequence >= first {
                 settleLoss(record.sequence - first)
@@ -158,6 +177,21 @@ public struct RingReader: ~Copyable {
             return
         }
         pendingIssues[pendingIssues.count - 1].lostRecords = lost
+    }
+
+    /// The header's next sequence N when every record below N is published at or before the
+    /// cursor (so records `[first lost, N)` were really lost), or `nil` when the writer moved on
+    /// and the caller should read further instead.
+    ///
+    /// The writer publishes the write position, then stores the next sequence (both releasing),
+    /// so an acquiring load of N shows every record below N published. If the write position is
+    /// still the one the reader caught up with, those records all lie behind the cursor.
+    private mutating func settledNextSequence(_ words: HeaderWords) -> UInt64? {
+        // Acquiring: pairs with the releasing store of the next sequence in RingWriter.append.
+        let next = unsafe words.nextSequence.pointee.load(ordering: .acquiring)
+        // Acquiring: pairs with the releasing store of the write position.
+        let write = unsafe words.write.pointee.load(ordering: .acquiring)
+        return write > limit ? nil : next
     }
 
     /// Notes a skipped region; the records it cost are counted when the next record arrives.

@@ -129,11 +129,12 @@ public struct RingWriter: ~Copyable {
         writePosition = end
         writeOffset += size
         if writeOffset == capacity { writeOffset = 0 }
-        // Relaxed: ordered before the releasing store below, which publishes it with the frame.
-        unsafe nextSequenceWord.pointee.store(nextSequence, ordering: .relaxed)
         // Releasing: publishes the frame bytes written above; pairs with the acquiring load of
-        // the write position in RingReader.next().
+        // the write position in RingReader.nextInChain().
         unsafe writeWord.pointee.store(end, ordering: .releasing)
+        // Releasing, and after the write position: a reader that loads next sequence N with
+        // acquire knows every record below N is published (RingReader.settledNextSequence).
+        unsafe nextSequenceWord.pointee.store(nextSequence, ordering: .releasing)
         #if SLOG_INTERNAL_CHECKS
         _checkInvariants()
         #endif
