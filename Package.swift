@@ -39,6 +39,15 @@ let package = Package(
         // Test and soak helper: a real writer process that tests kill with SIGKILL, and a
         // quick append measurement. Not a product.
         .executableTarget(name: "slog-stress", dependencies: ["SlogRing"], swiftSettings: strictSettings),
+        // The benchmark harness (Benchmarks/README.md): `swift run -c release slog-bench`. Part of
+        // this package, not a separate one, so `swift test` builds it and runs it in smoke mode.
+        // Not a product. Depends on the CRC shim to reproduce the append protocol step by step.
+        .executableTarget(
+            name: "slog-bench",
+            dependencies: ["SlogRing", "FlightRecorder", "_SlogRingShims"],
+            path: "Benchmarks/Sources/slog-bench",
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "SlogRingTests",
             dependencies: ["SlogRing", "slog-stress", "slog-tail"],

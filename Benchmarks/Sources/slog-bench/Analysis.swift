@@ -1,0 +1,110 @@
+/// The protocol breakdown and the targets, derived from the measured runs.
+struct Analysis {
+    let write: [WriteResult]
+    let tools: [ToolResult]
+    let directories: [Directory]
+
+    func result(_ benchmark: WriteBenchmarkID, _ size: Int, in directory: Directory) -> WriteResult? {
+        write.first { $0.benchmark == benchmark && $0.sizeClass == size && $0.directory == directory.path }
+    }
+
+    func protocolCosts() -> [ProtocolCost] {
+        var costs: [ProtocolCost] = []
+        for directory in directories {
+            for size in allSizeClasses {
+                func ns(_ benchmark: WriteBenchmarkID) -> Double? {
+                    result(benchmark, size, in: directory)?.median.nanosecondsPerRecord
+                }
+                func difference(_ a: WriteBenchmarkID, _ b: WriteBenchmarkID) -> Double? {
+                    guard let a = ns(a), let b = ns(b) else { return nil }
+                    return a - b
+                }
+                let cost = ProtocolCost(
+                    directory: directory.path, fileSystem: directory.fileSystem, sizeClass: size, copy: ns(.limit),
+                    frameHeader: difference(.frame, .limit), publishPerRecord: difference(.framePublish, .frame),
+                    checksum: difference(.frameChecksum, .frame), wholeProtocol: ns(.frameChecksumPublish),
+                    ringOverhead: difference(.append, .frameChecksumPublish),
+                    recorderOverhead: difference(.recorder, .append), lock: difference(.lockedAppend, .append),
+                    recorderBookkeeping: difference(.recorderWithoutMarkers, .lockedAppend),
+                    automaticMarkers: difference(.recorder, .recorderWithoutMarkers))
+                if cost.copy != nil || cost.wholeProtocol != nil || cost.ringOverhead != nil { costs.append(cost) }
+            }
+        }
+        return costs
+    }
+
+    /// The targets at 256 B, per directory; only those whose benchmarks ran.
+    func targets() -> [TargetCheck] {
+        var checks: [TargetCheck?] = []
+        for directory in directories {
+            checks.append(
+                ratio(
+                    "SlogRing append >= 50% of the physical limit's records/s (256 B)",
+                    .append, over: .limit, atLeast: 0.5, unit: "fraction", in: directory))
+            checks.append(
+                ratio(
+                    "FlightRecorder hook >= 30% of the physical limit's records/s (256 B, real-shaped)",
+                    .recorder, over: .limit, atLeast: 0.3, unit: "fraction", in: directory))
+            checks.append(
+                ratio(
+                    "SlogRing append >= 50x the pwrite baseline's records/s (256 B)",
+                    .append, over: .pwrite, atLeast: 50, unit: "times", in: directory))
+            checks.append(
+                ratio(
+                    "FlightRecorder hook >= 50x the pwrite baseline's records/s (256 B)",
+                    .recorder, over: .pwrite, atLeast: 50, unit: "times", in: directory))
+            // Not a target: the most any writer can reach over the baseline on this machine.
+            checks.append(
+                ratio(
+                    "(bound, not a target) physical limit >= 50x the pwrite baseline (256 B)",
+                    .limit, over: .pwrite, atLeast: 50, unit: "times", in: directory))
+            if let append = result(.append, 256, in: directory) {
+                let values = append.runs.map(\.p99)
+                checks.append(
+                    TargetCheck(
+                        target: "SlogRing append p99 < 1 us (256 B, prefaulted ring)", directory: directory.path,
+                        fileSystem: directory.fileSystem, value: median(values), lowest: values.min(),
+                        highest: values.max(), threshold: 1000, unit: "ns", met: median(values) < 1000))
+            }
+            if let tail = tools.first(where: { $0.benchmark == .tail && $0.directory == directory.path }) {
+                var dump = TargetCheck(
+                    target: "slog-tail dump >= 1 GB/s", directory: directory.path, fileSystem: directory.fileSystem,
+                    threshold: 1000, unit: "MB/s")
+                if let problem = tail.skipped ?? tail.failed {
+                    dump.note = problem
+                } else {
+                    let rates = tail.runs.map(\.megabytesPerSecond)
+                    dump.value = median(rates)
+                    dump.lowest = rates.min()
+                    dump.highest = rates.max()
+                    dump.met = median(rates) >= 1000
+                }
+                checks.append(dump)
+            }
+        }
+        checks.append(
+            TargetCheck(
+                target: "slog-diff >= 300 MB/s of input", threshold: 300, unit: "MB/s",
+                note: notMeasuredTools.first { $0.benchmark == "slog-diff" }?.reason))
+        return checks.compactMap { $0 }
+    }
+
+    /// `benchmark`'s records/s over `reference`'s, run by run, at 256 B.
+    private func ratio(
+        _ target: String, _ benchmark: WriteBenchmarkID, over reference: WriteBenchmarkID, atLeast threshold: Double,
+        unit: String, in directory: Directory
+    ) -> TargetCheck? {
+        guard let a = result(benchmark, 256, in: directory), let b = result(reference, 256, in: directory) else {
+            return nil
+        }
+        var check = TargetCheck(
+            target: target, directory: directory.path, fileSystem: directory.fileSystem, threshold: threshold,
+            unit: unit)
+        let ratios = zip(a.runs, b.runs).map { $0.recordsPerSecond / $1.recordsPerSecond }
+        check.value = median(ratios)
+        check.lowest = ratios.min()
+        check.highest = ratios.max()
+        check.met = median(ratios) >= threshold
+        return check
+    }
+}

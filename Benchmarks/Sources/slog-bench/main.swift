@@ -1,0 +1,228 @@
+/// slog-bench: write throughput and latency of SlogRing and FlightRecorder against the physical
+/// limit and the baselines, on the same bytes, in one run (issue 6; Benchmarks/README.md).
+///
+/// Usage:
+///   swift run -c release slog-bench [FILTER...] [--runs N] [--json PATH] [--dir DIR]...
+///   slog-bench --smoke [--json PATH] [--dir DIR]     (what `swift test` runs)
+///   slog-bench --help | --list
+///
+/// Steps: build the record pools (Agoric-shaped slog JSON per size class); calibrate the
+/// timer; one discarded warm-up pass of everything at 1/16 scale; then N runs, each measuring
+/// every selected benchmark at every selected size in every directory (interleaved, so drift
+/// on a shared machine hits all of them alike and ratios come from the same run); then the
+/// tools; then the table on stdout and the JSON file.
+///
+/// Exit status: 0 measured (targets met or not), 1 a benchmark or tool failed, 2 usage error.
+import FlightRecorder
+import Foundation
+import SlogRing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+func writeError(_ text: String) {
+    var text = text
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+func progress(_ text: String) { writeError(text + "\n") }
+
+let options: Options
+do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch {
+    writeError("slog-bench: \(error.message)\nTry 'slog-bench --help'.\n")
+    exit(2)
+}
+if options.help {
+    print(usageText, terminator: "")
+    exit(0)
+}
+if options.list {
+    for benchmark in WriteBenchmarkID.allCases {
+        print(benchmark.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0) + benchmark.summary)
+    }
+    for tool in ToolBenchmarkID.allCases {
+        print(tool.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0) + tool.summary)
+    }
+    for missing in notMeasuredTools {
+        print(missing.benchmark.padding(toLength: 19, withPad: " ", startingAt: 0) + missing.reason)
+    }
+    exit(0)
+}
+
+if let size = options.showRecords {
+    do {
+        let pool = try RecordPool(sizeClass: size)
+        for record in pool.records.prefix(pool.recordsPerBlock) { print(String(decoding: record, as: UTF8.self)) }
+    } catch {
+        writeError("slog-bench: \(error)\n")
+        exit(1)
+    }
+    exit(0)
+}
+
+#if DEBUG
+    let build = "debug"
+    let banner = """
+        ************************************************************************
+        *  DEBUG BUILD: these numbers mean nothing. Measure with                *
+        *      swift run -c release slog-bench                                  *
+        ************************************************************************
+        """
+    print(banner)
+    writeError(banner + "\n")
+#else
+    let build = "release"
+#endif
+
+do {
+    exit(try runBenchmarks(options))
+} catch {
+    writeError("slog-bench: \(error)\n")
+    exit(1)
+}
+
+func runBenchmarks(_ options: Options) throws -> Int32 {
+    var machine = Machine.current(crc32cHardware: CRC32C.isHardwareAccelerated)
+    let timer = TimerCalibration.measure(pairs: options.smoke ? 10_000 : 1_000_000)
+    let directories = options.measuredDirectories.map(Directory.describe)
+    for directory in directories {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory), isDirectory.boolValue,
+            access(directory.path, W_OK) == 0
+        else { throw BenchError("\(directory.path) is not a writable directory") }
+    }
+
+    var poolSizes = options.benchmarks.isEmpty ? [] : options.sizes
+    if !options.tools.isEmpty && !poolSizes.contains(256) { poolSizes.append(256) }
+    var pools: [Int: RecordPool] = [:]
+    for size in poolSizes { pools[size] = try RecordPool(sizeClass: size) }
+    let workload = poolSizes.sorted().map { size in
+        let pool = pools[size]!
+        return WorkloadSummary(
+            sizeClass: size, recordsInPool: pool.count, recordsPerBlock: pool.recordsPerBlock,
+            meanRecordBytes: (pool.meanLength * 10).rounded() / 10, recordsOfExactSize: pool.exactCount)
+    }
+
+    // One discarded pass of everything, small: code, allocator and page cache warm alike.
+    if !options.smoke, let first = directories.first {
+        progress("slog-bench: warm-up")
+        for size in options.sizes {
+            for benchmark in options.benchmarks {
+                let plan = benchmark.plan(sizeClass: size, capacity: options.capacity, scale: options.scale / 16)
+                _ = try benchmark.run(
+                    in: first.path, capacity: options.capacity, pool: pools[size]!, plan: plan, timer: timer)
+            }
+        }
+    }
+
+    if let seconds = options.soakSeconds {
+        var soaked: [SoakResult] = []
+        for directory in directories {
+            for size in options.sizes {
+                for benchmark in options.benchmarks {
+                    progress(
+                        "slog-bench: soak \(benchmark.rawValue) \(sizeLabel(size)) in \(directory.path), \(seconds) s")
+                    soaked.append(
+                        try benchmark.soak(
+                            in: directory, capacity: options.capacity, pool: pools[size]!, seconds: seconds,
+                            rate: options.soakRate, timer: timer))
+                }
+            }
+        }
+        machine.loadAverageAtEnd = loadAverage()
+        var report = Report(
+            date: ISO8601DateFormatter().string(from: Date()), build: build, smoke: options.smoke,
+            command: CommandLine.arguments,
+            machine: machine, timer: timer, runs: 1, ringCapacity: options.capacity, workload: workload,
+            directories: directories, write: [], tools: [], protocolCosts: [], targets: [], notMeasured: [])
+        report.soak = soaked
+        return try finish(report, options)
+    }
+
+    var results: [WriteResult] = []
+    for directory in directories {
+        for size in options.sizes {
+            for benchmark in options.benchmarks {
+                let plan = benchmark.plan(sizeClass: size, capacity: options.capacity, scale: options.scale)
+                results.append(WriteResult(benchmark: benchmark, directory: directory, sizeClass: size, plan: plan))
+            }
+        }
+    }
+    for run in 1...options.runs {
+        for index in results.indices {
+            let result = results[index]
+            if index == 0 || results[index - 1].directory != result.directory {
+                progress("slog-bench: run \(run)/\(options.runs) in \(result.directory) (\(result.fileSystem))")
+            }
+            let sample = try result.benchmark.run(
+                in: result.directory, capacity: options.capacity, pool: pools[result.sizeClass]!, plan: result.plan,
+                timer: timer)
+            results[index].runs.append(sample)
+        }
+    }
+
+    var tools: [ToolResult] = []
+    for tool in options.tools {
+        let executable = "\(options.toolsDirectory ?? executableDirectory())/\(tool.tool)"
+        for directory in directories {
+            var result = ToolResult(
+                benchmark: tool, summary: tool.summary, executable: executable, directory: directory.path,
+                fileSystem: directory.fileSystem, runs: [])
+            guard access(executable, X_OK) == 0 else {
+                result.skipped = "\(executable) is not built (swift build -c release --product \(tool.tool))"
+                tools.append(result)
+                continue
+            }
+            progress("slog-bench: \(tool.tool) in \(directory.path)")
+            let input = try ToolInput(
+                ringAt: "\(directory.path)/slog-bench-\(getpid())-\(tool.rawValue)-input.ring",
+                capacity: options.tailCapacity, pool: pools[256]!)
+            do {
+                // A tool that fails is reported with the rest, and the exit status says so.
+                if !options.smoke { _ = try tool.run(executable: executable, input: input, scratch: directory.path) }
+                for _ in 1...options.runs {
+                    result.runs.append(try tool.run(executable: executable, input: input, scratch: directory.path))
+                }
+            } catch {
+                result.runs = []
+                result.failed = "\(error)"
+            }
+            tools.append(result)
+        }
+    }
+
+    machine.loadAverageAtEnd = loadAverage()
+    let analysis = Analysis(write: results, tools: tools, directories: directories)
+    let report = Report(
+        date: ISO8601DateFormatter().string(from: Date()), build: build, smoke: options.smoke,
+        command: CommandLine.arguments,
+        machine: machine, timer: timer, runs: options.runs, ringCapacity: options.capacity, workload: workload,
+        directories: directories, write: results, tools: tools, protocolCosts: analysis.protocolCosts(),
+        targets: analysis.targets(), notMeasured: notMeasuredTools)
+    return try finish(report, options)
+}
+
+/// Prints the table, writes the JSON, and returns the exit status.
+func finish(_ report: Report, _ options: Options) throws -> Int32 {
+    print(Table.render(report), terminator: "")
+    let jsonPath = options.jsonPath ?? defaultJSONPath()
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try encoder.encode(report).write(to: URL(fileURLWithPath: jsonPath))
+    print("JSON: \(jsonPath)")
+    return report.tools.contains { $0.failed != nil } ? 1 : 0
+}
+
+/// Benchmarks/results/ (gitignored) when run from the package root, else the current directory.
+func defaultJSONPath() -> String {
+    let formatter = DateFormatter()
+    formatter.dateFormat = "yyyyMMdd-HHmmss"
+    let name = "slog-bench-\(formatter.string(from: Date())).json"
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: "Benchmarks", isDirectory: &isDirectory), isDirectory.boolValue else {
+        return name
+    }
+    try? FileManager.default.createDirectory(atPath: "Benchmarks/results", withIntermediateDirectories: true)
+    return "Benchmarks/results/\(name)"
+}
