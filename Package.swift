@@ -58,6 +58,7 @@ let package = Package(
             dependencies: ["FlightRecorder", "SlogRing", "slog-record"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "BenchmarkSmokeTests", dependencies: ["slog-bench"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]
 )
