@@ -36,8 +36,8 @@ let package = Package(
         .executableTarget(name: "slog-diff", dependencies: ["SlogRing"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-record", dependencies: ["FlightRecorder"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-demo", dependencies: ["SlogRing"], swiftSettings: strictSettings),
-        // Test and soak helper: a real writer process that tests kill with SIGKILL, and a
-        // quick append measurement. Not a product.
+        // Test and soak helper: a real writer process that tests kill with SIGKILL. Not a
+        // product. (Its old `bench` mode moved to slog-bench.)
         .executableTarget(name: "slog-stress", dependencies: ["SlogRing"], swiftSettings: strictSettings),
         // The benchmark harness (Benchmarks/README.md): `swift run -c release slog-bench`. Part of
         // this package, not a separate one, so `swift test` builds it and runs it in smoke mode.

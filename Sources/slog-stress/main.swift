@@ -1,4 +1,4 @@
-/// slog-stress: a real writer process for crash tests and soak runs, and a quick measurement.
+/// slog-stress: a real writer process for crash tests and soak runs.
 ///
 /// Usage:
 ///   slog-stress append --ring PATH [--capacity BYTES] [--min-size N] [--max-size N]
@@ -8,14 +8,12 @@
 ///       any record it returns. With --ack, writes "SEQ\n" to stdout after each append returns,
 ///       with one write(2) per record, so a parent that kills this process knows what was
 ///       acknowledged.
-///   slog-stress bench [--size N] [--count N] [--capacity BYTES] [--runs N]
-///       Appends --count records of --size bytes into a fresh ring in a temporary directory and
-///       reports ns per record for SlogRing append and for a plain memcpy into a prefaulted
-///       shared mapping of the same size (the physical limit), median of --runs.
+///   slog-stress bench
+///       Moved: the measurement is `swift run -c release slog-bench` (Benchmarks/README.md);
+///       `slog-bench append limit 256` is what this command measured. Says so and exits 2.
 ///   slog-stress --help
 ///
 /// Exit status: 0 success, 1 failure, 2 usage error.
-import Foundation
 import SlogRing
 #if canImport(Glibc)
 import Glibc
@@ -30,7 +28,7 @@ func fail(_ message: String, status: Int32) -> Never {
 func usage() -> Never {
     print("""
         usage: slog-stress append --ring PATH [--capacity BYTES] [--min-size N] [--max-size N] [--count N] [--ack] [--seed N]
-               slog-stress bench [--size N] [--count N] [--capacity BYTES] [--runs N]
+               slog-stress bench   (moved: swift run -c release slog-bench append limit 256)
         """)
     exit(0)
 }
@@ -92,81 +90,10 @@ case "append":
     do { try writer.close() } catch { fail("\(error)", status: 1) }
 
 case "bench":
-    let size = integer("--size", default: 256)
-    let count = max(1, integer("--count", default: 2_000_000))
-    let capacity = integer("--capacity", default: 64 << 20)
-    let runs = max(1, integer("--runs", default: 5))
-    #if DEBUG
-    print("WARNING: debug build; measure with `swift run -c release slog-stress bench`")
-    #endif
-    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("slog-stress-\(getpid())").path
-    try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: directory) }
-    let record = StressPayload.make(sequence: 0, length: size)
-    var ringSamples: [Double] = []
-    var limitSamples: [Double] = []
-    for run in 0..<runs {
-        let path = "\(directory)/bench-\(run).ring"
-        do {
-            var writer = try RingWriter.create(path: path, capacity: capacity)
-            let clock = ContinuousClock()
-            let elapsed = try clock.measure {
-                try record.withUnsafeBytes { bytes in
-                    for _ in 0..<count { _ = try writer.append(bytes) }
-                }
-            }
-            try writer.close()
-            ringSamples.append(nanoseconds(elapsed) / Double(count))
-        } catch { fail("\(error)", status: 1) }
-        unlink(path)
-        limitSamples.append(memcpyLimit(directory: directory, size: size, count: count, capacity: capacity))
-    }
-    let ring = median(ringSamples)
-    let limit = median(limitSamples)
-    print("record size \(size) B, \(count) records x \(runs) runs, capacity \(capacity) B, CRC32C hardware: \(CRC32C.isHardwareAccelerated)")
-    print(String(format: "SlogRing append   median %.1f ns/record (runs: %@)", ring, ringSamples.map { String(format: "%.1f", $0) }.joined(separator: ", ")))
-    print(String(format: "memcpy into mmap  median %.1f ns/record (runs: %@)", limit, limitSamples.map { String(format: "%.1f", $0) }.joined(separator: ", ")))
-    print(String(format: "ratio             SlogRing reaches %.0f%% of the memcpy limit's records/s", 100 * limit / ring))
+    fail("bench moved to slog-bench: swift run -c release slog-bench append limit 256 (see Benchmarks/README.md)", status: 2)
 
 default:
     fail("unknown command '\(command)'; see --help", status: 2)
-}
-
-func nanoseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1e9 + Double(duration.components.attoseconds) / 1e9
-}
-
-func median(_ values: [Double]) -> Double {
-    let sorted = values.sorted()
-    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-}
-
-/// Copies the same bytes into a prefaulted shared file mapping with no framing: the physical
-/// limit an append cannot beat. Returns ns per record.
-func memcpyLimit(directory: String, size: Int, count: Int, capacity: Int) -> Double {
-    let path = "\(directory)/limit.bin"
-    let fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0o600)
-    guard fd >= 0, posix_fallocate(fd, 0, off_t(capacity)) == 0 else { fail("cannot create \(path)", status: 1) }
-    defer { close(fd); unlink(path) }
-    guard let base = mmap(nil, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), base != MAP_FAILED else {
-        fail("cannot map \(path)", status: 1)
-    }
-    defer { munmap(base, capacity) }
-    _ = madvise(base, capacity, 23)  // MADV_POPULATE_WRITE
-    let source = [UInt8](repeating: 0x41, count: size)
-    let stride = (size + 7) & ~7
-    let clock = ContinuousClock()
-    var offset = 0
-    let elapsed = clock.measure {
-        source.withUnsafeBytes { bytes in
-            for _ in 0..<count {
-                if offset + stride > capacity { offset = 0 }
-                (base + offset).copyMemory(from: bytes.baseAddress!, byteCount: size)
-                offset += stride
-            }
-        }
-    }
-    return nanoseconds(elapsed) / Double(count)
 }
 
 /// A small, fast pseudo-random generator (SplitMix64) so runs are reproducible with --seed.
