@@ -32,6 +32,9 @@ let package = Package(
             swiftSettings: strictSettings + [.strictMemorySafety()]
         ),
         .target(name: "FlightRecorder", dependencies: ["SlogRing"], swiftSettings: strictSettings),
+        // The input readers slog-tail and slog-diff share: SlogRing, Agoric flight-recorder.bin,
+        // JSON lines; block attribution. Not a product.
+        .target(name: "SlogInput", dependencies: ["FlightRecorder"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-tail", dependencies: ["SlogRing"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-diff", dependencies: ["SlogRing"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-record", dependencies: ["FlightRecorder"], swiftSettings: strictSettings),

@@ -1,0 +1,73 @@
+import SlogRing
+
+/// Reads byte ranges of a file through a 1 MiB cache with `pread` (no mapping, so a file
+/// truncated meanwhile gives short reads, never `SIGBUS`).
+///
+/// Memory: the cache is at most 1 MiB and never larger than the file; a range larger than the
+/// cache is read straight into the caller's buffer.
+struct CachedFileBytes {
+    let file: InputFile
+    /// The file's size when it was opened; nothing at or past it is read.
+    let fileSize: Int
+    /// The last read error, if any (the range then counts as missing).
+    var readError: Errno?
+    private var cache: [UInt8] = []
+    private var cacheOffset = 0
+    private var cacheCount = 0
+    static let chunkSize = 1 << 20
+
+    init(file: InputFile, fileSize: Int) {
+        self.file = file
+        self.fileSize = fileSize
+    }
+
+    /// Copies bytes `offset..<offset+count` into `destination`; false if any is not in the file.
+    mutating func copy(at offset: Int, count: Int, into destination: UnsafeMutableRawPointer) -> Bool {
+        guard count > 0 else { return true }
+        guard offset >= 0, count <= fileSize - offset else { return false }
+        if count > Self.chunkSize {
+            do {
+                let got = try file.read(into: UnsafeMutableRawBufferPointer(start: destination, count: count), at: offset)
+                return got == count
+            } catch {
+                readError = error
+                return false
+            }
+        }
+        guard ensureCached(offset, count) else { return false }
+        cache.withUnsafeBytes { cached in
+            destination.copyMemory(from: cached.baseAddress! + (offset - cacheOffset), byteCount: count)
+        }
+        return true
+    }
+
+    /// Calls `body` with bytes `offset..<offset+count` (`count` at most `chunkSize`); `nil` if
+    /// they are not all in the file.
+    mutating func withBytes<R>(at offset: Int, count: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        precondition(count <= Self.chunkSize)
+        guard offset >= 0, count >= 0, count <= fileSize - offset, ensureCached(offset, count) else { return nil }
+        let start = offset - cacheOffset
+        return cache.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<start + count])) }
+    }
+
+    /// Makes `offset..<offset+count` (at most `chunkSize` bytes) present in the cache.
+    private mutating func ensureCached(_ offset: Int, _ count: Int) -> Bool {
+        if offset >= cacheOffset && offset + count <= cacheOffset + cacheCount { return true }
+        if cache.isEmpty { cache = [UInt8](repeating: 0, count: min(Self.chunkSize, fileSize)) }
+        let want = min(cache.count, fileSize - offset)
+        let result = cache.withUnsafeMutableBytes { bytes in
+            Result { () throws(Errno) -> Int in
+                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[..<want]), at: offset)
+            }
+        }
+        switch result {
+        case .success(let got): cacheCount = got
+        case .failure(let error):
+            readError = error
+            cacheCount = 0
+            return false
+        }
+        cacheOffset = offset
+        return count <= cacheCount
+    }
+}
