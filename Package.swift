@@ -35,7 +35,7 @@ let package = Package(
         // The input readers slog-tail and slog-diff share: SlogRing, Agoric flight-recorder.bin,
         // JSON lines; block attribution. Not a product.
         .target(name: "SlogInput", dependencies: ["FlightRecorder"], swiftSettings: strictSettings),
-        .executableTarget(name: "slog-tail", dependencies: ["SlogRing"], swiftSettings: strictSettings),
+        .executableTarget(name: "slog-tail", dependencies: ["SlogInput"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-diff", dependencies: ["SlogRing"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-record", dependencies: ["FlightRecorder"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-demo", dependencies: ["SlogRing"], swiftSettings: strictSettings),
@@ -54,6 +54,11 @@ let package = Package(
         .testTarget(
             name: "SlogRingTests",
             dependencies: ["SlogRing", "slog-stress", "slog-tail"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SlogTailTests",
+            dependencies: ["SlogInput", "FlightRecorder", "slog-tail", "slog-record", "slog-stress"],
             swiftSettings: strictSettings
         ),
         .testTarget(

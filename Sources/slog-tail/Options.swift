@@ -1,35 +1,142 @@
+import SlogInput
+
 /// Command-line options of slog-tail, parsed by hand (no dependencies).
 struct Options {
-    var path = ""
-    var info = false
+    enum Mode { case dump, info, verify }
+
+    var paths: [String] = []
+    var mode = Mode.dump
+    var format: SlogFormat?
     var json = false
-    var verify = false
+    var follow = false
+    var markers = false
+    /// `-n N`: only the last N records of the selection.
+    var lastRecords: Int?
+    /// `--blocks N`: only the records of the last N blocks.
+    var lastBlocks: Int?
+    /// `--height H`, or `--from-height A` / `--to-height B`.
+    var heights: ClosedRange<UInt64>?
+    var crank: UInt64?
+    var types: [String] = []
     var help = false
 
     struct UsageError: Error {
         var message: String
     }
 
+    /// Whether any option narrows which records are printed.
+    var selects: Bool {
+        lastRecords != nil || lastBlocks != nil || heights != nil || crank != nil || !types.isEmpty || markers
+    }
+
     static func parse(_ arguments: [String]) throws(UsageError) -> Options {
         var options = Options()
-        var paths: [String] = []
-        for argument in arguments {
+        var fromHeight: UInt64?
+        var toHeight: UInt64?
+        var height: UInt64?
+        var index = 0
+        var onlyPaths = false
+        while index < arguments.count {
+            var argument = arguments[index]
+            index += 1
+            if onlyPaths || argument == "-" || !argument.hasPrefix("-") {
+                options.paths.append(argument)
+                continue
+            }
+            // `--name=value` and `-nVALUE` carry their value inline.
+            var inline: String?
+            if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+                inline = String(argument[argument.index(after: equals)...])
+                argument = String(argument[..<equals])
+            } else if argument.hasPrefix("-n"), argument.count > 2 {
+                inline = String(argument.dropFirst(2))
+                argument = "-n"
+            }
+            func value() throws(UsageError) -> String {
+                if let inline { return inline }
+                guard index < arguments.count else { throw UsageError(message: "\(argument) needs a value") }
+                index += 1
+                return arguments[index - 1]
+            }
+            func number(_ what: String) throws(UsageError) -> UInt64 {
+                let text = try value()
+                guard let number = UInt64(text) else {
+                    throw UsageError(message: "\(argument) '\(text)' is not \(what) (a whole number ≥ 0)")
+                }
+                return number
+            }
+            func count() throws(UsageError) -> Int { Int(clamping: try number("a count")) }
+            let takesValue = ["-n", "--blocks", "--height", "--from-height", "--to-height", "--crank", "--type", "--format"]
+            if inline != nil && !takesValue.contains(argument) {
+                throw UsageError(message: "\(argument) takes no value")
+            }
             switch argument {
+            case "--": onlyPaths = true
             case "-h", "--help": options.help = true
-            case "--info": options.info = true
+            case "--info": try options.setMode(.info)
+            case "--verify": try options.setMode(.verify)
             case "--json": options.json = true
-            case "--verify": options.verify = true
-            case _ where argument.hasPrefix("-") && argument != "-":
+            case "-f", "--follow": options.follow = true
+            case "--markers": options.markers = true
+            case "-n": options.lastRecords = try count()
+            case "--blocks": options.lastBlocks = try count()
+            case "--height": height = try number("a block height")
+            case "--from-height": fromHeight = try number("a block height")
+            case "--to-height": toHeight = try number("a block height")
+            case "--crank": options.crank = try number("a crank number")
+            case "--type":
+                let names = try value().split(separator: ",", omittingEmptySubsequences: true).map(String.init)
+                guard !names.isEmpty else { throw UsageError(message: "--type needs at least one record type") }
+                options.types += names
+            case "--format":
+                let text = try value()
+                guard let format = SlogFormat(rawValue: text) else {
+                    throw UsageError(message: "--format '\(text)' is not one of ring, agoric, jsonl")
+                }
+                options.format = format
+            default:
                 throw UsageError(message: "unknown option '\(argument)'")
-            default: paths.append(argument)
             }
         }
         if options.help { return options }
-        guard paths.count == 1 else {
-            throw UsageError(message: paths.isEmpty ? "missing FILE" : "expected one FILE, got \(paths.count)")
+
+        if let height {
+            guard fromHeight == nil && toHeight == nil else {
+                throw UsageError(message: "--height cannot be combined with --from-height or --to-height")
+            }
+            options.heights = height...height
+        } else if fromHeight != nil || toHeight != nil {
+            let low = fromHeight ?? 0
+            let high = toHeight ?? UInt64.max
+            guard low <= high else {
+                throw UsageError(message: "--from-height \(low) is above --to-height \(high)")
+            }
+            options.heights = low...high
         }
-        if options.json && !options.info { throw UsageError(message: "--json goes with --info") }
-        options.path = paths[0]
+        if options.lastBlocks != nil && options.heights != nil {
+            throw UsageError(message: "--blocks cannot be combined with --height, --from-height or --to-height")
+        }
+        guard !options.paths.isEmpty else { throw UsageError(message: "missing FILE (use - for standard input)") }
+        if options.paths.filter({ $0 == "-" }).count > 1 {
+            throw UsageError(message: "standard input ('-') can be read only once")
+        }
+        if options.json && options.mode != .info { throw UsageError(message: "--json goes with --info") }
+        if options.mode != .dump {
+            let name = options.mode == .info ? "--info" : "--verify"
+            if options.selects { throw UsageError(message: "\(name) reads the whole file; it takes no selection options") }
+            if options.follow { throw UsageError(message: "\(name) cannot be combined with --follow") }
+        }
+        if options.follow {
+            guard options.paths.count == 1 else { throw UsageError(message: "--follow follows one FILE") }
+            if options.format == .agoric {
+                throw UsageError(message: "--follow works with SlogRing files and JSON lines, not Agoric files (they have no positions to tell a lapped reader)")
+            }
+        }
         return options
+    }
+
+    private mutating func setMode(_ new: Mode) throws(UsageError) {
+        if mode != .dump && mode != new { throw UsageError(message: "--info and --verify cannot be combined") }
+        mode = new
     }
 }

@@ -1,38 +1,72 @@
-/// slog-tail: print the records of a SlogRing file oldest to newest.
+/// slog-tail: print the slog records of a flight-recorder file, oldest first, one JSON line each.
 ///
 /// Usage:
-///   slog-tail [--info] [--verify] [--json] FILE
+///   slog-tail [OPTIONS] FILE...
+///   slog-tail --info [--json] FILE...
+///   slog-tail --verify FILE...
 ///
-/// Prints every slog record as the exact line that was recorded, one per line, so the output is
-/// a slogfile. What could not be read is reported on stderr with its byte offset, and the exit
-/// status says so. This is the first cut: Agoric flight-recorder.bin input, selections and
-/// follow mode are tracked in their own issue.
+/// Reads our SlogRing files, Agoric's `flight-recorder.bin` and JSON-lines slogfiles (`-` for
+/// standard input), recognised by their first bytes. Every slog record is printed as the exact
+/// bytes that were recorded plus a newline, so the output is a slogfile. Several FILEs are read
+/// in order as one stream. Selections (`--blocks`, `--height`, `--crank`, `--type`, `-n`)
+/// narrow the output; `--follow` keeps printing as a live writer appends. The readers live in
+/// the `SlogInput` module, shared with `slog-diff`.
 ///
-/// Exit status: 0 success; 1 damaged input (everything valid was still printed); 2 usage error
-/// or unreadable file.
-import SlogRing
+/// Exit status: 0 success; 1 damaged input (everything that could be read was printed);
+/// 2 usage error or unreadable file.
+import SlogInput
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
 let usageText = """
-    usage: slog-tail [--info [--json]] [--verify] FILE
+    usage: slog-tail [OPTIONS] FILE...
+           slog-tail --info [--json] FILE...
+           slog-tail --verify FILE...
 
-    Print the slog records of a SlogRing flight-recorder file, oldest first, one JSON line each.
+    Print the slog records of flight-recorder files oldest first, each as the exact JSON line
+    that was recorded, so the output is a valid slogfile. FILE is a SlogRing (.ring), Agoric's
+    flight-recorder.bin, or a JSON-lines slogfile; '-' reads a slogfile from standard input.
+    Several FILEs are read in order as one stream.
 
-      --info      describe the file instead: capacity, bytes used, records, sequences, writer
-      --json      with --info: one JSON object instead of text
-      --verify    check every frame; print nothing but problems and a summary
-      -h, --help  show this help
+    Selection (combine freely, except --blocks with the height options):
+      --blocks N            the records of the last N blocks
+      --height H            the records of block H
+      --from-height A       the records of blocks A and later
+      --to-height B         the records of blocks B and earlier
+      --crank N             the records of crank N (their top-level crankNum)
+      --type T[,T...]       records of these types only (repeatable)
+      -n N                  only the last N of the selected records
+      --markers             also print the recorder's own markers (block begin/commit, crank,
+                            restarts, drops, halt) as JSON lines of type flight-recorder-*
+    A record belongs to block H from H's begin-block record (or marker) to its commit.
+
+    Modes:
+      -f, --follow          keep printing as a live writer appends to a ring or slogfile; a
+                            reader the writer overtook says on stderr how many records it
+                            lost, then goes on; stops when the ring is sealed
+      --info                describe each file: format, capacity, bytes used, records,
+                            oldest/newest height and crank, drops, restarts, sealed, writer
+      --json                with --info: one JSON object per file, one per line
+      --verify              check every record; print each problem with its byte offset and a
+                            summary; exit 1 if the file is damaged
+      --format F            read FILE as F (ring, agoric or jsonl) instead of recognising it
+      -h, --help            show this help
 
     Examples:
-      slog-tail node.ring > last-blocks.slog
-      slog-tail --info node.ring
+      slog-tail node.ring > last-blocks.slog          # everything the ring holds
+      slog-tail --blocks 2 blackbox-1234-ab12.ring    # the last two blocks of a black box
+      slog-tail --height 1234 --type deliver,syscall node.ring
+      slog-tail -n 20 ~/.agoric/data/agoric/flight-recorder.bin
+      slog-tail -f --markers node.ring                # watch a running node
+      slog-tail --info --json node.ring
       slog-tail --verify uploaded.ring && echo intact
+      zcat chain.slog.gz | slog-tail --crank 4711 -
 
-    Exit status: 0 ok, 1 damaged input (all valid records were still printed), 2 usage error or
-    unreadable file.
+    Problems (damaged or skipped bytes) go to standard error as FILE: offset N: cause.
+    Exit status: 0 ok, 1 damaged input (all valid records were still printed), 2 usage error
+    or unreadable file.
 
     """
 
@@ -47,92 +81,40 @@ if options.help {
     output.flush()
     exit(0)
 }
+exit(run(options, to: &output))
 
-exit(dump(options, to: &output))
-
-/// Reads the file and prints what `options` asks for; returns the exit status.
-func dump(_ options: Options, to output: inout OutputBuffer) -> Int32 {
-    var reader: RingReader
-    do { reader = try RingReader.open(path: options.path) } catch {
-        writeError("slog-tail: \(error)\n")
-        return 2
-    }
-
-    var records = 0
-    var otherKinds = 0
-    var bytes = 0
-    var firstSequence: UInt64?
-    var lastSequence: UInt64?
-    var problems = 0
-    while let event = reader.next() {
-        switch event {
-        case .record(let info):
-            if firstSequence == nil { firstSequence = info.sequence }
-            lastSequence = info.sequence
-            bytes += info.length
-            guard info.kind == .slog else { otherKinds += 1; continue }
-            records += 1
-            if !options.info && !options.verify {
-                reader.withRecordBytes { output.append($0) }
-                output.append(newline: ())
-            }
-        case .skipped(let issue):
-            problems += 1
+/// Reads every FILE as `options` asks; returns the exit status.
+func run(_ options: Options, to output: inout OutputBuffer) -> Int32 {
+    var unreadable = false
+    var damaged = false
+    var dumper = Dumper(options)
+    for path in options.paths {
+        let source: any SlogSource
+        do { source = try SlogSources.open(path, format: options.format) } catch {
             output.flush()
-            writeError("slog-tail: \(options.path): \(issue)\n")
+            writeError("slog-tail: \(error)\n")
+            unreadable = true
+            continue
+        }
+        switch options.mode {
+        case .info:
+            damaged = describe(source, json: options.json, to: &output).damage > 0 || damaged
+        case .verify:
+            damaged = verify(source, to: &output).damage > 0 || damaged
+        case .dump:
+            if options.follow {
+                guard source.format != .agoric else {
+                    writeError("slog-tail: \(source.displayName): --follow works with SlogRing files and JSON lines, not Agoric files (they have no positions to tell a lapped reader)\n")
+                    return 2
+                }
+                follow(source, with: &dumper, to: &output)
+            } else {
+                dumper.drain(source, to: &output)
+            }
         }
     }
-
-    if options.info {
-        let status = reader.status
-        let header = reader.header
-        if options.json {
-            var fields: [String] = [
-                "\"file\":\(jsonString(options.path))", "\"format\":\"slogring\"",
-                "\"formatVersion\":\(header.formatVersion)", "\"capacity\":\(header.capacity)",
-                "\"fileSize\":\(reader.fileSize)", "\"salvaged\":\(reader.isSalvaging)",
-                "\"slogRecords\":\(records)", "\"otherRecords\":\(otherKinds)", "\"payloadBytes\":\(bytes)",
-                "\"firstSequence\":\(firstSequence.map(String.init) ?? "null")",
-                "\"lastSequence\":\(lastSequence.map(String.init) ?? "null")", "\"problems\":\(problems)",
-            ]
-            if let status {
-                fields += [
-                    "\"bytesUsed\":\(status.write.rawValue - status.oldest.rawValue)",
-                    "\"oldestPosition\":\(status.oldest.rawValue)", "\"writePosition\":\(status.write.rawValue)",
-                    "\"nextSequence\":\(status.nextSequence)", "\"sealed\":\(status.isSealed)",
-                    "\"writerOpens\":\(status.writerOpenCount)",
-                    "\"writerActive\":\(status.writerActive.map { String($0) } ?? "null")",
-                ]
-            }
-            output.append("{" + fields.joined(separator: ",") + "}\n")
-        } else {
-            var lines = [
-                "file:            \(options.path)",
-                "format:          SlogRing v\(header.formatVersion)\(reader.isSalvaging ? " (header damaged: salvaged by scanning)" : "")",
-                "capacity:        \(header.capacity) bytes (file \(reader.fileSize) bytes)",
-            ]
-            if let status {
-                let used = status.write.rawValue - status.oldest.rawValue
-                lines += [
-                    "bytes used:      \(used) (\(header.capacity == 0 ? 0 : used * 100 / UInt64(header.capacity))%)",
-                    "positions:       oldest \(status.oldest), write \(status.write) (lap \(status.write.rawValue / UInt64(max(1, header.capacity))))",
-                    "next sequence:   \(status.nextSequence)",
-                    "sealed:          \(status.isSealed ? "yes (preserved black box)" : "no")",
-                    "writer opens:    \(status.writerOpenCount)\(status.writerOpenCount > 1 ? " (\(status.writerOpenCount - 1) restart(s))" : "")",
-                    "writer active:   \(status.writerActive.map { $0 ? "yes" : "no" } ?? "unknown")",
-                ]
-            }
-            lines += [
-                "records:         \(records) slog, \(otherKinds) other",
-                "sequences:       \(firstSequence.map { "\($0)...\(lastSequence!)" } ?? "none")",
-                "problems:        \(problems)",
-            ]
-            output.append(lines.joined(separator: "\n") + "\n")
-        }
-    }
-    if options.verify {
-        output.append("\(options.path): \(problems == 0 ? "ok" : "DAMAGED"): \(records + otherKinds) valid records, \(problems) problem(s)\n")
-    }
+    dumper.flushWindows(to: &output)
     output.flush()
-    return problems == 0 ? 0 : 1
+    damaged = damaged || dumper.damage > 0
+    return unreadable ? 2 : damaged ? 1 : 0
 }

@@ -1,0 +1,117 @@
+import FlightRecorder
+import SlogInput
+
+/// Prints the selected records of one or more sources, oldest first, one JSON line each.
+///
+/// Steps per record: (1) attribute it to a block (only when a height selection needs it);
+/// (2) apply `--type`, `--crank` and the height range; (3) keep it in the `--blocks` window, or
+/// else the `-n` window, or else print it. At the end the windows are printed (blocks first,
+/// narrowed by `-n` when both are given). Problems go to stderr as they are met.
+struct Dumper {
+    private let typeNames: [[UInt8]]
+    private let crank: UInt64?
+    private let heights: ClosedRange<UInt64>?
+    private let printMarkers: Bool
+    private let needsHeight: Bool
+    private let needsType: Bool
+    private var attribution = BlockAttribution()
+    private var blocks: BlockWindow?
+    private var tail: LineWindow?
+    /// Problems that are damage (exit status 1), as opposed to notices.
+    private(set) var damage = 0
+    private static let crankKey = Array("crankNum".utf8)
+
+    init(_ options: Options) {
+        typeNames = options.types.map { Array($0.utf8) }
+        crank = options.crank
+        heights = options.heights
+        printMarkers = options.markers
+        needsHeight = options.heights != nil || options.lastBlocks != nil
+        needsType = needsHeight || !options.types.isEmpty
+        blocks = options.lastBlocks.map { BlockWindow(limit: $0) }
+        tail = options.lastRecords.map { LineWindow(limit: $0) }
+    }
+
+    /// Reads everything `source` has now.
+    mutating func drain(_ source: any SlogSource, to output: inout OutputBuffer) {
+        while let event = source.next() {
+            switch event {
+            case .record:
+                source.withRecordBytes { consider($0, marker: nil, isMarker: false, output: &output) }
+            case .marker(let marker, _):
+                source.withRecordBytes { consider($0, marker: marker, isMarker: true, output: &output) }
+            case .opaque:
+                continue
+            case .problem(let problem):
+                if problem.isDamage { damage += 1 }
+                output.flush()
+                writeError("slog-tail: \(problem)\n")
+            }
+        }
+    }
+
+    /// Prints what the `--blocks` and `-n` windows hold; from now on records print directly.
+    mutating func flushWindows(to output: inout OutputBuffer) {
+        if let blocks {
+            blocks.forEachLine { line in
+                if tail != nil { tail!.append(line, hasNewline: true) } else { output.append(line) }
+            }
+            self.blocks = nil
+        }
+        if let tail {
+            tail.forEachLine { output.append($0) }
+            self.tail = nil
+        }
+    }
+
+    private mutating func consider(
+        _ bytes: UnsafeRawBufferPointer, marker: Marker?, isMarker: Bool, output: inout OutputBuffer
+    ) {
+        var type: JSONValueSpan?
+        if needsType { type = SlogFields.type(in: bytes) }
+        var height: UInt64?
+        if needsHeight {
+            height = isMarker ? attribution.height(ofMarker: marker) : attribution.height(ofRecord: bytes, type: type)
+        }
+        if isMarker && !printMarkers { return }
+        if !typeNames.isEmpty {
+            guard let type, typeNames.contains(where: { SlogFields.string(type, in: bytes, equals: $0) }) else { return }
+        }
+        if let crank {
+            guard SlogFields.unsigned(Self.crankKey, in: bytes) == crank else { return }
+        }
+        if let heights {
+            guard let height, heights.contains(height) else { return }
+        }
+        if blocks != nil {
+            guard let height else { return }
+            blocks!.append(bytes, height: height)
+        } else if tail != nil {
+            tail!.append(bytes, hasNewline: false)
+        } else {
+            output.append(bytes)
+            output.append(newline: ())
+        }
+    }
+}
+
+/// How often `--follow` looks for new records when it has caught up.
+let followInterval = 50
+
+/// Prints `source` and then follows it: new records print as the writer appends them, lapped
+/// stretches are reported on stderr, and it stops once the ring is sealed (or standard input
+/// ends). Returns when there is nothing more to follow.
+func follow(_ source: any SlogSource, with dumper: inout Dumper, to output: inout OutputBuffer) {
+    (source as? JSONLinesSource)?.follow = true
+    dumper.drain(source, to: &output)
+    dumper.flushWindows(to: &output)
+    output.flush()
+    while true {
+        // Sealed before the last drain: everything the writer will ever write was read.
+        let finished = source.isFinished
+        dumper.drain(source, to: &output)
+        output.flush()
+        if finished { return }
+        sleep(milliseconds: followInterval)
+    }
+}
