@@ -34,6 +34,11 @@ package enum SlogFields {
 ///   `cosmic-swingset-begin-block` and `cosmic-swingset-commit-block-finish` (names from
 ///   `SlogMarkerTypes`), with their `blockHeight`.
 ///
+/// A stream that starts in the middle of a block (a wrapped ring, an Agoric file) has records
+/// before its first boundary: they belong to the block whose commit is that first boundary, if
+/// it is a commit (`openingHeight`), which a streaming reader only knows once it gets there
+/// (`hasSeenBoundary`).
+///
 /// A boundary record belongs to its block. Records after a commit and before the next begin
 /// (for example `cosmic-swingset-after-commit-stats`) belong to no block, and so do records after
 /// a `flight-recorder-opened` marker until the next begin (a restarted node replays before it
@@ -46,6 +51,11 @@ package enum SlogFields {
 package struct BlockAttribution {
     /// The block the next record belongs to, if the stream is inside one.
     package private(set) var currentHeight: UInt64?
+    /// Whether a block boundary (a begin, a commit, or a recorder restart) has been seen.
+    package private(set) var hasSeenBoundary = false
+    /// The block of the records before the first boundary: its height when that boundary was a
+    /// commit, `nil` when it was a begin or a restart (or none was seen yet).
+    package private(set) var openingHeight: UInt64?
     private let beginType: [UInt8]
     private let commitType: [UInt8]
     private let heightKey: [UInt8]
@@ -61,11 +71,12 @@ package struct BlockAttribution {
         guard let type else { return currentHeight }
         if SlogFields.string(type, in: record, equals: beginType) {
             if let height = SlogFields.unsigned(heightKey, in: record) { currentHeight = height }
+            hasSeenBoundary = true
             return currentHeight
         }
         if SlogFields.string(type, in: record, equals: commitType) {
             let height = SlogFields.unsigned(heightKey, in: record) ?? currentHeight
-            currentHeight = nil
+            noteCommit(height)
             return height
         }
         return currentHeight
@@ -76,12 +87,14 @@ package struct BlockAttribution {
         switch marker {
         case .blockBegin(let height, _)?:
             currentHeight = height
+            hasSeenBoundary = true
             return height
         case .blockCommit(let height)?:
-            currentHeight = nil
+            noteCommit(height)
             return height
         case .recorderOpened?:
             currentHeight = nil
+            hasSeenBoundary = true
             return nil
         case .dropped(let height, _, _, _)?:
             return height ?? currentHeight
@@ -90,5 +103,13 @@ package struct BlockAttribution {
         default:
             return currentHeight
         }
+    }
+
+    private mutating func noteCommit(_ height: UInt64?) {
+        if !hasSeenBoundary {
+            hasSeenBoundary = true
+            openingHeight = height
+        }
+        currentHeight = nil
     }
 }

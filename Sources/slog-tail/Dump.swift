@@ -4,9 +4,13 @@ import SlogInput
 /// Prints the selected records of one or more sources, oldest first, one JSON line each.
 ///
 /// Steps per record: (1) attribute it to a block (only when a height selection needs it);
-/// (2) apply `--type`, `--crank` and the height range; (3) keep it in the `--blocks` window, or
-/// else the `-n` window, or else print it. At the end the windows are printed (blocks first,
-/// narrowed by `-n` when both are given). Problems go to stderr as they are met.
+/// (2) apply `--type` and `--crank`; (3) apply the height range; (4) keep it in the `--blocks`
+/// window, or else the `-n` window, or else print it. At the end the windows are printed (blocks
+/// first, narrowed by `-n` when both are given). Problems go to stderr as they are met.
+///
+/// A stream that starts mid-block (a wrapped ring or Agoric file) has records whose block is
+/// known only at the first boundary: with a height selection they wait in `opening` (after
+/// steps 1-2) until then, at most `openingLimit` bytes (beyond that they count as in no block).
 struct Dumper {
     private let typeNames: [[UInt8]]
     private let crank: UInt64?
@@ -17,6 +21,11 @@ struct Dumper {
     private var attribution = BlockAttribution()
     private var blocks: BlockWindow?
     private var tail: LineWindow?
+    /// Records before the first block boundary, waiting to learn their block.
+    private var opening: [[UInt8]] = []
+    private var openingBytes = 0
+    private var openingClosed = false
+    private static let openingLimit = 64 << 20
     /// Problems that are damage (exit status 1), as opposed to notices.
     private(set) var damage = 0
     private static let crankKey = Array("crankNum".utf8)
@@ -52,6 +61,7 @@ struct Dumper {
 
     /// Prints what the `--blocks` and `-n` windows hold; from now on records print directly.
     mutating func flushWindows(to output: inout OutputBuffer) {
+        closeOpening(height: attribution.openingHeight, output: &output)
         if let blocks {
             blocks.forEachLine { line in
                 if tail != nil { tail!.append(line, hasNewline: true) } else { output.append(line) }
@@ -72,6 +82,9 @@ struct Dumper {
         var height: UInt64?
         if needsHeight {
             height = isMarker ? attribution.height(ofMarker: marker) : attribution.height(ofRecord: bytes, type: type)
+            if !openingClosed && attribution.hasSeenBoundary {
+                closeOpening(height: attribution.openingHeight, output: &output)
+            }
         }
         if isMarker && !printMarkers { return }
         if !typeNames.isEmpty {
@@ -80,6 +93,28 @@ struct Dumper {
         if let crank {
             guard SlogFields.unsigned(Self.crankKey, in: bytes) == crank else { return }
         }
+        if needsHeight && !openingClosed {
+            opening.append(Array(bytes))
+            openingBytes += bytes.count
+            if openingBytes > Self.openingLimit { closeOpening(height: nil, output: &output) }
+            return
+        }
+        select(bytes, height: height, output: &output)
+    }
+
+    /// Sends the records that waited for the first boundary on, as records of block `height`.
+    private mutating func closeOpening(height: UInt64?, output: inout OutputBuffer) {
+        guard !openingClosed else { return }
+        openingClosed = true
+        let waiting = opening
+        opening = []
+        for line in waiting {
+            line.withUnsafeBytes { select($0, height: height, output: &output) }
+        }
+    }
+
+    /// Steps 3 and 4: the height range, then a window or the output.
+    private mutating func select(_ bytes: UnsafeRawBufferPointer, height: UInt64?, output: inout OutputBuffer) {
         if let heights {
             guard let height, heights.contains(height) else { return }
         }

@@ -70,6 +70,38 @@ import Testing
         }
     }
 
+    @Test(arguments: [Input.ring, Input.agoric])
+    func aWrappedFileStartingMidBlockAttributesItsFirstRecordsToTheFirstCommit(input: Input) throws {
+        try withTemporaryDirectory { dir in
+            let lines = SyntheticSlog.blocks(1...30)
+            let path: String
+            if input == .ring {
+                path = "\(dir)/node.ring"
+                try recordRing(path, capacity: 8 << 10, lines)
+            } else {
+                path = "\(dir)/flight-recorder.bin"
+                // An arena size whose oldest record is in the middle of a block.
+                for size in stride(from: 6000, to: 7000, by: 97) {
+                    var writer = AgoricWriter(fileSize: 32 + size)
+                    for line in lines { writer.write(line) }
+                    let first = try #require(agoricReaderRecords(writer.file)?.first)
+                    try writeFile(path, writer.file)
+                    if first.contains(#""type":"deliver""#) { break }
+                }
+            }
+            let all = try runTool("slog-tail", [path]).lines
+            #expect(all.count < lines.count && all == Array(lines.suffix(all.count)))
+            let commit = try #require(all.firstIndex { $0.contains("commit-block-finish") })
+            #expect(!all[..<commit].contains { $0.contains("begin-block") })  // it starts mid-block
+            let height = try #require(all[commit].split(separator: ",")[1].split(separator: ":").last.flatMap { UInt64($0) })
+            let run = try runTool("slog-tail", ["--height", "\(height)", path])
+            #expect(run.status == 0)
+            #expect(run.lines == Array(all[...commit]))
+            let types = try runTool("slog-tail", ["--to-height", "\(height)", "--type", "deliver", path])
+            #expect(types.lines == all[...commit].filter { $0.contains(#""type":"deliver""#) })
+        }
+    }
+
     @Test func markersArePrintedWithTheirBlockOnlyWhenAsked() throws {
         try withTemporaryDirectory { dir in
             let path = try Self.store(Self.lines, as: .ring, in: dir)
