@@ -25,6 +25,9 @@ import Testing
             #expect(run.stderr.isEmpty)
             #expect(run.stdout == slogText(lines))
             #expect(try runTool("slog-tail", ["--format", "agoric", path]).stdout == slogText(lines))
+            let follow = try runTool("slog-tail", ["-f", path])
+            #expect(follow.status == 2)
+            #expect(follow.stderr == "slog-tail: \(path): --follow works with SlogRing files and JSON lines, not Agoric files (they have no positions to tell a lapped reader)\n")
         }
     }
 
