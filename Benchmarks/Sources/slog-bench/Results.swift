@@ -228,4 +228,6 @@ struct TargetCheck: Codable {
     /// nil when it could not be measured in this invocation (`note` says why).
     var met: Bool?
     var note: String?
+    /// Not one of the targets: a bound that explains one (printed as BOUND).
+    var isBound = false
 }

@@ -158,7 +158,7 @@ struct Table {
             add("!! \(smoke ? "smoke run" : "debug build"): these verdicts are not a measurement")
         }
         for check in targets {
-            let verdict = check.met.map { $0 ? "MET   " : "MISSED" } ?? "n/a   "
+            let verdict = check.isBound ? "BOUND " : check.met.map { $0 ? "MET   " : "MISSED" } ?? "n/a   "
             var text = "\(verdict) \(check.target)"
             if let fs = check.fileSystem { text += " [\(fs)]" }
             if let value = check.value {
