@@ -58,6 +58,22 @@ import Testing
         }
     }
 
+    @Test func soakTimesEveryRecordOfAPacedWriter() throws {
+        try withTemporaryDirectory { directory in
+            let json = "\(directory)/soak.json"
+            let run = try runTool(
+                "slog-bench", ["--smoke", "--soak", "1", "--rate", "2000", "append", "--dir", directory, "--json", json])
+            #expect(run.status == 0, "slog-bench --soak failed: \(run.stderr)")
+            #expect(run.stdout.contains("== soak: paced writer"))
+            let report = try #require(
+                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as? [String: Any])
+            let soak = try #require(report["soak"] as? [[String: Any]])
+            #expect(soak.count == 1)
+            #expect(soak.first?["benchmark"] as? String == "append")
+            #expect(soak.first?["records"] as? Int == 2000, "1 s at 2000 records/s, every one timed")
+        }
+    }
+
     @Test func helpExitsZeroAndUnknownWordsAreUsageErrors() throws {
         let help = try runTool("slog-bench", ["--help"])
         #expect(help.status == 0)

@@ -18,7 +18,6 @@ struct Options {
     /// Run the paced soak for this many seconds instead of the suite.
     var soakSeconds: Int?
     var soakRate = 100_000
-    var sizesChosen = false
     var list = false
     /// Print one block of the records of this size class and exit.
     var showRecords: Int?

@@ -29,7 +29,7 @@ struct SoakResult: Codable {
 /// Writes `seconds × rate` records, one every `1/rate` s (busy-waiting between them, so the
 /// writer stays on its CPU like a node's busy thread), timing each.
 func runPaced<B: WriteBenchmark & ~Copyable>(
-    _ benchmark: consuming B, pool: RecordPool, seconds: Int, rate: Int, timer: TimerCalibration
+    _ benchmark: consuming B, pool: RecordPool, seconds: Int, rate: Int
 ) throws -> (latencies: [UInt32], seconds: Double, faults: PageFaults) {
     let records = UnsafeBufferPointer(pool.records)
     let count = seconds * rate
@@ -68,11 +68,10 @@ extension WriteBenchmarkID {
         switch self {
         case .append:
             run = try runPaced(
-                AppendBenchmark(path: path, capacity: capacity), pool: pool, seconds: seconds, rate: rate, timer: timer)
+                AppendBenchmark(path: path, capacity: capacity), pool: pool, seconds: seconds, rate: rate)
         case .recorder:
             run = try runPaced(
-                RecorderBenchmark(path: path, capacity: capacity), pool: pool, seconds: seconds, rate: rate,
-                timer: timer)
+                RecorderBenchmark(path: path, capacity: capacity), pool: pool, seconds: seconds, rate: rate)
         default:
             throw BenchError("\(rawValue) cannot soak; only \(Self.soakable.map(\.rawValue))")
         }
