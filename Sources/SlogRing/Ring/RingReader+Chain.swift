@@ -6,6 +6,7 @@ extension RingReader {
         guard let words else { return nil }
         let capacity = header.capacity
         while true {
+            if checkForTruncation() { return nil }
             if cursor >= limit {
                 // Acquiring: pairs with the writer's releasing store; frames before it are complete.
                 let write = unsafe words.write.pointee.load(ordering: .acquiring)
@@ -22,6 +23,7 @@ extension RingReader {
             guard offset + FrameHeader.size <= file.length else { skipPastEndOfFile(); continue }
             // Copy the header out of the shared mapping before looking at it.
             unsafe buffer.copyMemory(from: file.readPointer(at: offset, count: FrameHeader.size), byteCount: FrameHeader.size)
+            if checkForTruncation() { return nil }
             let frame = unsafe FrameHeader(loadingFrom: buffer)
             if let problem = frame.structuralProblem(at: cursor, capacity: capacity, limit: limit) {
                 if wasLapped(words) { continue }
@@ -35,6 +37,8 @@ extension RingReader {
                     from: file.readPointer(at: offset + FrameHeader.size, count: payloadLength), byteCount: payloadLength)
             }
             if wasLapped(words) { continue }
+            // The copy may have read zeros from pages the truncation guard replaced.
+            if checkForTruncation() { return nil }
             let payload = unsafe UnsafeRawBufferPointer(start: buffer + FrameHeader.size, count: payloadLength)
             guard unsafe frame.checksumMatches(headerBytes: buffer, payload: payload) else {
                 resynchronize(from: cursor, reason: .checksumMismatch(sequence: frame.sequence))

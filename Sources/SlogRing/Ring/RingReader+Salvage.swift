@@ -45,6 +45,7 @@ extension RingReader {
     /// The next salvaged record, re-validated as it is copied.
     mutating func nextSalvaged() -> RecordInfo? {
         if salvage == nil { salvage = buildSalvage() }
+        if checkForTruncation() { return nil }
         while var state = salvage, state.index < state.entries.count {
             let entry = state.entries[state.index]
             state.index += 1
@@ -59,6 +60,7 @@ extension RingReader {
             let length = Int(frame.length)
             unsafe (buffer + FrameHeader.size).copyMemory(
                 from: file.readPointer(at: offset + FrameHeader.size, count: length), byteCount: length)
+            if checkForTruncation() { return nil }
             let payload = unsafe UnsafeRawBufferPointer(start: buffer + FrameHeader.size, count: length)
             guard unsafe frame.checksumMatches(headerBytes: buffer, payload: payload) else { continue }
             if let expected, frame.sequence != expected {

@@ -64,6 +64,12 @@ public struct RingReader: ~Copyable {
     let buffer: UnsafeMutableRawPointer
     let bufferCapacity: Int
     var currentLength = 0
+    /// The truncation guard's slot for this mapping, and the fault count last seen
+    /// (RingReader+TruncationGuard.swift).
+    var guardSlot: Int?
+    var faultsSeen: UInt64 = 0
+    /// The file's size when the reader found it truncated below the mapping; it stops there.
+    var truncatedAt: Int?
 
     /// Pointers to the shared header words of `file`; valid exactly as long as the mapping,
     /// which the same `RingReader` owns.
@@ -90,6 +96,8 @@ public struct RingReader: ~Copyable {
         self.bufferCapacity = FrameHeader.size + readable
         unsafe self.buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferCapacity, alignment: 8)
         self.pendingIssues = initialIssues
+        self.faultsSeen = TruncationGuard.faults.load(ordering: .relaxed)
+        self.guardSlot = unsafe TruncationGuard.register(file.readPointer(at: 0, count: file.length), length: file.length)
         self.file = file
         if let words {
             // Acquiring: pairs with the releasing store of the oldest position in
@@ -102,6 +110,8 @@ public struct RingReader: ~Copyable {
     }
 
     deinit {
+        // Before `file` unmaps: the guard must never replace a page of someone else's mapping.
+        if let guardSlot { TruncationGuard.unregister(guardSlot) }
         unsafe buffer.deallocate()
     }
 
