@@ -7,7 +7,9 @@
 struct AutomaticMarkers: Sendable {
     enum Trigger: Equatable {
         case blockBegin(height: UInt64, blockTime: Int64?)
-        case crankFinish(crankNumber: UInt64, crankHash: String?, activityHash: String?)
+        /// The hashes are spans of the record's own string tokens, copied into the marker as
+        /// they are (no unescaping and escaping back).
+        case crankFinish(crankNumber: UInt64, crankHash: JSONValueSpan?, activityHash: JSONValueSpan?)
         case blockCommit(height: UInt64)
     }
 
@@ -15,18 +17,21 @@ struct AutomaticMarkers: Sendable {
     private let beginType: [UInt8]
     private let crankType: [UInt8]
     private let commitType: [UInt8]
-    private let beginKeys: [[UInt8]]
-    private let crankKeys: [[UInt8]]
-    private let commitKeys: [[UInt8]]
+    private let heightKey: [UInt8]
+    private let timeKey: [UInt8]
+    private let crankKey: [UInt8]
+    private let crankHashKey: [UInt8]
+    private let activityHashKey: [UInt8]
 
     init(_ types: SlogMarkerTypes) {
         beginType = Array(types.blockBegin.utf8)
         crankType = Array(types.crankFinish.utf8)
         commitType = Array(types.blockCommit.utf8)
-        beginKeys = [Array(types.blockHeightField.utf8), Array(types.blockTimeField.utf8)]
-        crankKeys = [Array(types.crankNumberField.utf8), Array(types.crankHashField.utf8),
-                     Array(types.activityHashField.utf8)]
-        commitKeys = [Array(types.blockHeightField.utf8)]
+        heightKey = Array(types.blockHeightField.utf8)
+        timeKey = Array(types.blockTimeField.utf8)
+        crankKey = Array(types.crankNumberField.utf8)
+        crankHashKey = Array(types.crankHashField.utf8)
+        activityHashKey = Array(types.activityHashField.utf8)
     }
 
     /// The marker `record` calls for, or `nil` (most records). A recognised record without a
@@ -47,30 +52,42 @@ struct AutomaticMarkers: Sendable {
         } else {
             return nil
         }
+        // One pass over the members for the few fields wanted (no array per call).
+        var first: JSONValueSpan?
+        var second: JSONValueSpan?
+        var third: JSONValueSpan?
+        let keys = which == 1 ? (crankKey, crankHashKey, activityHashKey) : (heightKey, which == 0 ? timeKey : [], [])
+        _ = JSONScan.forEachMember(in: record) { key, value in
+            if first == nil, matches(record, key, keys.0) {
+                first = value
+            } else if second == nil, !keys.1.isEmpty, matches(record, key, keys.1) {
+                second = value
+            } else if third == nil, !keys.2.isEmpty, matches(record, key, keys.2) {
+                third = value
+            }
+            return true
+        }
+        guard let number = first.flatMap({ JSONScan.uint64($0, in: record) }) else { return nil }
         switch which {
         case 0:
-            let values = JSONScan.values(forKeys: beginKeys, in: record)
-            guard let height = values[0].flatMap({ JSONScan.uint64($0, in: record) }) else { return nil }
-            return .blockBegin(height: height, blockTime: values[1].flatMap { JSONScan.int64($0, in: record) })
+            return .blockBegin(height: number, blockTime: second.flatMap { JSONScan.int64($0, in: record) })
         case 1:
-            let values = JSONScan.values(forKeys: crankKeys, in: record)
-            guard let crank = values[0].flatMap({ JSONScan.uint64($0, in: record) }) else { return nil }
             return .crankFinish(
-                crankNumber: crank, crankHash: string(values[1], in: record), activityHash: string(values[2], in: record))
+                crankNumber: number, crankHash: second.flatMap { $0.isString ? $0 : nil },
+                activityHash: third.flatMap { $0.isString ? $0 : nil })
         default:
-            let values = JSONScan.values(forKeys: commitKeys, in: record)
-            guard let height = values[0].flatMap({ JSONScan.uint64($0, in: record) }) else { return nil }
-            return .blockCommit(height: height)
+            return .blockCommit(height: number)
         }
+    }
+
+    /// Whether `key` (a member name in `record`) is `name`; escaped names are unescaped first.
+    private func matches(_ record: UnsafeRawBufferPointer, _ key: JSONValueSpan, _ name: [UInt8]) -> Bool {
+        if key.hasEscapes { return JSONScan.unescapedString(key, in: record) == name }
+        return equals(record, key.range, name)
     }
 
     private func equals(_ record: UnsafeRawBufferPointer, _ range: Range<Int>, _ name: [UInt8]) -> Bool {
         guard range.count == name.count else { return false }
-        return unsafe name.withUnsafeBytes { unsafe $0.elementsEqual(UnsafeRawBufferPointer(rebasing: record[range])) }
-    }
-
-    private func string(_ span: JSONValueSpan?, in record: UnsafeRawBufferPointer) -> String? {
-        guard let span, span.isString, let bytes = JSONScan.unescapedString(span, in: record) else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
+        return name.withUnsafeBytes { $0.elementsEqual(UnsafeRawBufferPointer(rebasing: record[range])) }
     }
 }

@@ -70,47 +70,45 @@ public enum Marker: Equatable, Sendable {
 
     /// The JSON payload (one object, no newline).
     public func encoded() -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(160)
-        out += Array("{\"type\":\"\(typeName)\"".utf8)
-        func number(_ key: String, _ value: some BinaryInteger) { out += Array(",\"\(key)\":\(value)".utf8) }
-        func string(_ key: String, _ value: String?) {
-            guard let value else { return }
-            out += Array(",\"\(key)\":".utf8)
-            appendJSONString(value, to: &out)
-        }
+        var json = MarkerJSON()
+        encode(into: &json)
+        return json.bytes
+    }
+
+    /// Writes the JSON payload into `json`, replacing what it held (its storage is reused).
+    func encode(into json: inout MarkerJSON) {
+        json.start(typeName)
         switch self {
         case .blockBegin(let height, let blockTime):
-            number("blockHeight", height)
-            if let blockTime { number("blockTime", blockTime) }
+            json.number("blockHeight", height)
+            if let blockTime { json.number("blockTime", blockTime) }
         case .crankFinish(let crank, let crankHash, let activityHash):
-            number("crankNum", crank)
-            string("crankhash", crankHash)
-            string("activityhash", activityHash)
+            json.number("crankNum", crank)
+            if let crankHash { json.string("crankhash", crankHash) }
+            if let activityHash { json.string("activityhash", activityHash) }
         case .blockCommit(let height):
-            number("blockHeight", height)
+            json.number("blockHeight", height)
         case .recorderOpened(let event, let pid, let time, let version, let note):
-            string("event", event)
-            number("pid", pid)
-            out += Array(",\"time\":\(time)".utf8)
-            string("version", version)
-            string("note", note)
+            json.string("event", event)
+            json.number("pid", Int64(pid))
+            json.raw("time", "\(time)")
+            json.string("version", version)
+            if let note { json.string("note", note) }
         case .dropped(let height, let first, let last, let count):
-            if let height { number("blockHeight", height) }
-            number("firstSequence", first)
-            number("lastSequence", last)
-            number("count", count)
+            if let height { json.number("blockHeight", height) }
+            json.number("firstSequence", first)
+            json.number("lastSequence", last)
+            json.number("count", count)
         case .recordTooLarge(let size, let snippet):
-            number("size", size)
-            string("snippet", snippet)
+            json.number("size", Int64(size))
+            json.string("snippet", snippet)
         case .halt(let height, let appHash, let reason, let identifier):
-            number("blockHeight", height)
-            string("appHash", appHash)
-            string("reason", reason)
-            string("identifier", identifier)
+            json.number("blockHeight", height)
+            if let appHash { json.string("appHash", appHash) }
+            json.string("reason", reason)
+            json.string("identifier", identifier)
         }
-        out.append(UInt8(ascii: "}"))
-        return out
+        json.finish()
     }
 
     /// Decodes a marker record read from a ring; `nil` for other kinds or a malformed payload.
@@ -156,6 +154,78 @@ public enum Marker: Equatable, Sendable {
                          identifier: text("identifier") ?? "")
         default:
             return nil
+        }
+    }
+}
+
+/// Builds a marker's JSON payload in a reusable buffer: no string interpolation, no new array
+/// per marker (the recorder keeps one `MarkerJSON` and writes every marker into it).
+struct MarkerJSON {
+    private(set) var bytes: [UInt8] = []
+
+    init() { bytes.reserveCapacity(256) }
+
+    /// Starts a new payload: `{"type":"NAME"`.
+    mutating func start(_ typeName: String) {
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: #"{"type":""#.utf8)
+        bytes.append(contentsOf: typeName.utf8)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// `,"KEY":` (keys are plain ASCII names chosen by this module).
+    private mutating func key(_ name: StaticString) {
+        bytes.append(UInt8(ascii: ","))
+        bytes.append(UInt8(ascii: "\""))
+        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: #"":"#.utf8)
+    }
+
+    mutating func number(_ name: StaticString, _ value: UInt64) {
+        key(name)
+        appendDigits(value)
+    }
+
+    mutating func number(_ name: StaticString, _ value: Int64) {
+        key(name)
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        appendDigits(value.magnitude)
+    }
+
+    /// A member whose value is already JSON text.
+    mutating func raw(_ name: StaticString, _ text: String) {
+        key(name)
+        bytes.append(contentsOf: text.utf8)
+    }
+
+    mutating func string(_ name: StaticString, _ value: String) {
+        key(name)
+        appendJSONString(value, to: &bytes)
+    }
+
+    /// A string member copied from another record: `token` is the content between the quotes
+    /// of a JSON string there, escapes and all, so it is already valid string content.
+    mutating func stringToken(_ name: StaticString, _ token: UnsafeRawBufferPointer) {
+        key(name)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: token)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func finish() { bytes.append(UInt8(ascii: "}")) }
+
+    private mutating func appendDigits(_ value: UInt64) {
+        if value < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        var digits: (UInt64, Int) = (value, 0)
+        var divisor: UInt64 = 1
+        while digits.0 / divisor >= 10 { divisor *= 10; digits.1 += 1 }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(digits.0 / divisor))
+            digits.0 %= divisor
+            divisor /= 10
         }
     }
 }

@@ -14,6 +14,8 @@ struct RecorderState: ~Copyable {
     var statistics = FlightRecorder.Statistics()
     let configuration: FlightRecorder.Configuration
     let automatic: AutomaticMarkers?
+    /// Every marker's payload is built here; its storage is reused.
+    var markerJSON = MarkerJSON()
 
     init(writer: consuming RingWriter, configuration: FlightRecorder.Configuration) {
         self.writer = .some(writer)
@@ -36,7 +38,15 @@ struct RecorderState: ~Copyable {
         appendSlog(bytes)
         switch trigger {
         case .crankFinish(let crank, let crankHash, let activityHash):
-            appendMarker(.crankFinish(crankNumber: crank, crankHash: crankHash, activityHash: activityHash))
+            // Built straight from the record's tokens: the hot path's most frequent marker.
+            markerJSON.start("flight-recorder-crank-finish")
+            markerJSON.number("crankNum", crank)
+            if let crankHash { markerJSON.stringToken("crankhash", UnsafeRawBufferPointer(rebasing: bytes[crankHash.range])) }
+            if let activityHash {
+                markerJSON.stringToken("activityhash", UnsafeRawBufferPointer(rebasing: bytes[activityHash.range]))
+            }
+            markerJSON.finish()
+            appendEncodedMarker(kind: .crankFinishMarker, typeName: "flight-recorder-crank-finish")
         case .blockCommit(let height):
             commitBlock(height: height)
         case .blockBegin, nil:
@@ -112,14 +122,22 @@ struct RecorderState: ~Copyable {
             statistics.lostRecords += 1
             return
         }
-        let payload = marker.encoded()
+        marker.encode(into: &markerJSON)
+        appendEncodedMarker(kind: marker.kind, typeName: marker.typeName)
+    }
+
+    /// Appends the marker payload built in `markerJSON`.
+    private mutating func appendEncodedMarker(kind: RecordKind, typeName: String) {
         do {
-            _ = try writer?.append(payload, kind: marker.kind)
+            let result = markerJSON.bytes.withUnsafeBytes { payload in
+                Result { () throws(SlogRingError) -> UInt64? in try writer?.append(payload, kind: kind) }
+            }
+            _ = try result.get()
             statistics.markers += 1
             noteEviction()
         } catch {
             statistics.lostRecords += 1
-            statistics.lastError = "marker \(marker.typeName) not recorded: \(error)"
+            statistics.lastError = "marker \(typeName) not recorded: \(error)"
         }
     }
 

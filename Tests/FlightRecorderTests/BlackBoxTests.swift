@@ -45,7 +45,7 @@ import Testing
             #expect(view.begunHeights == [4, 5, 6])
             #expect(view.markers.last == .halt(height: 5, appHash: "ABCDEF", reason: "app hash mismatch", identifier: box.identifier))
             // A writer can never reopen it.
-            #expect(throws: SlogRingError.sealed(path: box.path)) { try RingWriter.open(path: box.path) }
+            #expect(throws: SlogRingError.sealed(path: box.path)) { _ = try RingWriter.open(path: box.path) }
             // The configured path holds a fresh ring that says where the evidence went.
             let fresh = try readView(configuration.path)
             guard case .recorderOpened("after-black-box", _, _, _, let note)? = fresh.markers.first else {

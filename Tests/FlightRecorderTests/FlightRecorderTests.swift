@@ -37,6 +37,29 @@ import Testing
         }
     }
 
+    /// The hook builds crank-finish markers from the record's own tokens; they must be the
+    /// exact bytes `Marker.encoded()` produces, escapes included.
+    @Test func automaticCrankMarkerBytesEqualTheEncodedMarker() throws {
+        try withTemporaryDirectory { dir in
+            let path = "\(dir)/node.ring"
+            let recorder = try FlightRecorder(configuration: .init(path: path))
+            recorder.record(#"{"type":"crank-finish","crankNum":123456000,"crankhash":"43dc539a","activityhash":"a\"b\\c\u00e9"}"#)
+            recorder.record(#"{"type":"crank-finish","crankNum":0}"#)
+            try recorder.close()
+            var reader = try RingReader.open(path: path)
+            var markers: [[UInt8]] = []
+            while case .record(let info) = reader.next() {
+                if info.kind == .crankFinishMarker { markers.append(reader.recordBytes) }
+            }
+            #expect(markers.count == 2)
+            let first = Marker.crankFinish(crankNumber: 123_456_000, crankHash: "43dc539a", activityHash: "a\"b\\c\u{e9}")
+            #expect(markers.first.flatMap { bytes in bytes.withUnsafeBytes { Marker.decode(kind: .crankFinishMarker, bytes: $0) } } == first)
+            #expect(markers.last == Marker.crankFinish(crankNumber: 0, crankHash: nil, activityHash: nil).encoded())
+            #expect(String(decoding: markers.first ?? [], as: UTF8.self)
+                == #"{"type":"flight-recorder-crank-finish","crankNum":123456000,"crankhash":"43dc539a","activityhash":"a\"b\\c\u00e9"}"#)
+        }
+    }
+
     @Test func explicitMarkersWorkWithAutomaticMarkersOff() throws {
         try withTemporaryDirectory { dir in
             var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
