@@ -9,7 +9,9 @@ public struct BlackBox: Sendable, Equatable {
     public var height: UInt64
     /// The sealed ring holding the black box (normally `blackbox-HEIGHT-HASH.ring`).
     public var path: String
+    /// The app hash the node passed, if any.
     public var appHash: String?
+    /// The reason the node passed.
     public var reason: String
     /// What the hash was computed from.
     public var fingerprint: BlockFingerprint
@@ -49,6 +51,7 @@ public struct BlackBox: Sendable, Equatable {
 /// A digest of one block's consensus-relevant slog, equal across validators that computed the
 /// block the same way.
 public struct BlockFingerprint: Sendable, Equatable {
+    /// What the digest was computed from.
     public enum Basis: Sendable, Equatable {
         /// SHA-256 over the block's slog records, each normalized (nondeterministic fields
         /// removed, replayed and console records left out) and followed by a newline.
@@ -57,6 +60,7 @@ public struct BlockFingerprint: Sendable, Equatable {
         case haltDetailsOnly
     }
 
+    /// What the digest covers.
     public var basis: Basis
     /// Hex SHA-256.
     public var digest: String

@@ -66,5 +66,6 @@ public struct SlogMarkerTypes: Sendable, Equatable {
     /// Agoric's names.
     public static let agoric = SlogMarkerTypes()
 
+    /// Agoric's names (the same as `.agoric`).
     public init() {}
 }

@@ -7,6 +7,7 @@ public enum FlightRecorderError: Error, Equatable, Sendable, CustomStringConvert
     /// The recorder has no open ring (it was closed, or reopening after a black box failed).
     case notRecording(reason: String)
 
+    /// The message for a person.
     public var description: String {
         switch self {
         case .ring(let error): error.description

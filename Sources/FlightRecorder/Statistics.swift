@@ -7,8 +7,9 @@ extension FlightRecorder {
         public var bytes: UInt64 = 0
         /// Marker records written (explicit and automatic).
         public var markers: UInt64 = 0
-        /// Blocks begun and committed.
+        /// Blocks begun.
         public var blocksBegun: UInt64 = 0
+        /// Blocks committed.
         public var blocksCommitted: UInt64 = 0
         /// Records of uncommitted blocks overwritten because one block outgrew the ring (each
         /// stretch is also written into the ring as a drop marker).

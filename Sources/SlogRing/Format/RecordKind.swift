@@ -4,6 +4,7 @@
 /// `0x0100...0x01FF` belong to FlightRecorder's markers and `0x8000...0xFFFF` to applications.
 /// Zero is never a valid kind, so zeroed disk never parses as a frame.
 public struct RecordKind: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The kind as stored in the frame header (little-endian `u16`).
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
 
@@ -16,6 +17,7 @@ public struct RecordKind: RawRepresentable, Hashable, Sendable, CustomStringConv
     /// Whether a frame of this kind may appear in a v1 file: anything but zero.
     public var isValid: Bool { rawValue != 0 }
 
+    /// `padding`, `slog`, `marker(0x…)` or `kind(N)`.
     public var description: String {
         switch rawValue {
         case 1: "padding"

@@ -42,13 +42,16 @@ public struct RingHeader: Equatable, Sendable {
     /// The smallest data region a ring may have.
     public static let minimumCapacity = 64
 
+    /// The file's format version (1 for files this build writes).
     public var formatVersion: UInt16
+    /// Bytes before the data region (4096 in files this build writes).
     public var headerSize: Int
     /// Bytes in the data region; a multiple of 8.
     public var capacity: Int
     /// Creation time, nanoseconds since the Unix epoch (informational only).
     public var createdAtNanoseconds: UInt64
 
+    /// A version-1 header for a data region of `capacity` bytes, created at the given time.
     public init(capacity: Int, createdAtNanoseconds: UInt64) {
         self.formatVersion = Self.currentFormatVersion
         self.headerSize = Self.defaultHeaderSize
@@ -119,6 +122,7 @@ public struct RingHeader: Equatable, Sendable {
 
 /// Bits of the header's `flags` word.
 public struct RingFlags: OptionSet, Sendable {
+    /// The flag bits as stored in the header word.
     public let rawValue: UInt64
     public init(rawValue: UInt64) { self.rawValue = rawValue }
     /// The ring holds evidence (a black box) and must not be written again.

@@ -3,6 +3,7 @@
 public struct RecordInfo: Equatable, Sendable {
     /// The record's sequence number: consecutive within a ring, never reused.
     public var sequence: UInt64
+    /// What the record holds (`slog`, a marker, or an application kind).
     public var kind: RecordKind
     /// Logical position of the frame (`nil` when recovered by a salvage scan).
     public var position: RingPosition?
@@ -14,6 +15,7 @@ public struct RecordInfo: Equatable, Sendable {
 
 /// Something a reader skipped: where, how many bytes, why, and how many records it cost.
 public struct ReadIssue: Equatable, Sendable, CustomStringConvertible {
+    /// Why the reader skipped something.
     public enum Reason: Equatable, Sendable {
         /// A live writer overwrote these frames before the reader got to them.
         case lapped
@@ -31,6 +33,7 @@ public struct ReadIssue: Equatable, Sendable, CustomStringConvertible {
         case scanBudgetExhausted
     }
 
+    /// Why.
     public var reason: Reason
     /// Byte offset in the file where the skipped region starts.
     public var fileOffset: Int
@@ -39,6 +42,7 @@ public struct ReadIssue: Equatable, Sendable, CustomStringConvertible {
     /// Records known to be lost here, when the sequence numbers on both sides tell.
     public var lostRecords: UInt64?
 
+    /// `offset N: cause; skipped B bytes; R records lost`.
     public var description: String {
         var text = "offset \(fileOffset): "
         switch reason {

@@ -8,6 +8,7 @@ let maximumPosition: UInt64 = 1 << 62
 /// (`write - oldest == capacity`) can never be confused. The physical place of a position is its
 /// *offset*: `position % capacity` bytes into the data region.
 public struct RingPosition: RawRepresentable, Comparable, Hashable, Sendable, CustomStringConvertible {
+    /// The position in bytes since the ring was created.
     public var rawValue: UInt64
     public init(rawValue: UInt64) { self.rawValue = rawValue }
     public init(_ value: UInt64) { self.rawValue = value }
@@ -18,6 +19,7 @@ public struct RingPosition: RawRepresentable, Comparable, Hashable, Sendable, Cu
     /// Byte offset inside the file: header size plus `offset(capacity:)`.
     public func fileOffset(in header: RingHeader) -> Int { header.headerSize + offset(capacity: header.capacity) }
 
+    /// Positions order by the stream: an earlier frame has a smaller position.
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
     public var description: String { String(rawValue) }
 }

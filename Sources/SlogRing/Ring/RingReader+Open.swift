@@ -92,13 +92,16 @@ extension RingReader {
         public var write: RingPosition
         /// The sequence the next record will get.
         public var nextSequence: UInt64
+        /// The header's flag bits (`sealed`).
         public var flags: RingFlags
         /// How many times a writer opened the file (1 after creation; more means restarts).
         public var writerOpenCount: UInt64
         /// Whether a writer holds the file open now (`nil` where the system cannot tell).
         public var writerActive: Bool?
+        /// Whether the ring is a preserved black box that no writer will touch again.
         public var isSealed: Bool { flags.contains(.sealed) }
 
+        /// Field-by-field equality.
         public static func == (a: Self, b: Self) -> Bool {
             a.oldest == b.oldest && a.write == b.write && a.nextSequence == b.nextSequence
                 && a.flags.rawValue == b.flags.rawValue && a.writerOpenCount == b.writerOpenCount

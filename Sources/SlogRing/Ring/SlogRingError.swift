@@ -25,6 +25,7 @@ public enum SlogRingError: Error, Equatable, Sendable, CustomStringConvertible {
     /// An existing ring has a different capacity from the one requested.
     case capacityMismatch(path: String, existing: Int, requested: Int)
 
+    /// The message for a person: the file, the offset when there is one, and the cause.
     public var description: String {
         switch self {
         case .io(let operation, let path, let errno):
