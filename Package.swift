@@ -36,7 +36,7 @@ let package = Package(
         // JSON lines; block attribution. Not a product.
         .target(name: "SlogInput", dependencies: ["FlightRecorder"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-tail", dependencies: ["SlogInput"], swiftSettings: strictSettings),
-        .executableTarget(name: "slog-diff", dependencies: ["SlogRing"], swiftSettings: strictSettings),
+        .executableTarget(name: "slog-diff", dependencies: ["SlogInput"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-record", dependencies: ["FlightRecorder"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-demo", dependencies: ["SlogRing"], swiftSettings: strictSettings),
         // Test and soak helper: a real writer process that tests kill with SIGKILL. Not a

@@ -1,24 +1,114 @@
-/// slog-diff: find the first divergent crank between validators' flight-recorder fragments.
+/// slog-diff: find the first crank where validators computed something different.
 ///
-/// Not built yet: the comparison is tracked in its own issue. This executable exists so the
-/// package layout is complete; it says so plainly and exits 2 rather than pretend to compare.
+/// Usage:
+///   slog-diff [OPTIONS] A B [C ...]
+///
+/// Takes two or more fragments of validators' slogs (our SlogRing files, Agoric's
+/// `flight-recorder.bin`, JSON-lines slogfiles, `-` for standard input), aligns them by
+/// (block height, crank number), and reports each input's window, the overlap, the first crank
+/// whose `crankhash` (else `activityhash`) differs with the last crank they agreed on, and
+/// inside it the first differing record with the JSON paths of the fields that differ
+/// (nondeterministic fields ignored: `NondeterministicFields`, extended by `--ignore-field`).
+///
+/// How: pass 1 reads each input once, keeping per crank only its hashes and a digest of its
+/// normalized records (`CrankScanner`, `Fragment`), so memory grows with cranks, not bytes;
+/// the overlap is walked in crank order (`Comparison`); pass 2 reads the two inputs compared
+/// again for the records of the divergent crank (`CrankCapture`, `RecordAlignment`).
+///
+/// Exit status like diff(1): 0 no divergence in the overlap; 1 divergence; 2 trouble (usage,
+/// unreadable input, no overlap, or part of the overlap could not be compared and no
+/// divergence was found).
+import FlightRecorder
+import SlogInput
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
-let arguments = CommandLine.arguments.dropFirst()
-let text = """
-    usage: slog-diff A B [C ...]
+let usageText = """
+    usage: slog-diff [OPTIONS] A B [C ...]
 
-    Not implemented yet in this build: slog-diff will align validators' fragments by block
-    height and crank number and report the first divergent crank. Until then, dump each ring
-    with `slog-tail FILE > FILE.slog` and compare the crank-finish lines.
+    Find the first crank where validators computed something different. A, B, ... are
+    fragments of different validators' slogs: SlogRing files, Agoric's flight-recorder.bin,
+    or JSON-lines slogfiles ('-' reads one from standard input), recognised by their first
+    bytes. They are aligned by block height and crank number; each input's window and the
+    overlap are reported, then the first crank in the overlap whose crankhash (or, without
+    one, activityhash) differs, with its block, vat, delivery kind, both hashes and the last
+    crank they agreed on, and inside it the first differing record side by side with the
+    JSON paths of the fields that differ. Times, durations and per-node stats are ignored
+    (the list is printed by --json under "ignored"). Where hashes agree but records differ,
+    or there are no hashes, the records themselves are compared. With three or more inputs,
+    the split shows which validator is the odd one out.
+
+    A crank cut by the start or end of a fragment is not compared (only cranks every input
+    holds from start to finish are); after a node restart the later execution of a crank
+    counts. Damaged input is reported and skipped, and the verdict says whether what could not
+    be compared could hide an earlier divergence.
+
+    Options:
+      --json                one JSON object for scripts (verdict, windows, divergence,
+                            split, records, fields, problems)
+      -C, --context N       show N records before the first differing record (default 3)
+      --ignore-field F[,F]  also ignore top-level field F in every record (repeatable)
+      --ignore-type T[,T]   also leave out records of type T (repeatable); a validator that
+                            restarted logs create-vat, vat-startup-start/-finish,
+                            start-replay/finish-replay and heap-snapshot-load records that
+                            others do not
+      -q, --brief           print nothing; only the exit status
+      --format F            read every input as F (ring, agoric or jsonl)
+      -h, --help            show this help
+
+    Examples:
+      slog-diff node-a.ring node-b.ring
+      slog-diff --json us.ring ~/peer/flight-recorder.bin | jq .divergence
+      slog-diff -C 10 v1.ring v2.ring v3.ring v4.ring v5.ring    # who is the odd one out?
+      slog-diff --ignore-field kernelStats a.slog b.slog
+      zcat peer.slog.gz | slog-diff our.ring -
+      slog-diff -q a.ring b.ring || echo "they differ (or could not be compared)"
+
+    Colour only on a terminal, and never with NO_COLOR set. A progress line goes to standard
+    error while reading, only when it is a terminal.
+    Exit status: 0 no divergence in the overlap, 1 divergence found, 2 trouble (usage error,
+    unreadable input, no overlap, or part of the overlap could not be compared and no
+    divergence was found).
 
     """
-if arguments.contains("--help") || arguments.contains("-h") {
-    print(text, terminator: "")
+
+var output = OutputBuffer()
+let options: Options
+do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch {
+    writeError("slog-diff: \(error.message)\nTry 'slog-diff --help'.\n")
+    exit(2)
+}
+if options.help {
+    output.append(usageText)
+    output.flush()
     exit(0)
 }
-var message = "slog-diff: not implemented yet in this build (see slog-diff --help)\n"
-message.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-exit(2)
+exit(run(options, to: &output))
+
+/// Compares the inputs `options` names; returns the exit status.
+func run(_ options: Options, to output: inout OutputBuffer) -> Int32 {
+    let report: Report
+    do {
+        var inputs: [Input] = []
+        for (index, path) in options.paths.enumerated() {
+            let label = String(UnicodeScalar(UInt8(ascii: "A") + UInt8(index)))
+            let openPath = path == "-" ? try spoolStandardInput() : path
+            inputs.append(Input(label: label, displayName: path == "-" ? "standard input" : path, openPath: openPath))
+        }
+        report = try Diff(options: options, inputs: inputs).run()
+    } catch {
+        writeError("slog-diff: \(error.message)\n")
+        return 2
+    }
+    if options.brief { return report.exitStatus }
+    if options.json {
+        output.append(JSONReport(report: report).render())
+    } else {
+        let noColor = getenv("NO_COLOR").map { $0.pointee != 0 } ?? false
+        output.append(TextReport(report: report, color: isatty(1) == 1 && !noColor).render())
+    }
+    output.flush()
+    return report.exitStatus
+}

@@ -1,0 +1,81 @@
+import FlightRecorder
+import SlogInput
+
+/// One record as pass 2 read it again: its bytes, where it is, what the comparison sees of it.
+struct CapturedRecord {
+    var bytes: [UInt8]
+    var offset: Int
+    var normalized: ConsensusNormalizer.Normalized
+
+    /// The bytes compared: the normalized record, or the raw bytes if not JSON; `nil` if the
+    /// record is left out of comparisons (excluded type, replay).
+    var comparedBytes: [UInt8]? {
+        switch normalized {
+        case .excluded: nil
+        case .record(let bytes): bytes
+        case .notJSON: bytes
+        }
+    }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+}
+
+/// The records of one execution of a crank, and those just before it in the stream.
+struct CapturedCrank {
+    var crankNum: UInt64
+    var startOffset: Int
+    var records: [CapturedRecord] = []
+    /// Up to `context` records read just before the crank's first record.
+    var before: [CapturedRecord] = []
+    var found = false
+}
+
+/// Pass 2: reads an input again and keeps the records of the cranks asked for (found by the
+/// offset of their first record, which identifies one execution), plus up to `context`
+/// records before each. Stops reading once every crank was captured.
+struct CrankCapture: CrankScannerClient {
+    var cranks: [CapturedCrank]
+    let context: Int
+    let rules: NondeterministicFields
+    var progress: Progress?
+    private var recent: [CapturedRecord] = []
+    private var remaining: Int
+
+    init(cranks: [(crankNum: UInt64, startOffset: Int)], context: Int, rules: NondeterministicFields) {
+        self.cranks = cranks.map { CapturedCrank(crankNum: $0.crankNum, startOffset: $0.startOffset) }
+        self.context = context
+        self.rules = rules
+        remaining = cranks.count
+    }
+
+    var isDone: Bool { remaining == 0 }
+
+    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, in unit: CrankUnit?) {
+        progress?.advance(bytes: bytes.count, cranks: 0)
+        if let unit, let index = cranks.firstIndex(where: { $0.startOffset == unit.startOffset && !$0.found }) {
+            if cranks[index].records.isEmpty { cranks[index].before = recent }
+            cranks[index].records.append(CapturedRecord(
+                bytes: Array(bytes), offset: offset, normalized: ConsensusNormalizer.normalize(bytes, fields: rules)))
+        }
+        guard context > 0 else { return }
+        // Context is shown as recorded, never compared: no normalization.
+        recent.append(CapturedRecord(bytes: Array(bytes), offset: offset, normalized: .notJSON))
+        if recent.count > context { recent.removeFirst(recent.count - context) }
+    }
+
+    mutating func closed(_ unit: CrankUnit, finished: Bool, height: UInt64?, heightPending: Bool) {
+        guard let index = cranks.firstIndex(where: { $0.startOffset == unit.startOffset && !$0.found }),
+            !cranks[index].records.isEmpty
+        else { return }
+        if unit.crankNum == cranks[index].crankNum {
+            cranks[index].found = true
+            remaining -= 1
+        } else {
+            cranks[index].records = []  // the input changed since pass 1; keep looking
+        }
+    }
+
+    mutating func openingResolved(height: UInt64?) {}
+    mutating func problem(_ problem: SlogProblem, hole: Bool, lastClosedCrank: UInt64?) {}
+    mutating func restarted() {}
+}

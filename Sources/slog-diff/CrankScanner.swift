@@ -1,0 +1,278 @@
+import FlightRecorder
+import SlogInput
+
+/// A crank as the scanner assembles it from the stream: the records from its `crank-start`
+/// to its `crank-finish`.
+///
+/// A unit is *open* until its `crank-finish` (then it is *finished*) or until something shows
+/// it will not finish in this stream: another crank begins, a restart, the end of the input
+/// (then it is *unfinished*, and not compared: a fragment that ends mid-crank).
+struct CrankUnit {
+    /// File offset of the unit's first record: with `crankNum`, identifies this execution of
+    /// the crank in its input (pass 2 finds it again by this offset).
+    var startOffset: Int
+    /// From the first record that has a top-level `crankNum` (2022-era `crank-start` records
+    /// have none).
+    var crankNum: UInt64?
+    /// Whether the unit began with its `crank-start` (not cut off by the fragment's start or
+    /// by damage).
+    var hasStart: Bool
+    /// Whether records of the unit may be missing: damage, lapped records, or a record too
+    /// large for the recorder, met while the unit was open.
+    var lostRecords = false
+    var crankHash: HashID?
+    var activityHash: HashID?
+    /// Digest of the unit's normalized records (pass 1 only).
+    var digester: Digester?
+    /// Records of the unit that take part in comparisons (not excluded by the rules).
+    var comparedRecords = 0
+    var vatID: String?
+    var deliveryKind: String?
+    var crankType: String?
+
+    /// Whether every record of the crank is in the unit.
+    var isComplete: Bool { hasStart && !lostRecords }
+}
+
+/// What the scanner tells its client, in stream order.
+protocol CrankScannerClient {
+    /// Every slog record. `height` is its block if known now; `unit` is the open unit the
+    /// record belongs to (already updated with it), `nil` for records between cranks (block
+    /// records, kernel start-up).
+    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, in unit: CrankUnit?)
+    /// A unit ended: `finished` when its `crank-finish` was read. `height` is its block, if
+    /// known; `heightPending` when it lies before the stream's first block boundary (its
+    /// block becomes known later, through `openingResolved`).
+    mutating func closed(_ unit: CrankUnit, finished: Bool, height: UInt64?, heightPending: Bool)
+    /// The block of the records before the first boundary became known.
+    mutating func openingResolved(height: UInt64?)
+    /// Something was skipped or is worth saying. `hole` when records may be missing there.
+    mutating func problem(_ problem: SlogProblem, hole: Bool, lastClosedCrank: UInt64?)
+    /// A node restart (a recorder-opened marker after the first, or kernel start-up records).
+    mutating func restarted()
+    /// Whether the client has what it needs: the scan stops.
+    var isDone: Bool { get }
+}
+
+extension CrankScannerClient {
+    var isDone: Bool { false }
+}
+
+/// Turns a source's events into cranks, attributing each to its block.
+///
+/// Steps per slog record: (1) attribute it to a block (`BlockAttribution`); (2) find its type
+/// and top-level `crankNum`; (3) `crank-start` closes any open unit and opens one;
+/// `crank-finish` closes the open unit with its hashes; another record with a `crankNum`
+/// joins the open unit, or opens one (without start) if none is open or the numbers differ;
+/// a record without `crankNum` joins the open unit, or lies between cranks; kernel start-up
+/// records close an open unit unfinished (a restart); (4) in pass 1, normalize it and add it to
+/// the unit's digest.
+///
+/// - Complexity: O(record) per record: one top-level scan (`JSONScan`) plus normalization.
+struct CrankScanner {
+    let rules: NondeterministicFields
+    /// Pass 1: digest the normalized records of every unit.
+    let digests: Bool
+    private var attribution = BlockAttribution()
+    private var open: CrankUnit?
+    private var lastClosedCrank: UInt64?
+    private var openingResolved = false
+    private var recorderOpens = 0
+    /// The block of the record being consumed.
+    private var height: UInt64?
+
+    init(rules: NondeterministicFields, digests: Bool) {
+        self.rules = rules
+        self.digests = digests
+    }
+
+    private static let crankNumKey = Array("crankNum".utf8)
+    private static let startKeys = ["crankNum", "crankType", "messageType", "message"].map { Array($0.utf8) }
+    private static let finishKeys = ["crankNum", "crankhash", "activityhash", "crankType"].map { Array($0.utf8) }
+    private static let deliverKeys = ["crankNum", "vatID", "dispatch", "kd", "replay"].map { Array($0.utf8) }
+    private static let crankStart = Array("crank-start".utf8)
+    private static let crankFinish = Array("crank-finish".utf8)
+    private static let deliver = Array("deliver".utf8)
+    private static let tooBig = Array("slog-record-too-big".utf8)
+    /// Records a node writes once per process start, before it runs anything.
+    private static let startUp = ["kernel-init-start", "import-kernel-start", "cosmic-swingset-init"].map { Array($0.utf8) }
+    private static let typeKey = Array("type".utf8)
+
+    /// Reads everything `source` holds.
+    mutating func scan(_ source: any SlogSource, into client: inout some CrankScannerClient) {
+        while !client.isDone, let event = source.next() {
+            switch event {
+            case .record(let record):
+                source.withRecordBytes { consume($0, at: record.fileOffset, client: &client) }
+            case .marker(let marker, _):
+                _ = attribution.height(ofMarker: marker)
+                resolveOpening(&client)
+                switch marker {
+                case .recorderOpened?:
+                    recorderOpens += 1
+                    if recorderOpens > 1 { client.restarted() }
+                    closeOpen(finished: false, client: &client)
+                case .recordTooLarge?:
+                    open?.lostRecords = true
+                default:
+                    break
+                }
+            case .opaque:
+                continue
+            case .problem(let problem):
+                let hole: Bool
+                switch problem.cause {
+                case .recovered: hole = false
+                default: hole = true
+                }
+                if hole { open?.lostRecords = true }
+                client.problem(problem, hole: hole, lastClosedCrank: lastClosedCrank)
+            }
+        }
+        closeOpen(finished: false, client: &client)
+        if !openingResolved {
+            openingResolved = true
+            client.openingResolved(height: attribution.openingHeight)
+        }
+    }
+
+    private mutating func resolveOpening(_ client: inout some CrankScannerClient) {
+        if !openingResolved && attribution.hasSeenBoundary {
+            openingResolved = true
+            client.openingResolved(height: attribution.openingHeight)
+        }
+    }
+
+    private mutating func consume(_ bytes: UnsafeRawBufferPointer, at offset: Int, client: inout some CrankScannerClient) {
+        let type = SlogFields.type(in: bytes)
+        height = attribution.height(ofRecord: bytes, type: type)
+        resolveOpening(&client)
+        func isType(_ name: [UInt8]) -> Bool {
+            guard let type else { return false }
+            return SlogFields.string(type, in: bytes, equals: name)
+        }
+        if isType(Self.crankStart) {
+            let values = JSONScan.values(forKeys: Self.startKeys, in: bytes)
+            closeOpen(finished: false, client: &client)
+            var unit = CrankUnit(startOffset: offset, crankNum: values[0].flatMap { JSONScan.uint64($0, in: bytes) }, hasStart: true)
+            unit.crankType = values[1].flatMap { Self.text($0, in: bytes) }
+            unit.deliveryKind = values[2].flatMap { Self.text($0, in: bytes) } ?? values[3].flatMap { Self.memberType($0, in: bytes) }
+            open = unit
+            add(bytes, at: offset, client: &client)
+            return
+        }
+        if isType(Self.crankFinish) {
+            let values = JSONScan.values(forKeys: Self.finishKeys, in: bytes)
+            let number = values[0].flatMap { JSONScan.uint64($0, in: bytes) }
+            join(number, at: offset, client: &client)
+            open!.crankHash = values[1].flatMap { HashID($0, in: bytes) }
+            open!.activityHash = values[2].flatMap { HashID($0, in: bytes) }
+            if open!.crankType == nil { open!.crankType = values[3].flatMap { Self.text($0, in: bytes) } }
+            add(bytes, at: offset, client: &client)
+            closeOpen(finished: true, client: &client)
+            return
+        }
+        if Self.startUp.contains(where: isType) {
+            // A node starting up: a restart if it ran cranks before in this stream.
+            if open != nil || lastClosedCrank != nil { client.restarted() }
+            closeOpen(finished: false, client: &client)
+        }
+        if isType(Self.tooBig) { open?.lostRecords = true }
+        if isType(Self.deliver) {
+            let values = JSONScan.values(forKeys: Self.deliverKeys, in: bytes)
+            let isReplay = values[4].map { !$0.isString && bytes[$0.range.lowerBound] == UInt8(ascii: "t") } ?? false
+            if let number = values[0].flatMap({ JSONScan.uint64($0, in: bytes) }), !isReplay {
+                join(number, at: offset, client: &client)
+                if open!.vatID == nil {
+                    open!.vatID = values[1].flatMap { Self.text($0, in: bytes) }
+                    open!.deliveryKind = values[2].flatMap { Self.text($0, in: bytes) }
+                        ?? values[3].flatMap { Self.firstString($0, in: bytes) } ?? open!.deliveryKind
+                }
+            }
+        } else if let number = SlogFields.unsigned(Self.crankNumKey, in: bytes) {
+            join(number, at: offset, client: &client)
+        }
+        add(bytes, at: offset, client: &client)
+    }
+
+    /// Makes sure the open unit is crank `number` (`nil`: whatever is open, or a new unit).
+    private mutating func join(_ number: UInt64?, at offset: Int, client: inout some CrankScannerClient) {
+        if let current = open {
+            guard let number else { return }
+            if current.crankNum == nil {
+                open!.crankNum = number
+                return
+            }
+            if current.crankNum == number { return }
+            closeOpen(finished: false, client: &client)
+        }
+        open = CrankUnit(startOffset: offset, crankNum: number, hasStart: false)
+    }
+
+    /// Adds a record to the open unit (if any) and tells the client.
+    private mutating func add(_ bytes: UnsafeRawBufferPointer, at offset: Int, client: inout some CrankScannerClient) {
+        if open != nil && digests {
+            switch ConsensusNormalizer.normalize(bytes, fields: rules) {
+            case .excluded:
+                break
+            case .record(let normalized):
+                if open!.digester == nil { open!.digester = Digester() }
+                normalized.withUnsafeBytes { open!.digester!.add($0) }
+                open!.comparedRecords += 1
+            case .notJSON:
+                if open!.digester == nil { open!.digester = Digester() }
+                open!.digester!.add(bytes)
+                open!.comparedRecords += 1
+            }
+        }
+        client.scanned(record: bytes, at: offset, height: height, in: open)
+    }
+
+    private mutating func closeOpen(finished: Bool, client: inout some CrankScannerClient) {
+        guard let unit = open else { return }
+        open = nil
+        let pending = !attribution.hasSeenBoundary
+        client.closed(unit, finished: finished, height: pending ? nil : attribution.currentHeight, heightPending: pending)
+        if finished, let number = unit.crankNum { lastClosedCrank = number }
+    }
+
+    /// A string value's text (unescaped), at most 200 bytes of it.
+    static func text(_ span: JSONValueSpan, in bytes: UnsafeRawBufferPointer) -> String? {
+        guard span.isString, let raw = JSONScan.unescapedString(span, in: bytes) else { return nil }
+        return String(decoding: raw.prefix(200), as: UTF8.self)
+    }
+
+    /// The `type` member of an object value (`message.type` of a routing crank).
+    static func memberType(_ span: JSONValueSpan, in bytes: UnsafeRawBufferPointer) -> String? {
+        guard !span.isString, bytes[span.range.lowerBound] == UInt8(ascii: "{") else { return nil }
+        let inner = UnsafeRawBufferPointer(rebasing: bytes[span.range])
+        return JSONScan.value(forKey: typeKey, in: inner).flatMap { text($0, in: inner) }
+    }
+
+    /// The first element of an array value, if it is a string (`kd[0]`: the delivery kind).
+    static func firstString(_ span: JSONValueSpan, in bytes: UnsafeRawBufferPointer) -> String? {
+        guard !span.isString, bytes[span.range.lowerBound] == UInt8(ascii: "[") else { return nil }
+        // `[ "name" , ...`: wrap the element as `{"k":"name"}` is not possible without copying,
+        // so find the string by hand: whitespace, a quote, bytes up to the closing quote.
+        var i = span.range.lowerBound + 1
+        while i < span.range.upperBound, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[i]) { i += 1 }
+        guard i < span.range.upperBound, bytes[i] == UInt8(ascii: "\"") else { return nil }
+        let start = i + 1
+        var end = start
+        var escaped = false
+        while end < span.range.upperBound, bytes[end] != UInt8(ascii: "\"") {
+            if bytes[end] == UInt8(ascii: "\\") { escaped = true; end += 1 }
+            end += 1
+        }
+        guard end < span.range.upperBound else { return nil }
+        return text(JSONValueSpan(range: start..<end, isString: true, hasEscapes: escaped), in: bytes)
+    }
+}
+
+/// Text of a record's fields, for reports.
+enum SlogFieldsText {
+    /// The record's `type`, if it has one.
+    static func type(of bytes: UnsafeRawBufferPointer) -> String? {
+        SlogFields.type(in: bytes).flatMap { CrankScanner.text($0, in: bytes) }
+    }
+}

@@ -1,0 +1,217 @@
+import FlightRecorder
+import SlogInput
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One input as given on the command line.
+struct Input {
+    /// `A`, `B`, ...
+    var label: String
+    /// What messages call it (`standard input` for `-`).
+    var displayName: String
+    /// What to open: the path, or a spooled copy of standard input.
+    var openPath: String
+}
+
+/// Why the diff could not be done (exit status 2).
+struct Trouble: Error {
+    var message: String
+}
+
+/// The record-level explanation of one divergent crank.
+struct Detail {
+    var divergence: CrankDivergence
+    /// The inputs compared record by record: a member of the majority (or the first group),
+    /// and the first input of another group.
+    var reference: Int
+    var other: Int
+    var outcome: Outcome
+    /// Up to `--context` records of the reference input just before the first difference.
+    var context: [CapturedRecord] = []
+
+    enum Outcome {
+        /// The first difference, with the compared records of each side.
+        case difference(RecordDifference, a: [CapturedRecord], b: [CapturedRecord])
+        /// Every compared record is the same: the difference is in state the slog does not show.
+        case same(records: Int)
+        /// The records cannot be compared; the reason.
+        case unavailable(String)
+    }
+}
+
+/// Everything the report shows.
+struct Report {
+    var fragments: [Fragment]
+    var comparison: Comparison?
+    var details: [Detail] = []
+    var rules: NondeterministicFields
+
+    /// Why there is no overlap (when `comparison` is `nil`).
+    var noOverlapReason: String {
+        let empty = fragments.filter { $0.latest.isEmpty }.map(\.label)
+        if !empty.isEmpty {
+            return empty.joined(separator: ", ") + (empty.count == 1 ? " holds" : " hold") + " no finished crank, so there is nothing to compare"
+        }
+        return "the inputs hold no crank range in common, so there is nothing to compare"
+    }
+
+    /// 0 no divergence in the overlap, 1 divergence, 2 no overlap or part of the overlap could
+    /// not be compared and no divergence was found before it.
+    var exitStatus: Int32 {
+        guard let comparison else { return 2 }
+        if comparison.found != nil { return 1 }
+        return comparison.couldBeHidden ? 2 : 0
+    }
+}
+
+/// Runs the whole diff: pass 1 over every input, the comparison, pass 2 where needed.
+struct Diff {
+    let options: Options
+    let rules: NondeterministicFields
+    let inputs: [Input]
+
+    init(options: Options, inputs: [Input]) {
+        self.options = options
+        self.inputs = inputs
+        var rules = NondeterministicFields.agoric.adding(fields: options.ignoredFields)
+        if !options.ignoredTypes.isEmpty {
+            rules = NondeterministicFields(
+                fields: rules.fields, suffixes: rules.suffixes, suffixExceptions: rules.suffixExceptions,
+                excludedTypes: rules.excludedTypes.union(options.ignoredTypes), excludesReplay: rules.excludesReplay)
+        }
+        self.rules = rules
+    }
+
+    func open(_ input: Input) throws(Trouble) -> any SlogSource {
+        do {
+            return try SlogSources.open(input.openPath, format: options.format)
+        } catch {
+            var message = error.description
+            if input.openPath != input.displayName {
+                message = message.replacing(input.openPath, with: input.displayName)
+            }
+            throw Trouble(message: message)
+        }
+    }
+
+    func run() throws(Trouble) -> Report {
+        // Open everything first, so a bad path is reported before any long read; close each
+        // input once read (a ring's mapping counts in the resident size while it is open).
+        var sources: [(any SlogSource)?] = try inputs.map { input throws(Trouble) in try open(input) }
+        var fragments: [Fragment] = []
+        for (index, input) in inputs.enumerated() {
+            let source = sources[index]!
+            sources[index] = nil
+            var builder = FragmentBuilder(
+                fragment: Fragment(label: input.label, displayName: input.displayName, format: source.format),
+                progress: options.json || options.brief
+                    ? nil : Progress("slog-diff: reading \(input.label) (\(index + 1)/\(inputs.count)) \(input.displayName)"))
+            var scanner = CrankScanner(rules: rules, digests: true)
+            scanner.scan(source, into: &builder)
+            builder.progress?.finish()
+            fragments.append(builder.fragment)
+        }
+        var report = Report(fragments: fragments, comparison: Comparison.compare(fragments), rules: rules)
+        guard let comparison = report.comparison, !options.brief else { return report }
+
+        // Pass 2: the records of each divergent crank, on the two inputs compared.
+        var details: [Detail] = []
+        var targets: [[(crankNum: UInt64, startOffset: Int)]] = Array(repeating: [], count: inputs.count)
+        for divergence in [comparison.recordsDifferWithEqualHashes, comparison.divergence].compactMap({ $0 }) {
+            let reference = divergence.majority?.first ?? divergence.groups[0][0]
+            let other = divergence.groups.first { !$0.contains(reference) }![0]
+            details.append(Detail(divergence: divergence, reference: reference, other: other, outcome: .same(records: 0)))
+            for input in [reference, other] {
+                let crank = fragments[input].crank(divergence.crankNum)!
+                targets[input].append((divergence.crankNum, crank.startOffset))
+            }
+        }
+        var captured: [[CapturedCrank]] = Array(repeating: [], count: inputs.count)
+        for (index, wanted) in targets.enumerated() where !wanted.isEmpty {
+            // The hashes themselves were reported already; the records are explained by what
+            // else differs, so the comparison of the crank's records leaves them out.
+            let explaining = rules.adding(fields: ["crankhash", "activityhash"])
+            var capture = CrankCapture(cranks: wanted, context: options.context, rules: explaining)
+            capture.progress = options.json
+                ? nil : Progress("slog-diff: reading \(inputs[index].label) again for the records of crank \(wanted[0].crankNum)")
+            var scanner = CrankScanner(rules: rules, digests: false)
+            try scanner.scan(open(inputs[index]), into: &capture)
+            capture.progress?.finish()
+            captured[index] = capture.cranks
+        }
+        for index in details.indices {
+            let detail = details[index]
+            let number = detail.divergence.crankNum
+            func crank(_ input: Int) -> CapturedCrank? {
+                captured[input].first { $0.crankNum == number && $0.found }
+            }
+            let summaries = [detail.reference, detail.other].map { fragments[$0].crank(number)! }
+            let incomplete = [detail.reference, detail.other].filter { !fragments[$0].crank(number)!.isComplete }
+            if !incomplete.isEmpty {
+                let why = summaries.contains { $0.lostRecords } ? "records of it were lost in" : "it starts before the window of"
+                details[index].outcome = .unavailable(
+                    "the records of crank \(number) cannot be compared: \(why) " + incomplete.map { fragments[$0].label }.joined(separator: ", "))
+                continue
+            }
+            guard let a = crank(detail.reference), let b = crank(detail.other) else {
+                details[index].outcome = .unavailable("crank \(number) was not found again: did an input change while it was read?")
+                continue
+            }
+            let comparedA = a.records.filter { $0.comparedBytes != nil }
+            let comparedB = b.records.filter { $0.comparedBytes != nil }
+            guard let difference = RecordAlignment.firstDifference(comparedA.map { $0.comparedBytes! }, comparedB.map { $0.comparedBytes! }) else {
+                details[index].outcome = .same(records: comparedA.count)
+                continue
+            }
+            details[index].outcome = .difference(difference, a: comparedA, b: comparedB)
+            // Context: the reference input's records just before the first difference.
+            let position: Int
+            switch difference {
+            case .changed(let at, _, _): position = at
+            case .extra(let side, let at, _, let otherAt): position = side == 0 ? at : otherAt
+            }
+            var before = a.before
+            if position < comparedA.count, let raw = a.records.firstIndex(where: { $0.offset == comparedA[position].offset }) {
+                before += a.records[..<raw]
+            } else {
+                before += a.records
+            }
+            details[index].context = Array(before.suffix(options.context))
+        }
+        report.details = details
+        return report
+    }
+}
+
+/// Copies standard input to an unlinked temporary file, so it can be read twice; returns a
+/// path that opens it (`/proc/self/fd/N`, Linux).
+func spoolStandardInput() throws(Trouble) -> String {
+    let directory = getenv("TMPDIR").map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } ?? "/tmp"
+    var template = Array("\(directory)/slog-diff-stdin-XXXXXX".utf8CString)
+    let fd = mkstemp(&template)
+    guard fd >= 0 else {
+        throw Trouble(message: "standard input: cannot create a temporary copy: \(String(cString: strerror(errno)))")
+    }
+    template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+    var buffer = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let got = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+        if got < 0 {
+            if errno == EINTR { continue }
+            throw Trouble(message: "standard input: read failed: \(String(cString: strerror(errno)))")
+        }
+        if got == 0 { break }
+        var offset = 0
+        while offset < got {
+            let written = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + offset, got - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Trouble(message: "standard input: cannot write its temporary copy: \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+    }
+    return "/proc/self/fd/\(fd)"
+}

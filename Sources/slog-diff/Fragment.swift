@@ -1,0 +1,157 @@
+import FlightRecorder
+import SlogInput
+
+/// What pass 1 keeps of one crank: enough to compare it, a few bytes of description, and
+/// where it starts so pass 2 can read its records again.
+struct CrankSummary {
+    /// From its crank-start to its crank-finish, nothing lost.
+    var isComplete: Bool { hasStart && !lostRecords }
+
+    var crankNum: UInt64
+    var height: UInt64?
+    var heightPending: Bool
+    var crankHash: HashID?
+    var activityHash: HashID?
+    var digest: Digest
+    var comparedRecords: Int32
+    /// Whether it began with its crank-start (not cut off by the fragment's start).
+    var hasStart: Bool
+    /// Whether records of it may be missing (damage, lapped records, a record too large).
+    var lostRecords: Bool
+    var startOffset: Int
+    /// Indexes into `Fragment.names` (0: unknown).
+    var vat: UInt16
+    var kind: UInt16
+    var crankType: UInt16
+}
+
+/// One input, read once: its cranks (the last execution of each), its window and its problems.
+///
+/// Memory is a `CrankSummary` (about 120 bytes) per finished crank, plus problems and a
+/// table of names (vats, delivery kinds): bounded by the number of cranks, not bytes.
+struct Fragment {
+    /// `A`, `B`, ... in the order given.
+    var label: String
+    var displayName: String
+    var format: SlogFormat
+    /// Finished cranks in stream order; a crank executed again after a restart appears twice.
+    var cranks: [CrankSummary] = []
+    /// Index in `cranks` of each crank number's last execution.
+    var latest: [UInt64: Int] = [:]
+    var records = 0
+    var bytes = 0
+    /// Units that did not finish in the stream (the fragment's edges, restarts, damage).
+    var unfinishedCranks = 0
+    /// Cranks that ran again after a restart (the later execution counts).
+    var reexecutedCranks = 0
+    var restarts = 0
+    var firstHeight: UInt64?
+    var lastHeight: UInt64?
+    var problems: [ProblemNote] = []
+    /// Interned strings; index 0 is "unknown".
+    var names: [String] = [""]
+    private var nameIndex: [String: UInt16] = [:]
+
+    struct ProblemNote {
+        var problem: SlogProblem
+        /// Whether records may be missing there (damage, lapped records).
+        var hole: Bool
+        /// The last crank finished before it, and the first finished after it (in stream order).
+        var afterCrank: UInt64?
+        var beforeCrank: UInt64?
+    }
+
+    init(label: String, displayName: String, format: SlogFormat) {
+        self.label = label
+        self.displayName = displayName
+        self.format = format
+    }
+
+    /// The last execution of crank `number`, if this fragment finished it.
+    func crank(_ number: UInt64) -> CrankSummary? { latest[number].map { cranks[$0] } }
+
+    var firstCrank: UInt64? { latest.keys.min() }
+    var lastCrank: UInt64? { latest.keys.max() }
+    var damage: Int { problems.filter { $0.problem.isDamage }.count }
+
+    func name(_ index: UInt16) -> String? { index == 0 ? nil : names[Int(index)] }
+
+    mutating func intern(_ text: String?) -> UInt16 {
+        guard let text else { return 0 }
+        if let index = nameIndex[text] { return index }
+        guard names.count < Int(UInt16.max) else { return 0 }
+        names.append(text)
+        nameIndex[text] = UInt16(names.count - 1)
+        return UInt16(names.count - 1)
+    }
+}
+
+/// Pass 1: builds a `Fragment` from the scanner's callbacks.
+struct FragmentBuilder: CrankScannerClient {
+    var fragment: Fragment
+    var progress: Progress?
+
+    init(fragment: Fragment, progress: Progress?) {
+        self.fragment = fragment
+        self.progress = progress
+    }
+
+    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, in unit: CrankUnit?) {
+        if let height { noteHeight(height) }
+        fragment.records += 1
+        fragment.bytes += bytes.count
+        progress?.advance(bytes: bytes.count, cranks: fragment.cranks.count)
+    }
+
+    mutating func closed(_ unit: CrankUnit, finished: Bool, height: UInt64?, heightPending: Bool) {
+        if let height { noteHeight(height) }
+        guard finished, let number = unit.crankNum else {
+            fragment.unfinishedCranks += 1
+            // An execution that did not finish supersedes an earlier one that did (a restart
+            // re-executing the crank): neither counts.
+            if let number = unit.crankNum { fragment.latest[number] = nil }
+            return
+        }
+        let summary = CrankSummary(
+            crankNum: number, height: height, heightPending: heightPending,
+            crankHash: unit.crankHash, activityHash: unit.activityHash,
+            digest: unit.digester?.finalize() ?? .empty, comparedRecords: Int32(clamping: unit.comparedRecords),
+            hasStart: unit.hasStart, lostRecords: unit.lostRecords, startOffset: unit.startOffset,
+            vat: fragment.intern(unit.vatID), kind: fragment.intern(unit.deliveryKind),
+            crankType: fragment.intern(unit.crankType))
+        if heightPending { pendingHeights.append(fragment.cranks.count) }
+        if fragment.latest[number] != nil { fragment.reexecutedCranks += 1 }
+        for index in fragment.problems.indices.reversed() {
+            guard fragment.problems[index].beforeCrank == nil else { break }
+            fragment.problems[index].beforeCrank = number
+        }
+        fragment.latest[number] = fragment.cranks.count
+        fragment.cranks.append(summary)
+    }
+
+    private var pendingHeights: [Int] = []
+
+    mutating func openingResolved(height: UInt64?) {
+        for index in pendingHeights {
+            fragment.cranks[index].height = height
+            fragment.cranks[index].heightPending = false
+        }
+        pendingHeights = []
+        if let height { noteHeight(height) }
+    }
+
+    mutating func problem(_ problem: SlogProblem, hole: Bool, lastClosedCrank: UInt64?) {
+        var problem = problem
+        problem.file = fragment.displayName  // a spooled standard input has another path
+        fragment.problems.append(Fragment.ProblemNote(problem: problem, hole: hole, afterCrank: lastClosedCrank))
+    }
+
+    mutating func restarted() {
+        fragment.restarts += 1
+    }
+
+    private mutating func noteHeight(_ height: UInt64) {
+        fragment.firstHeight = min(fragment.firstHeight ?? height, height)
+        fragment.lastHeight = max(fragment.lastHeight ?? height, height)
+    }
+}

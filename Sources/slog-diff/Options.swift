@@ -1,0 +1,96 @@
+import SlogInput
+
+/// Command-line options of slog-diff, parsed by hand (no dependencies).
+struct Options {
+    var paths: [String] = []
+    var format: SlogFormat?
+    var json = false
+    var brief = false
+    /// `--context N`: records shown before the first differing record.
+    var context = 3
+    var ignoredFields: [String] = []
+    var ignoredTypes: [String] = []
+    var help = false
+
+    /// The most `--context` may ask for (records are kept in memory while reading).
+    static let maximumContext = 1000
+
+    struct UsageError: Error {
+        var message: String
+    }
+
+    static func parse(_ arguments: [String]) throws(UsageError) -> Options {
+        var options = Options()
+        var index = 0
+        var onlyPaths = false
+        while index < arguments.count {
+            var argument = arguments[index]
+            index += 1
+            if onlyPaths || argument == "-" || !argument.hasPrefix("-") {
+                options.paths.append(argument)
+                continue
+            }
+            // `--name=value` and `-CN` carry their value inline.
+            var inline: String?
+            if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+                inline = String(argument[argument.index(after: equals)...])
+                argument = String(argument[..<equals])
+            } else if argument.hasPrefix("-C"), argument.count > 2 {
+                inline = String(argument.dropFirst(2))
+                argument = "-C"
+            }
+            func value() throws(UsageError) -> String {
+                if let inline { return inline }
+                guard index < arguments.count else { throw UsageError(message: "\(argument) needs a value") }
+                index += 1
+                return arguments[index - 1]
+            }
+            func names(_ what: String) throws(UsageError) -> [String] {
+                let list = try value().split(separator: ",", omittingEmptySubsequences: true).map(String.init)
+                guard !list.isEmpty else { throw UsageError(message: "\(argument) needs at least one \(what)") }
+                return list
+            }
+            let takesValue = ["-C", "--context", "--ignore-field", "--ignore-type", "--format"]
+            if inline != nil && !takesValue.contains(argument) {
+                throw UsageError(message: "\(argument) takes no value")
+            }
+            switch argument {
+            case "--": onlyPaths = true
+            case "-h", "--help": options.help = true
+            case "--json": options.json = true
+            case "-q", "--brief": options.brief = true
+            case "-C", "--context":
+                let text = try value()
+                guard let count = Int(text), count >= 0 else {
+                    throw UsageError(message: "\(argument) '\(text)' is not a count (a whole number ≥ 0)")
+                }
+                guard count <= maximumContext else {
+                    throw UsageError(message: "\(argument) \(count) is more than \(maximumContext) records")
+                }
+                options.context = count
+            case "--ignore-field": options.ignoredFields += try names("field name")
+            case "--ignore-type": options.ignoredTypes += try names("record type")
+            case "--format":
+                let text = try value()
+                guard let format = SlogFormat(rawValue: text) else {
+                    throw UsageError(message: "--format '\(text)' is not one of ring, agoric, jsonl")
+                }
+                options.format = format
+            default:
+                throw UsageError(message: "unknown option '\(argument)'")
+            }
+        }
+        if options.help { return options }
+        guard options.paths.count >= 2 else {
+            throw UsageError(message: options.paths.isEmpty ? "missing inputs: give two or more" : "one input: give two or more to compare")
+        }
+        if options.paths.filter({ $0 == "-" }).count > 1 {
+            throw UsageError(message: "standard input ('-') can be read only once")
+        }
+        if options.paths.count > 26 {
+            throw UsageError(message: "at most 26 inputs (they are labelled A to Z)")
+        }
+        if options.json && options.brief { throw UsageError(message: "--json and --brief cannot be combined") }
+        return options
+    }
+}

@@ -1,0 +1,193 @@
+import FlightRecorder
+import SlogInput
+
+/// The report for scripts (`--json`): one JSON object on one line.
+///
+/// ```
+/// {"verdict":"divergent","exitStatus":1,
+///  "inputs":[{"label":"A","file":"a.ring","format":"ring","firstCrank":12,...,"problems":[...]}],
+///  "overlap":{"firstCrank":12,"lastCrank":43,"firstHeight":3,"lastHeight":10,"compared":{"crankhash":11}},
+///  "divergence":{"crankNum":22,"blockHeight":5,"basis":"crankhash","lastAgreeing":{"crankNum":21,"blockHeight":5},
+///                "inputs":[{"label":"A","blockHeight":5,"crankhash":"…","activityhash":"…","vatID":"v3",...}],
+///                "split":{"groups":[["A"],["B"]],"majority":null,"odd":[]},
+///                "records":{"compared":["A","B"],"result":"changed","index":4,"a":{...},"b":{...},"fields":[...]},
+///                "context":["{…}"]},
+///  "recordsDifferWithEqualHashes":null,"uncompared":[],"couldBeHidden":false,"hidingProblems":[],"ignored":{...}}
+/// ```
+///
+/// `verdict` is `divergent` (exit 1), `identical` (0), `incomplete` (2: no divergence found
+/// but part of the overlap could not be compared) or `no-overlap` (2). Records are given as
+/// JSON strings holding the record's exact text.
+struct JSONReport {
+    let report: Report
+
+    func render() -> String {
+        var fields: [String] = []
+        let verdict: String
+        if let comparison = report.comparison {
+            verdict = comparison.found != nil ? "divergent" : comparison.couldBeHidden ? "incomplete" : "identical"
+        } else {
+            verdict = "no-overlap"
+        }
+        fields.append(member("verdict", jsonString(verdict)))
+        fields.append(member("exitStatus", "\(report.exitStatus)"))
+        fields.append(member("inputs", array(report.fragments.map(input))))
+        guard let comparison = report.comparison else {
+            fields.append(member("reason", jsonString(report.noOverlapReason)))
+            fields.append(member("overlap", "null"))
+            fields.append(member("divergence", "null"))
+            fields.append(member("recordsDifferWithEqualHashes", "null"))
+            fields.append(member("ignored", ignored()))
+            return object(fields) + "\n"
+        }
+        let compared = [Basis.crankhash, .activityhash, .records, .block].compactMap { basis in
+            comparison.comparedBy[basis].map { member(basis.rawValue, "\($0)") }
+        }
+        fields.append(member("overlap", object([
+            member("firstCrank", "\(comparison.firstCrank)"), member("lastCrank", "\(comparison.lastCrank)"),
+            member("firstHeight", number(comparison.firstHeight)), member("lastHeight", number(comparison.lastHeight)),
+            member("compared", object(compared)),
+        ])))
+        func detail(for divergence: CrankDivergence?) -> String {
+            guard let divergence, let detail = report.details.first(where: { $0.divergence.crankNum == divergence.crankNum && $0.divergence.basis == divergence.basis }) else {
+                return divergence.map { self.divergence($0, detail: nil) } ?? "null"
+            }
+            return self.divergence(divergence, detail: detail)
+        }
+        fields.append(member("divergence", detail(for: comparison.divergence)))
+        fields.append(member("recordsDifferWithEqualHashes", detail(for: comparison.recordsDifferWithEqualHashes)))
+        fields.append(member("uncompared", array(comparison.uncompared.map { range in
+            object([
+                member("firstCrank", "\(range.first)"), member("lastCrank", "\(range.last)"),
+                member("reason", jsonString(range.reason)), member("lost", "\(range.lost)"),
+            ])
+        })))
+        fields.append(member("couldBeHidden", "\(comparison.couldBeHidden)"))
+        fields.append(member("hidingProblems", array(comparison.hidingProblems.map { input, note in
+            problem(note, label: report.fragments[input].label)
+        })))
+        fields.append(member("ignored", ignored()))
+        return object(fields) + "\n"
+    }
+
+    private func input(_ fragment: Fragment) -> String {
+        object([
+            member("label", jsonString(fragment.label)), member("file", jsonString(fragment.displayName)),
+            member("format", jsonString(fragment.format.rawValue)),
+            member("records", "\(fragment.records)"), member("bytes", "\(fragment.bytes)"),
+            member("cranks", "\(fragment.latest.count)"),
+            member("firstCrank", number(fragment.firstCrank)), member("lastCrank", number(fragment.lastCrank)),
+            member("firstHeight", number(fragment.firstHeight)), member("lastHeight", number(fragment.lastHeight)),
+            member("restarts", "\(fragment.restarts)"), member("reexecutedCranks", "\(fragment.reexecutedCranks)"),
+            member("unfinishedCranks", "\(fragment.unfinishedCranks)"),
+            member("damage", "\(fragment.damage)"),
+            member("problems", array(fragment.problems.prefix(100).map { problem($0, label: nil) })),
+        ])
+    }
+
+    private func problem(_ note: Fragment.ProblemNote, label: String?) -> String {
+        var fields: [String] = []
+        if let label { fields.append(member("input", jsonString(label))) }
+        fields += [
+            member("offset", number(note.problem.fileOffset)), member("description", jsonString(note.problem.description)),
+            member("damage", "\(note.problem.isDamage)"), member("recordsMayBeMissing", "\(note.hole)"),
+            member("afterCrank", number(note.afterCrank)), member("beforeCrank", number(note.beforeCrank)),
+        ]
+        return object(fields)
+    }
+
+    private func divergence(_ divergence: CrankDivergence, detail: Detail?) -> String {
+        let fragments = report.fragments
+        var fields = [
+            member("crankNum", "\(divergence.crankNum)"), member("blockHeight", number(divergence.height)),
+            member("basis", jsonString(divergence.basis.rawValue)),
+            member("remark", divergence.remark.map(jsonString) ?? "null"),
+            member("lastAgreeing", divergence.lastAgreeing.map {
+                object([member("crankNum", "\($0.crankNum)"), member("blockHeight", number($0.height))])
+            } ?? "null"),
+        ]
+        var inputs: [String] = []
+        for (index, fragment) in fragments.enumerated() {
+            guard let crank = fragment.crank(divergence.crankNum) else { continue }
+            let group = divergence.groups.firstIndex { $0.contains(index) } ?? 0
+            inputs.append(object([
+                member("label", jsonString(fragment.label)), member("blockHeight", number(crank.height)),
+                member("crankhash", crank.crankHash.map { jsonString($0.text) } ?? "null"),
+                member("activityhash", crank.activityHash.map { jsonString($0.text) } ?? "null"),
+                member("vatID", fragment.name(crank.vat).map(jsonString) ?? "null"),
+                member("deliveryKind", fragment.name(crank.kind).map(jsonString) ?? "null"),
+                member("crankType", fragment.name(crank.crankType).map(jsonString) ?? "null"),
+                member("group", "\(group)"),
+            ]))
+        }
+        fields.append(member("inputs", array(inputs)))
+        let labels = { (group: [Int]) in array(group.map { jsonString(fragments[$0].label) }) }
+        let odd = divergence.majority.map { majority in divergence.groups.filter { $0 != majority }.flatMap { $0 }.sorted() } ?? []
+        fields.append(member("split", object([
+            member("groups", array(divergence.groups.map(labels))),
+            member("majority", divergence.majority.map(labels) ?? "null"),
+            member("odd", labels(odd)),
+        ])))
+        guard let detail else {
+            fields.append(member("records", "null"))
+            fields.append(member("context", "[]"))
+            return object(fields)
+        }
+        var records = [member("compared", array([detail.reference, detail.other].map { jsonString(fragments[$0].label) }))]
+        func record(_ record: CapturedRecord?) -> String {
+            guard let record else { return "null" }
+            return object([member("offset", "\(record.offset)"), member("record", jsonString(record.text))])
+        }
+        switch detail.outcome {
+        case .unavailable(let why):
+            records += [member("result", jsonString("unavailable")), member("reason", jsonString(why))]
+        case .same(let count):
+            records += [member("result", jsonString("same")), member("count", "\(count)")]
+        case .difference(.changed(let i, let j, let differences), let a, let b):
+            records += [
+                member("result", jsonString("changed")), member("index", "\(i + 1)"),
+                member("type", a[i].bytes.withUnsafeBytes { SlogFieldsText.type(of: $0) }.map(jsonString) ?? "null"),
+                member("a", record(a[i])), member("b", record(b[j])),
+                member("fields", differences.map { list in
+                    array(list.map { field in
+                        object([
+                            member("path", jsonString(field.path)),
+                            member("a", field.a.map(jsonString) ?? "null"), member("b", field.b.map(jsonString) ?? "null"),
+                        ])
+                    })
+                } ?? "null"),
+            ]
+        case .difference(.extra(let side, let at, let count, let otherAt), let a, let b):
+            let (mine, others) = side == 0 ? (a, b) : (b, a)
+            let extra = mine[at]
+            let continuing = otherAt < others.count ? others[otherAt] : nil
+            records += [
+                member("result", jsonString("extra")),
+                member("extraIn", jsonString(fragments[side == 0 ? detail.reference : detail.other].label)),
+                member("index", "\(at + 1)"), member("count", "\(count)"),
+                member("type", extra.bytes.withUnsafeBytes { SlogFieldsText.type(of: $0) }.map(jsonString) ?? "null"),
+                member("a", record(side == 0 ? extra : continuing)), member("b", record(side == 0 ? continuing : extra)),
+                member("extraRecords", array(mine[at..<(at + count)].prefix(20).map { record($0) })),
+            ]
+        }
+        fields.append(member("records", object(records)))
+        fields.append(member("context", array(detail.context.map { jsonString($0.text) })))
+        return object(fields)
+    }
+
+    private func ignored() -> String {
+        let rules = report.rules
+        return object([
+            member("fields", array(rules.fields.sorted().map(jsonString))),
+            member("suffixes", array(rules.suffixes.map(jsonString))),
+            member("suffixExceptions", array(rules.suffixExceptions.sorted().map(jsonString))),
+            member("types", array(rules.excludedTypes.sorted().map(jsonString))),
+            member("replay", "\(rules.excludesReplay)"),
+        ])
+    }
+
+    private func member(_ key: String, _ value: String) -> String { jsonString(key) + ":" + value }
+    private func object(_ members: [String]) -> String { "{" + members.joined(separator: ",") + "}" }
+    private func array(_ elements: [String]) -> String { "[" + elements.joined(separator: ",") + "]" }
+    private func number<T: BinaryInteger>(_ value: T?) -> String { value.map { "\($0)" } ?? "null" }
+}
