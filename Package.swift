@@ -66,6 +66,11 @@ let package = Package(
             dependencies: ["FlightRecorder", "SlogRing", "slog-record"],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "SlogDiffTests",
+            dependencies: ["SlogInput", "FlightRecorder", "slog-diff"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "BenchmarkSmokeTests", dependencies: ["slog-bench"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

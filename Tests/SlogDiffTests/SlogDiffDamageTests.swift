@@ -1,0 +1,161 @@
+import Foundation
+import FlightRecorder
+import Testing
+
+/// Damaged and hostile inputs: never a crash; damage is reported with its place, and the
+/// verdict says whether what could not be compared could hide the divergence.
+@Suite struct SlogDiffDamageTests {
+    /// `lines` with every record of crank `crank` replaced by one line of garbage.
+    func damaging(_ lines: [String], crank: UInt64) -> [String] {
+        var out: [String] = []
+        var replaced = false
+        for line in lines {
+            if line.contains(#""crankNum":\#(crank),"#) {
+                if !replaced { out.append("\u{1}\u{2}garbage that is no JSON object") }
+                replaced = true
+            } else {
+                out.append(line)
+            }
+        }
+        return out
+    }
+
+    @Test func damageBeforeTheDivergenceCouldHideAnEarlierOne() throws {
+        try withTemporaryDirectory { dir in
+            let b = damaging(Validator(clockOffset: 1, faults: [.syscallArgument(crank: 25)]).blocks(1...8), crank: 17)
+            let paths = try writeSlogs(dir, [("a", Validator().blocks(1...8)), ("b", b)])
+            let result = try diff(paths)
+            #expect(result.status == 1)
+            #expect(result.crank == 25 && result.height == 6)
+            #expect(result.lastAgreeingCrank == 24)
+            #expect(result.couldBeHidden == true)
+            let uncompared = try #require(result.json["uncompared"] as? [[String: Any]])
+            #expect(uncompared.count == 1)
+            #expect(uncompared[0]["firstCrank"] as? Int == 17 && uncompared[0]["lastCrank"] as? Int == 17)
+            #expect(uncompared[0]["reason"] as? String == "not finished in B")
+            let hiding = try #require(result.json["hidingProblems"] as? [[String: Any]])
+            #expect(hiding.count == 1)
+            #expect(hiding[0]["input"] as? String == "B")
+            #expect(hiding[0]["afterCrank"] as? Int == 16 && hiding[0]["beforeCrank"] as? Int == 18)
+            let text = try runTool("slog-diff", paths)
+            #expect(text.lines.contains { $0.contains("problem: ") && $0.contains("is not a JSON object") && $0.hasSuffix("(between cranks 16 and 18)") })
+            #expect(text.lines.last?.contains("An earlier divergence could be hidden") == true)
+            #expect(text.lines.last?.contains("crank 17 (not finished in B)") == true)
+        }
+    }
+
+    @Test func damageWithoutDivergenceIsAnIncompleteAnswer() throws {
+        try withTemporaryDirectory { dir in
+            let paths = try writeSlogs(dir, [
+                ("a", Validator().blocks(1...8)), ("b", damaging(Validator(clockOffset: 1).blocks(1...8), crank: 17)),
+            ])
+            let result = try diff(paths)
+            #expect(result.status == 2)
+            #expect(result.verdict == "incomplete")
+            #expect(result.couldBeHidden == true)
+            let text = try runTool("slog-diff", paths)
+            #expect(text.status == 2)
+            #expect(text.lines.last?.hasPrefix("verdict: no divergence in the cranks compared, but not all of the overlap could be compared") == true)
+        }
+    }
+
+    @Test func damageAfterTheDivergenceCannotHideIt() throws {
+        try withTemporaryDirectory { dir in
+            let b = damaging(Validator(clockOffset: 1, faults: [.syscallArgument(crank: 25)]).blocks(1...8), crank: 30)
+            let paths = try writeSlogs(dir, [("a", Validator().blocks(1...8)), ("b", b)])
+            let result = try diff(paths)
+            #expect(result.status == 1)
+            #expect(result.crank == 25)
+            #expect(result.couldBeHidden == false)
+            #expect((result.inputs[1]["damage"] as? Int) == 1)
+        }
+    }
+
+    @Test func damageInsideACrankStillComparesItsHashes() throws {
+        try withTemporaryDirectory { dir in
+            // One syscall record of crank 17 lost: its hashes still compare; nothing is hidden.
+            var b = Validator(clockOffset: 1).blocks(1...8)
+            let index = try #require(b.firstIndex { $0.contains(#""type":"syscall","crankNum":17,"#) })
+            b[index] = "{ torn"
+            let paths = try writeSlogs(dir, [("a", Validator().blocks(1...8)), ("b", b)])
+            let result = try diff(paths)
+            #expect(result.status == 0)
+            #expect(result.verdict == "identical")
+            #expect(result.couldBeHidden == false)
+        }
+    }
+
+    @Test func corruptedRingFrameIsReportedNotFatal() throws {
+        try withTemporaryDirectory { dir in
+            let ring = "\(dir)/b.ring"
+            try recordRing(ring, capacity: 1 << 20, Validator(clockOffset: 1, faults: [.syscallArgument(crank: 33)]).blocks(1...9))
+            // Scribble over 5000 bytes early in the data: more than a crank's records.
+            let handle = try FileHandle(forUpdating: URL(fileURLWithPath: ring))
+            try handle.seek(toOffset: 4096 + 16_000)
+            try handle.write(contentsOf: Data(repeating: 0x5A, count: 5000))
+            try handle.close()
+            #expect(try !readRingSlog(ring).issues.isEmpty)
+            let a = try writeSlogs(dir, [("a", Validator().blocks(1...9))])[0]
+            let result = try diff([a, ring])
+            #expect(result.status == 1)
+            #expect(result.crank == 33 && result.height == 8)
+            #expect((result.inputs[1]["damage"] as? Int ?? 0) >= 1)
+            #expect(result.couldBeHidden == true)
+        }
+    }
+
+    @Test(arguments: [0, 1, 2])
+    func hostileBytesNeverCrash(_ seed: Int) throws {
+        try withTemporaryDirectory { dir in
+            var generator = SplitMix(seed: UInt64(seed))
+            var bytes = (0..<200_000).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+            if seed == 1 {
+                // Deep nesting and a crank-shaped prefix.
+                bytes = Array(#"{"type":"crank-finish","crankNum":5,"crankhash":"#.utf8) + [UInt8](repeating: UInt8(ascii: "["), count: 100_000) + [0x0A]
+            } else if seed == 2 {
+                bytes = Array("SLOGRNG\0".utf8) + bytes  // a ring magic on garbage
+            }
+            let hostile = "\(dir)/hostile"
+            try writeFile(hostile, bytes)
+            let a = try writeSlogs(dir, [("a", Validator().blocks(1...3))])[0]
+            let run = try runTool("slog-diff", ["--json", a, hostile])
+            #expect(run.status == 2)  // no overlap, or unreadable
+            if run.stdout.isEmpty {
+                #expect(run.stderr.hasPrefix("slog-diff: \(hostile): "))
+            } else {
+                #expect(run.stdout.contains(#""reason":"B holds no finished crank, so there is nothing to compare""#))
+            }
+        }
+    }
+
+    @Test func deeplyNestedDifferingRecordIsExplainedWithinBoundedDepth() throws {
+        try withTemporaryDirectory { dir in
+            // Crank 13's second syscall carries 20,000 nested arrays on one side.
+            let deep = String(repeating: "[", count: 20_000) + "1" + String(repeating: "]", count: 20_000)
+            var b = Validator(clockOffset: 1).blocks(1...5)
+            let index = try #require(b.firstIndex { $0.contains(#""type":"syscall","crankNum":13,"#) && $0.contains(#""syscallNum":1,"#) })
+            b[index] = b[index].replacingOccurrences(of: #""ksc":["#, with: #""ksc":[\#(deep),"#)
+            let paths = try writeSlogs(dir, [("a", Validator().blocks(1...5)), ("b", b)])
+            let result = try diff(paths)
+            #expect(result.status == 1)
+            #expect(result.crank == 13 && result.basis == "records")
+            #expect(result.recordResult == "changed")
+            let paths0 = result.fieldPaths
+            #expect(!paths0.isEmpty && paths0.allSatisfy { $0.hasPrefix("ksc[") })
+            #expect(paths0.count <= 32)
+        }
+    }
+}
+
+/// A small deterministic generator for test bytes.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,111 @@
+// Copied from Tests/SlogTailTests/Support/AgoricWriter.swift (no shared test-helper target), trimmed.
+import Foundation
+
+/// Agoric's flight-recorder writer, built from its specification (`../shared/slog-reference.md`
+/// §5 and `reference/agoric-slog-schema.md` §3), including the behaviour that breaks real files:
+///
+/// - header: four big-endian u64 (magic `AG-SLOG!`, arenaSize, circStart, circEnd); arena at 32;
+/// - a record is a big-endian u64 length and the data, `"\n"` + JSON; it may split at the arena
+///   end, length prefix included;
+/// - before writing, the oldest records are evicted (circStart moves by whole records) until the
+///   free space (`arenaSize - circEnd + circStart` when `circStart <= circEnd`, else
+///   `circStart - circEnd`) holds the record; eviction stops when the overlap is `<= 0`, so a
+///   record that exactly fills the space leaves `circStart == circEnd` (a full ring that reads
+///   as empty), and it stops when the reader sees "empty";
+/// - the record is split at the arena end only when `circStart < circEnd`: with `circStart ==
+///   circEnd` near the end it is written past the arena, unsplit, and the file grows;
+/// - the record is written first and the header after it, so a crash in between leaves the
+///   header pointing at overwritten bytes.
+struct AgoricWriter {
+    private(set) var file: [UInt8]
+    let arenaSize: Int
+    private(set) var circStart = 0
+    private(set) var circEnd = 0
+    /// Every JSON record written, in order, and the arena offset where each starts.
+    private(set) var written: [String] = []
+    private(set) var positions: [Int] = []
+
+    /// A new file of `fileSize` bytes (header plus an arena of `fileSize - 32`).
+    init(fileSize: Int) {
+        arenaSize = fileSize - 32
+        file = [UInt8](repeating: 0, count: fileSize)
+        writeHeader()
+    }
+
+    var header: (arenaSize: Int, circStart: Int, circEnd: Int) { (arenaSize, circStart, circEnd) }
+
+    /// Bytes the next record may take without evicting, as the writer computes it.
+    var freeSpace: Int { circStart <= circEnd ? arenaSize - circEnd + circStart : circStart - circEnd }
+
+    /// Writes one record; with `crashBeforeHeader`, the process "dies" after writing the record
+    /// but before the header: the file keeps the old header (its eviction was only in memory).
+    mutating func write(_ json: String, crashBeforeHeader: Bool = false) {
+        var data = Array(("\n" + json).utf8)
+        if 8 + data.count > arenaSize {
+            let snippet = String(decoding: data.prefix(20), as: UTF8.self)
+            data = Array(#"{"type":"slog-record-too-big","snippet":"\#(snippet.replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\"", with: "\\\""))"}"#.utf8)
+            if 8 + data.count > arenaSize { return }
+        }
+        written.append(json)
+        positions.append(circEnd)
+        let record = bigEndian(UInt64(data.count)) + data
+        let savedHeader = (circStart, circEnd)
+        var start = circStart
+        let end = circEnd
+        let capacity = start <= end ? arenaSize - end + start : start - end
+        var overlap = record.count - capacity
+        while overlap > 0 {
+            guard let prefix = readLive(8, start: start, end: end, from: start) else { break }
+            // The writer does this in BigInt: a garbage prefix (after the file grew) moves
+            // circStart anywhere and ends the loop.
+            let length = prefix.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            let total = length.addingReportingOverflow(8)
+            let arena = UInt64(arenaSize)
+            start = Int((UInt64(start) + (total.partialValue % arena) + (total.overflow ? (UInt64.max % arena + 1) : 0)) % arena)
+            if total.overflow || total.partialValue >= UInt64(overlap) { break }
+            overlap -= Int(total.partialValue)
+        }
+        var firstWrite = record.count
+        if start < end { firstWrite = min(firstWrite, arenaSize - end) }
+        put(Array(record[..<firstWrite]), at: 32 + end)
+        if firstWrite < record.count { put(Array(record[firstWrite...]), at: 32) }
+        circStart = start
+        circEnd = (end + record.count) % arenaSize
+        if crashBeforeHeader {
+            (circStart, circEnd) = savedHeader
+        } else {
+            writeHeader()
+        }
+    }
+
+    /// Agoric's readCircBuf: `count` bytes at `from`, or nil if `from` is outside the live range.
+    private func readLive(_ count: Int, start: Int, end: Int, from: Int) -> [UInt8]? {
+        let readStart = from % arenaSize
+        var first = count
+        if start > end {
+            first = min(first, arenaSize - readStart)
+            if readStart >= end && readStart < start { return nil }
+        } else if readStart < start || readStart >= end {
+            return nil
+        }
+        var out = Array(file[32 + readStart..<32 + readStart + first])
+        if first < count { out += file[32..<32 + count - first] }
+        return out
+    }
+
+    private mutating func put(_ bytes: [UInt8], at offset: Int) {
+        if offset + bytes.count > file.count { file += [UInt8](repeating: 0, count: offset + bytes.count - file.count) }
+        file.replaceSubrange(offset..<offset + bytes.count, with: bytes)
+    }
+
+    private mutating func writeHeader() {
+        let header = bigEndian(0x4147_2D53_4C4F_4721) + bigEndian(UInt64(arenaSize)) + bigEndian(UInt64(circStart))
+            + bigEndian(UInt64(circEnd))
+        file.replaceSubrange(0..<32, with: header)
+    }
+}
+
+/// `value` as 8 big-endian bytes.
+func bigEndian(_ value: UInt64) -> [UInt8] {
+    (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
+}
