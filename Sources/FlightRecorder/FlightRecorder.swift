@@ -31,7 +31,7 @@ public final class FlightRecorder: Sendable {
     /// with the new name. Empty normally.
     public let openingNotes: [String]
 
-    private let state: Mutex<RecorderState>
+    private let state: RecorderLock<RecorderState>
 
     /// Opens (or creates) the ring and writes a recorder-opened marker (`created` or
     /// `reopened`, with process id, wall time and library version).
@@ -49,7 +49,7 @@ public final class FlightRecorder: Sendable {
         state.appendMarker(.recorderOpened(
             event: opened.event, processID: getpid(), wallTime: wallClockSeconds(), version: Self.version,
             note: opened.notes.isEmpty ? nil : opened.notes.joined(separator: "; ")))
-        self.state = Mutex(state)
+        self.state = RecorderLock(state)
     }
 
     // MARK: The write-slog hook
