@@ -192,7 +192,10 @@ import Testing
             let path = "\(dir)/a.ring"
             let first = try StressWriterProcess(
                 ring: path, capacity: 1 << 16, minSize: 10, maxSize: 100, seed: 1, acknowledging: true)
-            defer { first.kill() }
+            defer {
+                first.kill()
+                _ = first.finish()
+            }
             #expect(first.readAcknowledgements(until: 5))
             #expect(caughtError { () throws(SlogRingError) in try RingWriter.open(path: path) } == .lockedByAnotherWriter(path: path))
             #expect(caughtError { () throws(SlogRingError) in try RingWriter.openOrCreate(path: path, capacity: 1 << 16) } == .lockedByAnotherWriter(path: path))

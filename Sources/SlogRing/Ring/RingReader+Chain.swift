@@ -32,6 +32,7 @@ extension RingReader {
             }
             guard offset + frame.frameSize <= file.length else { skipPastEndOfFile(); continue }
             let payloadLength = frame.kind == .padding ? 0 : Int(frame.length)
+            reserveFrameBuffer(FrameHeader.size + payloadLength)
             if payloadLength > 0 {
                 unsafe (buffer + FrameHeader.size).copyMemory(
                     from: file.readPointer(at: offset + FrameHeader.size, count: payloadLength), byteCount: payloadLength)
@@ -111,9 +112,17 @@ extension RingReader {
         let capacity = header.capacity
         var candidate = start + 8
         var exhausted = false
+        var nextHoleCheck = candidate
         while candidate < limit {
             let gap = implicitPaddingSize(at: candidate, capacity: capacity)
             if gap > 0 { candidate += UInt64(gap); continue }
+            if candidate >= nextHoleCheck {
+                // No frame lies in a hole: jump over them (a sparse file claiming gigabytes of
+                // frames would otherwise be faulted in and scanned 8 bytes at a time).
+                candidate += UInt64(bytesOfHole(at: candidate))
+                nextHoleCheck = candidate + (1 << 20)
+                continue
+            }
             let offset = fileOffset(of: candidate)
             if offset + FrameHeader.size > file.length {
                 candidate += UInt64(capacity - Int(candidate % UInt64(capacity)))
@@ -136,6 +145,14 @@ extension RingReader {
             noteSkip(ReadIssue(reason: reason, fileOffset: fileOffset(of: start), byteCount: Int(candidate - start)))
         }
         cursor = candidate
+    }
+
+    /// How many bytes from `position` (within its lap, 8-byte multiple) are a hole in the file.
+    func bytesOfHole(at position: UInt64) -> Int {
+        let offset = fileOffset(of: position)
+        let toLapEnd = header.capacity - Int(position % UInt64(header.capacity))
+        guard let data = system_nextData(file.descriptor, from: offset) else { return toLapEnd }
+        return min(max(0, data - offset), toLapEnd) & ~7
     }
 
     /// The frame at `offset` if its fields fit and its checksum matches (read in place; the

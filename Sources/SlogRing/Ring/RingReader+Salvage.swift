@@ -20,7 +20,14 @@ extension RingReader {
         let capacity = header.capacity
         var position: UInt64 = 0
         var exhaustedAt: Int?
+        var nextHoleCheck: UInt64 = 0
         while position + UInt64(FrameHeader.size) <= UInt64(capacity) {
+            if position >= nextHoleCheck {
+                // Holes hold no frames (see resynchronize).
+                let hole = bytesOfHole(at: position)
+                nextHoleCheck = position + UInt64(hole) + (1 << 20)
+                if hole > 0 { position += UInt64(hole); continue }
+            }
             let offset = header.headerSize + Int(position)
             guard offset + FrameHeader.size <= file.length else { break }
             if scanBudget <= 0 { exhaustedAt = offset; break }
@@ -58,6 +65,7 @@ extension RingReader {
                 offset + frame.frameSize <= file.length
             else { continue }
             let length = Int(frame.length)
+            reserveFrameBuffer(FrameHeader.size + length)
             unsafe (buffer + FrameHeader.size).copyMemory(
                 from: file.readPointer(at: offset + FrameHeader.size, count: length), byteCount: length)
             if checkForTruncation() { return nil }

@@ -60,9 +60,11 @@ public struct RingReader: ~Copyable {
     var salvage: SalvageState?
     /// Checksum bytes a recovery scan may still spend.
     var scanBudget: Int
-    /// Holds the current frame (24-byte header, then payload).
-    let buffer: UnsafeMutableRawPointer
-    let bufferCapacity: Int
+    /// Holds the current frame (24-byte header, then payload). Starts at one page and grows to
+    /// the largest frame met (`reserveFrameBuffer`), so a header claiming a huge capacity costs
+    /// nothing until a frame that large is really found inside the mapping.
+    var buffer: UnsafeMutableRawPointer
+    var bufferCapacity: Int
     var currentLength = 0
     /// The truncation guard's slot for this mapping, and the fault count last seen
     /// (RingReader+TruncationGuard.swift).
@@ -93,7 +95,7 @@ public struct RingReader: ~Copyable {
         self.scanBudget = 4 * readable + (1 << 20)
         // The buffer holds one whole frame. Every frame is checked to lie inside the mapping
         // before it is copied, so it never needs more than the mapped bytes.
-        self.bufferCapacity = FrameHeader.size + readable
+        self.bufferCapacity = min(FrameHeader.size + readable, 4096)
         unsafe self.buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferCapacity, alignment: 8)
         self.pendingIssues = initialIssues
         self.faultsSeen = TruncationGuard.faults.load(ordering: .relaxed)
@@ -113,6 +115,18 @@ public struct RingReader: ~Copyable {
         // Before `file` unmaps: the guard must never replace a page of someone else's mapping.
         if let guardSlot { TruncationGuard.unregister(guardSlot) }
         unsafe buffer.deallocate()
+    }
+
+    /// Makes the buffer hold at least `frameSize` bytes, keeping the frame header already in it.
+    /// Called only with sizes of frames that lie inside the mapping.
+    mutating func reserveFrameBuffer(_ frameSize: Int) {
+        guard frameSize > bufferCapacity else { return }
+        let capacity = max(frameSize, min(2 * bufferCapacity, FrameHeader.size + file.length))
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+        unsafe grown.copyMemory(from: buffer, byteCount: FrameHeader.size)
+        unsafe buffer.deallocate()
+        unsafe buffer = grown
+        bufferCapacity = capacity
     }
 
     /// The bytes of the record `next()` returned last, valid inside `body` only.
