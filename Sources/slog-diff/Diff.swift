@@ -48,14 +48,9 @@ struct Report {
     var details: [Detail] = []
     var rules: NondeterministicFields
 
-    /// Why there is no overlap (when `comparison` is `nil`).
-    var noOverlapReason: String {
-        let empty = fragments.filter { $0.latest.isEmpty }.map(\.label)
-        if !empty.isEmpty {
-            return empty.joined(separator: ", ") + (empty.count == 1 ? " holds" : " hold") + " no finished crank, so there is nothing to compare"
-        }
-        return "the inputs hold no crank range in common, so there is nothing to compare"
-    }
+    /// Why there is no overlap (when `comparison` is `nil`); the windows show which input holds
+    /// which cranks (`0 finished` for one that holds none).
+    var noOverlapReason: String { "the inputs hold no crank range in common, so there is nothing to compare" }
 
     /// 0 no divergence in the overlap, 1 divergence, 2 no overlap or part of the overlap could
     /// not be compared and no divergence was found before it.

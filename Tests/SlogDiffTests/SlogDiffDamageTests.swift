@@ -123,7 +123,8 @@ import Testing
             if run.stdout.isEmpty {
                 #expect(run.stderr.hasPrefix("slog-diff: \(hostile): "))
             } else {
-                #expect(run.stdout.contains(#""reason":"B holds no finished crank, so there is nothing to compare""#))
+                #expect(run.stdout.contains(#""reason":"the inputs hold no crank range in common, so there is nothing to compare""#))
+                #expect(run.stdout.contains(#""label":"B","file":"\#(hostile)","format":"#))
             }
         }
     }
