@@ -161,3 +161,32 @@ import Testing
         try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
 }
+
+/// The nested rule: xsnap meter timestamps inside `dr` differ between validators, the rest of
+/// the meter does not.
+@Suite struct NestedNondeterministicFieldTests {
+    private func normalized(_ line: String) -> ConsensusNormalizer.Normalized {
+        var line = line
+        return line.withUTF8 { ConsensusNormalizer.normalize(UnsafeRawBufferPointer($0), fields: .agoric) }
+    }
+
+    @Test func meterTimestampsAreIgnoredButComputeIsNot() {
+        let a = #"{"type":"deliver-result","crankNum":407,"dr":["ok",null,{"meterType":"xs-meter-34","compute":143185,"allocate":46268416,"timestamps":[1740527497.788211,1740527497.788585]}],"time":1740527497.797708}"#
+        let b = #"{"type":"deliver-result","crankNum":407,"dr":["ok",null,{"meterType":"xs-meter-34","compute":143185,"allocate":46268416,"timestamps":[1740527501.1,1740527501.2,1740527501.3]}],"time":1740527501.9}"#
+        let c = #"{"type":"deliver-result","crankNum":407,"dr":["ok",null,{"meterType":"xs-meter-34","compute":143186,"allocate":46268416,"timestamps":[1740527497.788211]}],"time":1740527497.797708}"#
+        #expect(normalized(a) == normalized(b))
+        #expect(normalized(a) != normalized(c))
+        #expect(normalized(a) == .record(Array(#"{"type":"deliver-result","crankNum":407,"dr":["ok",null,{"meterType":"xs-meter-34","compute":143185,"allocate":46268416}]}"#.utf8)))
+    }
+
+    @Test func otherShapesOfDrAreCopiedAsTheyAre() {
+        let line = #"{"type":"deliver-result","dr":["error","boom",null],"x":1}"#
+        #expect(normalized(line) == .record(Array(#"{"type":"deliver-result","dr":["error","boom",null],"x":1}"#.utf8)))
+        let object = #"{"type":"t","dr":{"timestamps":[1],"compute":2}}"#
+        #expect(normalized(object) == .record(Array(#"{"type":"t","dr":{"compute":2}}"#.utf8)))
+    }
+
+    @Test func addingFieldsKeepsTheNestedRule() {
+        #expect(NondeterministicFields.agoric.adding(fields: ["foo"]).nestedFields == ["dr": ["timestamps"]])
+    }
+}

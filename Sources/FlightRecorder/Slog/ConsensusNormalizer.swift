@@ -7,6 +7,7 @@
 ///    replays), it is ``Normalized/excluded``.
 /// 3. Otherwise drop every member whose key is nondeterministic and join the others, each copied
 ///    byte for byte from its key's opening quote to the end of its value, with `,` inside `{}`.
+///    A member with a nested rule (`dr`) is copied without the nested members it names.
 ///
 /// ```
 /// {"type":"deliver","crankNum":7,"kd":["message"],"time":1750000006.3,"monotime":26.9}
@@ -54,6 +55,13 @@ package enum ConsensusNormalizer {
             // From the key's opening quote to the end of the value (its closing quote, if a string).
             let start = key.range.lowerBound - 1
             let end = value.isString ? value.range.upperBound + 1 : value.range.upperBound
+            if !value.isString, !key.hasEscapes,
+                let names = fields.nestedNames(forKey: UnsafeRawBufferPointer(rebasing: bytes[key.range]))
+            {
+                output.append(contentsOf: bytes[start..<value.range.lowerBound])
+                appendWithoutNested(UnsafeRawBufferPointer(rebasing: bytes[value.range]), names: names, to: &output)
+                return true
+            }
             output.append(contentsOf: bytes[start..<end])
             return true
         }
@@ -61,6 +69,64 @@ package enum ConsensusNormalizer {
         if excluded { return .excluded }
         output.append(JSONScan.ASCII.closeBrace)
         return .record(output)
+    }
+
+    /// Copies a JSON value, removing members named in `names` from it if it is an object, or
+    /// from each object element if it is an array. Anything else is copied as it is.
+    private static func appendWithoutNested(_ value: UnsafeRawBufferPointer, names: [[UInt8]], to output: inout [UInt8]) {
+        guard let opening = value.first else { return }
+        if opening == JSONScan.ASCII.openBrace {
+            appendObjectWithout(value, names: names, to: &output)
+            return
+        }
+        guard opening == UInt8(ascii: "[") else {
+            output.append(contentsOf: value)
+            return
+        }
+        // An array: copy it element by element, filtering the object elements.
+        output.append(UInt8(ascii: "["))
+        var i = JSONScan.skipWhitespace(value, 1)
+        var firstElement = true
+        while i < value.count, value[i] != UInt8(ascii: "]") {
+            guard let element = JSONScan.scanValue(value, i) else {
+                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[i...]).dropLast())
+                break
+            }
+            let start = element.isString ? element.range.lowerBound - 1 : element.range.lowerBound
+            let end = element.isString ? element.range.upperBound + 1 : element.range.upperBound
+            if !firstElement { output.append(JSONScan.ASCII.comma) }
+            firstElement = false
+            let piece = UnsafeRawBufferPointer(rebasing: value[start..<end])
+            if !element.isString, piece.first == JSONScan.ASCII.openBrace {
+                appendObjectWithout(piece, names: names, to: &output)
+            } else {
+                output.append(contentsOf: piece)
+            }
+            i = JSONScan.skipWhitespace(value, end)
+            if i < value.count, value[i] == JSONScan.ASCII.comma { i = JSONScan.skipWhitespace(value, i + 1) }
+        }
+        output.append(UInt8(ascii: "]"))
+    }
+
+    /// Copies a JSON object without the members named in `names` (a malformed one as it is).
+    private static func appendObjectWithout(_ object: UnsafeRawBufferPointer, names: [[UInt8]], to output: inout [UInt8]) {
+        var kept: [UInt8] = [JSONScan.ASCII.openBrace]
+        var first = true
+        let wellFormed = JSONScan.forEachMember(in: object) { key, value in
+            let name = UnsafeRawBufferPointer(rebasing: object[key.range])
+            if !key.hasEscapes, names.contains(where: { $0.elementsEqual(name) }) { return true }
+            if !first { kept.append(JSONScan.ASCII.comma) }
+            first = false
+            let end = value.isString ? value.range.upperBound + 1 : value.range.upperBound
+            kept.append(contentsOf: object[(key.range.lowerBound - 1)..<end])
+            return true
+        }
+        guard wellFormed else {
+            output.append(contentsOf: object)
+            return
+        }
+        kept.append(JSONScan.ASCII.closeBrace)
+        output.append(contentsOf: kept)
     }
 
     private static let typeKey = Array("type".utf8)

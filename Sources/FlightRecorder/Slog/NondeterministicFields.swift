@@ -4,16 +4,17 @@
 /// Everything not listed here is consensus data and must match byte for byte: every other
 /// field of crank, delivery and syscall records, including `dr` compute meters,
 /// `kd`/`vd`/`ksc`/`vsc`/`ksr`/`vsr`, and `blockTime` (see `shared/slog-reference.md` §3).
-/// Only **top-level** members are considered; nested values are compared as they are. Known
-/// limit: 2022-era `deliver-result` records carry xsnap meter `timestamps` inside `dr`, which
-/// differ between validators; those need a nested rule, which this type does not have yet.
+/// Rules apply to **top-level** members, plus the nested members named in `nestedFields`.
 ///
-/// Three kinds of rule:
+/// Four kinds of rule:
 /// 1. **Fields** (`fields`): top-level members removed by exact name.
 /// 2. **Suffixes** (`suffixes`, less `suffixExceptions`): every top-level member whose name ends
 ///    in one of them is removed, except the names listed as exceptions.
 /// 3. **Whole records**: records whose `type` is in `excludedTypes`, and, if `excludesReplay`,
 ///    records with `"replay": true`, are not compared at all.
+/// 4. **Nested fields** (`nestedFields`): inside the value of a top-level member (an object, or
+///    an array of values some of which are objects), members with these names are removed:
+///    `dr` → `timestamps` drops the xsnap meter's wall-clock timestamps from `deliver-result`.
 ///
 /// To extend it, add data, not code: `NondeterministicFields.agoric.adding(fields: ["foo"])`
 /// (what a future `--ignore-field foo` option does).
@@ -28,12 +29,22 @@ public struct NondeterministicFields: Sendable, Equatable {
     public private(set) var excludedTypes: Set<String>
     /// Whether records with a top-level `"replay": true` are left out entirely.
     public private(set) var excludesReplay: Bool
+    /// For a top-level member name, the names of members removed inside its value (one level
+    /// into an object, or into each object element of an array).
+    public private(set) var nestedFields: [String: Set<String>]
 
     // The same lists as UTF-8, for matching raw record bytes without allocating.
     private var fieldBytes: [[UInt8]]
     private var suffixBytes: [[UInt8]]
     private var exceptionBytes: [[UInt8]]
     private var excludedTypeBytes: [[UInt8]]
+    private var nestedBytes: [NestedRule]
+
+    /// A nested rule as UTF-8: the top-level member and the names removed inside it.
+    private struct NestedRule: Sendable, Equatable {
+        var key: [UInt8]
+        var names: [[UInt8]]
+    }
 
     /// Creates a rule set from explicit lists.
     public init(
@@ -41,8 +52,13 @@ public struct NondeterministicFields: Sendable, Equatable {
         suffixes: [String],
         suffixExceptions: Set<String>,
         excludedTypes: Set<String>,
-        excludesReplay: Bool
+        excludesReplay: Bool,
+        nestedFields: [String: Set<String>] = [:]
     ) {
+        self.nestedFields = nestedFields
+        self.nestedBytes = nestedFields.sorted { $0.key < $1.key }.map {
+            NestedRule(key: Array($0.key.utf8), names: $0.value.sorted().map { Array($0.utf8) })
+        }
         self.fields = fields
         self.suffixes = suffixes
         self.suffixExceptions = suffixExceptions
@@ -76,6 +92,10 @@ public struct NondeterministicFields: Sendable, Equatable {
     /// `statsTime`, ...), **except `blockTime`**, which is the block's consensus timestamp and
     /// must match.
     ///
+    /// Nested: `dr` → `timestamps`: the xsnap worker's meter in `deliver-result`
+    /// (`dr[2].timestamps`) lists wall-clock times of the delivery's steps (real slogs of 2022
+    /// and 2025 carry it); the rest of the meter (`compute`, `allocate`, ...) is consensus data.
+    ///
     /// Whole records:
     /// - `console`: vat and kernel console output may include node-local text.
     /// - `"replay": true`: a restarted validator replays vat transcripts and logs those
@@ -89,7 +109,8 @@ public struct NondeterministicFields: Sendable, Equatable {
         suffixes: ["Seconds", "Time"],
         suffixExceptions: ["blockTime"],
         excludedTypes: ["console"],
-        excludesReplay: true
+        excludesReplay: true,
+        nestedFields: ["dr": ["timestamps"]]
     )
 
     /// These rules plus more top-level field names treated as nondeterministic.
@@ -101,8 +122,15 @@ public struct NondeterministicFields: Sendable, Equatable {
             suffixes: suffixes,
             suffixExceptions: suffixExceptions,
             excludedTypes: excludedTypes,
-            excludesReplay: excludesReplay
+            excludesReplay: excludesReplay,
+            nestedFields: nestedFields
         )
+    }
+
+    /// The names removed inside the value of the top-level member `key`, or `nil`.
+    package func nestedNames(forKey key: UnsafeRawBufferPointer) -> [[UInt8]]? {
+        for entry in nestedBytes where Self.equals(key, entry.key) { return entry.names }
+        return nil
     }
 
     /// Whether the top-level field named `key` (unescaped UTF-8) is left out of comparisons.
