@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "slog-tail", dependencies: ["SlogInput"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-diff", dependencies: ["SlogInput"], swiftSettings: strictSettings),
         .executableTarget(name: "slog-record", dependencies: ["FlightRecorder"], swiftSettings: strictSettings),
-        .executableTarget(name: "slog-demo", dependencies: ["SlogRing"], swiftSettings: strictSettings),
+        .executableTarget(name: "slog-demo", dependencies: ["SlogRing", "FlightRecorder", "slog-tail", "slog-diff"], swiftSettings: strictSettings),
         // Test and soak helper: a real writer process that tests kill with SIGKILL. Not a
         // product. (Its old `bench` mode moved to slog-bench.)
         .executableTarget(name: "slog-stress", dependencies: ["SlogRing"], swiftSettings: strictSettings),

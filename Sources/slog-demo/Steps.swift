@@ -58,7 +58,7 @@ final class ReaderShared: Sendable {
     var bytesWritten = 0
     let clock = ContinuousClock()
     var elapsed = Duration.zero
-    for height in 1...UInt64(options.blocks) {
+    for height in 1...UInt64(options.liveBlocks) {
         let lines = slog.block(height: height, cranks: Int(5 + height % 30))
         let started = clock.now
         for line in lines { _ = try writer.append(line) }
@@ -92,7 +92,7 @@ final class ReaderShared: Sendable {
     let stats = shared.stats.withLock { $0 }
     print("  the live reader got \(stats.records) records, was lapped \(stats.laps) times (\(stats.lost) records overwritten before it read them)")
     check(issues == 0, "the closed ring reads back with no problems")
-    check(lastHeight == String(options.blocks), "the newest block (\(options.blocks)) is in the ring")
+    check(lastHeight == String(options.liveBlocks), "the newest block (\(options.liveBlocks)) is in the ring")
     check(stats.invalid == 0, "the live reader never returned a torn or invalid record")
 }
 
