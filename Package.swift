@@ -63,7 +63,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlightRecorderTests",
-            dependencies: ["FlightRecorder", "SlogRing", "slog-record"],
+            dependencies: ["FlightRecorder", "SlogRing", "slog-record", "slog-demo"],
             swiftSettings: strictSettings
         ),
         .testTarget(
