@@ -1,3 +1,5 @@
+import SlogInput
+
 /// A parsed JSON value, for explaining *which fields* of two differing records differ.
 ///
 /// Only ever used on the two records shown as the first difference, never on the streaming

@@ -1,3 +1,5 @@
+import SlogInput
+
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -74,7 +74,7 @@ let usageText = """
 
     """
 
-var output = OutputBuffer()
+var output = OutputBuffer(toolName: "slog-diff")
 let options: Options
 do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch {
     writeError("slog-diff: \(error.message)\nTry 'slog-diff --help'.\n")

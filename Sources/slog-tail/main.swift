@@ -70,7 +70,7 @@ let usageText = """
 
     """
 
-var output = OutputBuffer()
+var output = OutputBuffer(toolName: "slog-tail")
 let options: Options
 do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch {
     writeError("slog-tail: \(error.message)\nTry 'slog-tail --help'.\n")
