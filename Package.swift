@@ -51,27 +51,30 @@ let package = Package(
             path: "Benchmarks/Sources/slog-bench",
             swiftSettings: strictSettings
         ),
+        // Helpers the test targets share: running the built tools, temporary directories, an
+        // Agoric flight-recorder writer built from its specification. Not a product.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "SlogRingTests",
-            dependencies: ["SlogRing", "slog-stress", "slog-tail"],
+            dependencies: ["TestSupport", "SlogRing", "slog-stress", "slog-tail"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SlogTailTests",
-            dependencies: ["SlogInput", "FlightRecorder", "slog-tail", "slog-record", "slog-stress"],
+            dependencies: ["TestSupport", "SlogInput", "FlightRecorder", "slog-tail", "slog-record", "slog-stress"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "FlightRecorderTests",
-            dependencies: ["FlightRecorder", "SlogRing", "slog-record", "slog-demo"],
+            dependencies: ["TestSupport", "FlightRecorder", "SlogRing", "slog-record", "slog-demo"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SlogDiffTests",
-            dependencies: ["SlogInput", "FlightRecorder", "slog-diff"],
+            dependencies: ["TestSupport", "SlogInput", "FlightRecorder", "slog-diff"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "BenchmarkSmokeTests", dependencies: ["slog-bench"], swiftSettings: strictSettings),
+        .testTarget(name: "BenchmarkSmokeTests", dependencies: ["slog-bench", "TestSupport"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]
 )

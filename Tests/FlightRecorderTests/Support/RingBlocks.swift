@@ -32,11 +32,3 @@ func readView(_ path: String) throws -> RingView {
     view.sealed = reader.status?.isSealed ?? false
     return view
 }
-
-/// Runs `body` in a fresh temporary directory, removed afterwards.
-func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fr-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    return try body(dir)
-}

@@ -15,30 +15,30 @@ import Foundation
 ///   circEnd` near the end it is written past the arena, unsplit, and the file grows;
 /// - the record is written first and the header after it, so a crash in between leaves the
 ///   header pointing at overwritten bytes.
-struct AgoricWriter {
-    private(set) var file: [UInt8]
-    let arenaSize: Int
-    private(set) var circStart = 0
-    private(set) var circEnd = 0
+public struct AgoricWriter {
+    public private(set) var file: [UInt8]
+    public let arenaSize: Int
+    public private(set) var circStart = 0
+    public private(set) var circEnd = 0
     /// Every JSON record written, in order, and the arena offset where each starts.
-    private(set) var written: [String] = []
-    private(set) var positions: [Int] = []
+    public private(set) var written: [String] = []
+    public private(set) var positions: [Int] = []
 
     /// A new file of `fileSize` bytes (header plus an arena of `fileSize - 32`).
-    init(fileSize: Int) {
+    public init(fileSize: Int) {
         arenaSize = fileSize - 32
         file = [UInt8](repeating: 0, count: fileSize)
         writeHeader()
     }
 
-    var header: (arenaSize: Int, circStart: Int, circEnd: Int) { (arenaSize, circStart, circEnd) }
+    public var header: (arenaSize: Int, circStart: Int, circEnd: Int) { (arenaSize, circStart, circEnd) }
 
     /// Bytes the next record may take without evicting, as the writer computes it.
-    var freeSpace: Int { circStart <= circEnd ? arenaSize - circEnd + circStart : circStart - circEnd }
+    public var freeSpace: Int { circStart <= circEnd ? arenaSize - circEnd + circStart : circStart - circEnd }
 
     /// Writes one record; with `crashBeforeHeader`, the process "dies" after writing the record
     /// but before the header: the file keeps the old header (its eviction was only in memory).
-    mutating func write(_ json: String, crashBeforeHeader: Bool = false) {
+    public mutating func write(_ json: String, crashBeforeHeader: Bool = false) {
         var data = Array(("\n" + json).utf8)
         if 8 + data.count > arenaSize {
             let snippet = String(decoding: data.prefix(20), as: UTF8.self)
@@ -79,7 +79,7 @@ struct AgoricWriter {
 
     /// Writes `records` JSON lines shaped like `{"type":"deliver","crankNum":N,...}` with body
     /// sizes from `sizes` (cycled), numbering from `first`.
-    mutating func writeNumbered(_ count: Int, from first: Int = 0, sizes: [Int] = [0]) {
+    public mutating func writeNumbered(_ count: Int, from first: Int = 0, sizes: [Int] = [0]) {
         for index in 0..<count {
             write(numberedRecord(first + index, padding: sizes[index % sizes.count]))
         }
@@ -113,18 +113,18 @@ struct AgoricWriter {
 }
 
 /// `value` as 8 big-endian bytes.
-func bigEndian(_ value: UInt64) -> [UInt8] {
+public func bigEndian(_ value: UInt64) -> [UInt8] {
     (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
 }
 
 /// A deliver record numbered `number`, with `padding` bytes of body.
-func numberedRecord(_ number: Int, padding: Int = 0) -> String {
+public func numberedRecord(_ number: Int, padding: Int = 0) -> String {
     #"{"type":"deliver","crankNum":\#(number),"body":"\#(String(repeating: "x", count: padding))"}"#
 }
 
 /// An Agoric file laid out by hand: the header, then `records` back to back from arena offset
 /// `at` (each a length prefix and `"\n"` + JSON), wrapping at the arena end.
-func agoricFile(arenaSize: Int, circStart: Int, circEnd: Int, records: [String] = [], at start: Int = 0) -> [UInt8] {
+public func agoricFile(arenaSize: Int, circStart: Int, circEnd: Int, records: [String] = [], at start: Int = 0) -> [UInt8] {
     var file = bigEndian(0x4147_2D53_4C4F_4721) + bigEndian(UInt64(arenaSize)) + bigEndian(UInt64(circStart))
         + bigEndian(UInt64(circEnd)) + [UInt8](repeating: 0, count: arenaSize)
     var position = start
@@ -139,11 +139,11 @@ func agoricFile(arenaSize: Int, circStart: Int, circEnd: Int, records: [String] 
 }
 
 /// Bytes one record takes in an Agoric arena.
-func agoricSize(_ json: String) -> Int { 8 + 1 + json.utf8.count }
+public func agoricSize(_ json: String) -> Int { 8 + 1 + json.utf8.count }
 
 /// What Agoric's own reader (frcat: `readCircBuf` from circStart until it says done) returns
 /// from `file`: `nil` when it refuses the file (its size is not the arena's plus 32).
-func agoricReaderRecords(_ file: [UInt8]) -> [String]? {
+public func agoricReaderRecords(_ file: [UInt8]) -> [String]? {
     func word(_ offset: Int) -> Int { Int(file[offset..<offset + 8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }) }
     let arena = word(8)
     let start = word(16)

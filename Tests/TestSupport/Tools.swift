@@ -1,39 +1,44 @@
-import Foundation
+public import Foundation
 import Synchronization
 
+// Shared by every test target that runs the package's executables (Tests/TestSupport).
+
 /// Bytes collected by one thread and read by another.
-final class LockedBytes: Sendable {
+public final class LockedBytes: Sendable {
     private let value = Mutex(Data())
-    func append(_ data: Data) { value.withLock { $0.append(data) } }
-    var data: Data { value.withLock { $0 } }
-    var text: String { String(decoding: data, as: UTF8.self) }
+    public func append(_ data: Data) { value.withLock { $0.append(data) } }
+    public var data: Data { value.withLock { $0 } }
+    public var text: String { String(decoding: data, as: UTF8.self) }
 }
 
 /// What a finished tool printed.
-struct ToolRun {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) }
+public struct ToolRun {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+    public var lines: [String] { stdout.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init) }
 }
 
 /// The directory holding the package's built executables (the test runner's own directory on
 /// Linux; walk up from a bundle elsewhere).
-func builtProductsDirectory() -> URL {
+public func builtProductsDirectory() -> URL {
     let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
     var directory = runner.deletingLastPathComponent()
-    for _ in 0..<4 where !FileManager.default.fileExists(atPath: directory.appendingPathComponent("slog-tail").path) {
+    let products = ["slog-tail", "slog-diff", "slog-record", "slog-stress", "slog-bench", "slog-demo"]
+    for _ in 0..<4 where !products.contains(where: { FileManager.default.fileExists(atPath: directory.appendingPathComponent($0).path) }) {
         directory = directory.deletingLastPathComponent()
     }
     return directory
 }
 
-/// Runs `tool` with `arguments` to completion, with `stdin` as its standard input (or
-/// /dev/null), and captures what it printed.
-func runTool(_ tool: String, _ arguments: [String], stdin: [UInt8]? = nil) throws -> ToolRun {
+/// Runs `tool` (a product of this package by name, or any program by absolute path) with
+/// `arguments` to completion, with `stdin` as its standard input (or /dev/null) and
+/// `environment` (or this process's), and captures what it printed.
+public func runTool(_ tool: String, _ arguments: [String], stdin: [UInt8]? = nil, environment: [String: String]? = nil) throws -> ToolRun {
     let process = Process()
-    process.executableURL = builtProductsDirectory().appendingPathComponent(tool)
+    process.executableURL = tool.hasPrefix("/") ? URL(fileURLWithPath: tool) : builtProductsDirectory().appendingPathComponent(tool)
     process.arguments = arguments
+    if let environment { process.environment = environment }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
@@ -65,15 +70,15 @@ func runTool(_ tool: String, _ arguments: [String], stdin: [UInt8]? = nil) throw
 }
 
 /// A tool left running (for `--follow`): its output is collected as it arrives.
-final class RunningTool {
+public final class RunningTool {
     private let process: Process
     private let stdoutBytes = LockedBytes()
     private let stderrBytes = LockedBytes()
     private let group = DispatchGroup()
     /// Standard input, if the tool reads it.
-    let input: Pipe?
+    public let input: Pipe?
 
-    init(_ tool: String, _ arguments: [String], withStandardInput: Bool = false) throws {
+    public init(_ tool: String, _ arguments: [String], withStandardInput: Bool = false) throws {
         process = Process()
         process.executableURL = builtProductsDirectory().appendingPathComponent(tool)
         process.arguments = arguments
@@ -97,13 +102,13 @@ final class RunningTool {
         }
     }
 
-    var stdout: String { stdoutBytes.text }
-    var stderr: String { stderrBytes.text }
-    var processIdentifier: Int32 { process.processIdentifier }
-    var isRunning: Bool { process.isRunning }
+    public var stdout: String { stdoutBytes.text }
+    public var stderr: String { stderrBytes.text }
+    public var processIdentifier: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
 
     /// Waits up to `seconds` until `condition` holds for what was printed; returns whether it did.
-    func wait(seconds: Double = 10, until condition: (_ stdout: String, _ stderr: String) -> Bool) -> Bool {
+    public func wait(seconds: Double = 10, until condition: (_ stdout: String, _ stderr: String) -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if condition(stdout, stderr) { return true }
@@ -112,11 +117,11 @@ final class RunningTool {
         return condition(stdout, stderr)
     }
 
-    func signal(_ number: Int32) { kill(process.processIdentifier, number) }
+    public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
     /// Waits (at most `seconds`, then SIGKILL) for the tool to exit; returns its status.
     @discardableResult
-    func finish(seconds: Double = 10) -> Int32 {
+    public func finish(seconds: Double = 10) -> Int32 {
         try? input?.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { usleep(5_000) }

@@ -1,32 +1,42 @@
 import Foundation
 
 /// Runs `body` with a fresh private directory that is removed afterwards.
-func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
+public func withTemporaryDirectory<R>(_ body: (String) throws -> R) throws -> R {
     let base = FileManager.default.temporaryDirectory.path
-    var template = Array("\(base)/slog-tail-tests-XXXXXX".utf8CString)
+    var template = Array("\(base)/flightrecorder-tests-XXXXXX".utf8CString)
     guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
     let path = String(cString: made)
     defer { try? FileManager.default.removeItem(atPath: path) }
     return try body(path)
 }
 
+/// Async variant of `withTemporaryDirectory`.
+public func withTemporaryDirectory<R>(_ body: (String) async throws -> R) async throws -> R {
+    let base = FileManager.default.temporaryDirectory.path
+    var template = Array("\(base)/flightrecorder-tests-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { throw CocoaError(.fileWriteUnknown) }
+    let path = String(cString: made)
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    return try await body(path)
+}
+
 /// Writes `bytes` to `path`, replacing it.
-func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+public func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
 
 /// Writes `lines` to `path`, each followed by a newline.
-func writeLines(_ path: String, _ lines: [String]) throws {
+public func writeLines(_ path: String, _ lines: [String]) throws {
     try writeFile(path, Array(lines.map { $0 + "\n" }.joined().utf8))
 }
 
 /// The bytes of the file at `path`.
-func readFile(_ path: String) throws -> [UInt8] {
+public func readFile(_ path: String) throws -> [UInt8] {
     try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
 }
 
 /// Overwrites bytes of the file at `path` starting at `offset`.
-func patchFile(_ path: String, at offset: Int, _ bytes: [UInt8]) throws {
+public func patchFile(_ path: String, at offset: Int, _ bytes: [UInt8]) throws {
     let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
     try handle.seek(toOffset: UInt64(offset))
     try handle.write(contentsOf: Data(bytes))
@@ -34,6 +44,6 @@ func patchFile(_ path: String, at offset: Int, _ bytes: [UInt8]) throws {
 }
 
 /// `lines` as slog-tail prints them: each followed by a newline.
-func slogText(_ lines: [String]) -> String {
+public func slogText(_ lines: [String]) -> String {
     lines.map { $0 + "\n" }.joined()
 }
