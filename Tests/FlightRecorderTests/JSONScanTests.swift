@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 
@@ -241,7 +242,7 @@ import Testing
     @Test(.enabled(if: RealSlog.isAvailable, RealSlog.missingComment))
     func fastAndGeneralPathsAgreeOnMutatedRecords() throws {
         let lines = try RealSlog.lines()
-        var random = FuzzRandom(seed: 0x5106_F11E)
+        var random = SplitMix64(seed: 0x5106_F11E)
         let alphabet = Array(#"{}[]",:\ tu0"#.utf8) + [0x0A, 0x00, 0xFF]
         let keys = ["type", "crankNum", "time", "vatID"].map { Array($0.utf8) }
         for _ in 0..<20_000 {

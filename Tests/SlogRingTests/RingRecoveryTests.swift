@@ -952,26 +952,5 @@ extension RingRecoveryTests {
         }
     }
 
-    /// A seeded generator (SplitMix64), so every "random" damage is the same on every run.
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
 
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-
-        mutating func bytes(_ count: Int) -> [UInt8] {
-            var result: [UInt8] = []
-            result.reserveCapacity(count + 8)
-            while result.count < count {
-                withUnsafeBytes(of: next().littleEndian) { result.append(contentsOf: $0) }
-            }
-            return Array(result.prefix(count))
-        }
-    }
 }

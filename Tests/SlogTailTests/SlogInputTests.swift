@@ -34,7 +34,7 @@ import SlogInput
     @Test(arguments: 0..<4)
     func agoricHistoriesYieldAConsecutiveNewestRunAndNoLessThanAgoricsReader(batch: Int) throws {
         try withTemporaryDirectory { dir in
-            var random = SplitMix(seed: UInt64(batch))
+            var random = SplitMix64(seed: UInt64(batch))
             for round in 0..<30 {
                 let size = [300, 600, 1024, 2048, 4096].randomElement(using: &random)!
                 var writer = AgoricWriter(fileSize: size)
@@ -65,7 +65,7 @@ import SlogInput
     /// the file could hold, and returns only lines that are JSON objects.
     @Test func hostileAgoricFilesEndQuickly() throws {
         try withTemporaryDirectory { dir in
-            var random = SplitMix(seed: 7)
+            var random = SplitMix64(seed: 7)
             let path = "\(dir)/hostile.bin"
             let clock = ContinuousClock()
             let started = clock.now
@@ -140,15 +140,4 @@ import SlogInput
     }
 }
 
-/// A small deterministic generator for reproducible inputs.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+

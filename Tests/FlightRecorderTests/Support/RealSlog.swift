@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 import Testing
 
@@ -39,18 +40,7 @@ enum RealSlog {
     }
 }
 
-/// A small deterministic generator (FuzzRandom) for reproducible fuzz inputs.
-struct FuzzRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+
 
 /// Runs `body` with the UTF-8 bytes of `text`.
 func withUTF8Bytes<R>(_ text: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
