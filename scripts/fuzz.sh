@@ -10,8 +10,10 @@
 # invariant checks on. Seeds are made anew from real files: the real slog in shared/real-slog,
 # rings written by slog-stress and slog-record, Agoric files built by Agoric's algorithm
 # (Fuzz/make-seeds.py). The growing corpus stays in .build-fuzz/corpus/TARGET (not committed);
-# crashing inputs land in .build-fuzz/findings/TARGET and belong, minimised, in
-# Fuzz/Regressions/TARGET with a test that replays them.
+# crashing inputs land in .build-fuzz/findings/TARGET and belong, minimised
+# (FUZZER -minimize_crash=1 -runs=10000 CRASH), in Fuzz/Regressions/TARGET with a test where the
+# fix is. Fuzz/Corpus/TARGET keeps a small coverage-merged slice of the grown corpus
+# (FUZZER -merge=1 -max_len=N OUT IN...), replayed by FuzzReplayTests in every swift test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -97,8 +99,9 @@ run_one() {  # run_one NAME SECONDS
     local name=$1 secs=$2
     build_target "$name"
     mkdir -p "$build/corpus/$name" "$build/findings/$name"
+    # New inputs go to the first directory only; the kept ones are read, never written.
     local dirs=("$build/corpus/$name" "$build/seeds/$name")
-    [[ -d Fuzz/Regressions/$name ]] && dirs+=("Fuzz/Regressions/$name")
+    for kept in Fuzz/Regressions/$name Fuzz/Corpus/$name; do [[ -d $kept ]] && dirs+=("$kept"); done
     echo "fuzz.sh: fuzzing $name for ${secs}s" >&2
     "$build/fuzz-$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
         -print_final_stats=1 -artifact_prefix="$build/findings/$name/" "${dirs[@]}"
@@ -112,7 +115,7 @@ all) for t in "${targets[@]}"; do run_one "$t" "$seconds"; done ;;
     for t in "${targets[@]}"; do
         build_target "$t"
         inputs=("$build/seeds/$t")
-        [[ -d Fuzz/Regressions/$t ]] && inputs+=("Fuzz/Regressions/$t")
+        for kept in Fuzz/Regressions/$t Fuzz/Corpus/$t; do [[ -d $kept ]] && inputs+=("$kept"); done
         "$build/fuzz-$t" -runs=0 "${inputs[@]}"
     done ;;
 ring | agoric | jsonl | json | diff) run_one "$target" "$seconds" ;;
