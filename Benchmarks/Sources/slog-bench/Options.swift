@@ -173,7 +173,7 @@ let usageText = """
       protocol            the four frame-* steps
       hook                locked-append and recorder-nomarkers (the parts of the hook)
       baselines           buffered and pwrite
-      tail, tools         slog-tail dumping a ring (slog-diff does not exist yet)
+      tail, tools         slog-tail dumping a ring (slog-diff: not yet a row)
       64 256 1k 16k       record size classes
       tmpfs disk          which default directory (/dev/shm, /var/tmp)
     Naming only sizes runs every benchmark at those sizes. Example: slog-bench append limit 256
