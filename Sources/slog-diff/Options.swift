@@ -15,47 +15,23 @@ struct Options {
     /// The most `--context` may ask for (records are kept in memory while reading).
     static let maximumContext = 1000
 
-    struct UsageError: Error {
-        var message: String
-    }
+    typealias UsageError = CommandLineUsageError
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options {
         var options = Options()
-        var index = 0
-        var onlyPaths = false
-        while index < arguments.count {
-            var argument = arguments[index]
-            index += 1
-            if onlyPaths || argument == "-" || !argument.hasPrefix("-") {
-                options.paths.append(argument)
+        var cursor = ArgumentCursor(arguments, takesValue: ["-C", "--context", "--ignore-field", "--ignore-type", "--format"], shortWithInlineValue: "-C")
+        while let item = try cursor.next() {
+            guard case .option(let argument) = item else {
+                if case .path(let path) = item { options.paths.append(path) }
                 continue
             }
-            // `--name=value` and `-CN` carry their value inline.
-            var inline: String?
-            if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
-                inline = String(argument[argument.index(after: equals)...])
-                argument = String(argument[..<equals])
-            } else if argument.hasPrefix("-C"), argument.count > 2 {
-                inline = String(argument.dropFirst(2))
-                argument = "-C"
-            }
-            func value() throws(UsageError) -> String {
-                if let inline { return inline }
-                guard index < arguments.count else { throw UsageError(message: "\(argument) needs a value") }
-                index += 1
-                return arguments[index - 1]
-            }
+            func value() throws(UsageError) -> String { try cursor.value() }
             func names(_ what: String) throws(UsageError) -> [String] {
                 let list = try value().split(separator: ",", omittingEmptySubsequences: true).map(String.init)
                 guard !list.isEmpty else { throw UsageError(message: "\(argument) needs at least one \(what)") }
                 return list
             }
-            let takesValue = ["-C", "--context", "--ignore-field", "--ignore-type", "--format"]
-            if inline != nil && !takesValue.contains(argument) {
-                throw UsageError(message: "\(argument) takes no value")
-            }
             switch argument {
-            case "--": onlyPaths = true
             case "-h", "--help": options.help = true
             case "--json": options.json = true
             case "-q", "--brief": options.brief = true

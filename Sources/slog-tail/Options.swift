@@ -20,9 +20,7 @@ struct Options {
     var types: [String] = []
     var help = false
 
-    struct UsageError: Error {
-        var message: String
-    }
+    typealias UsageError = CommandLineUsageError
 
     /// Whether any option narrows which records are printed.
     var selects: Bool {
@@ -34,30 +32,14 @@ struct Options {
         var fromHeight: UInt64?
         var toHeight: UInt64?
         var height: UInt64?
-        var index = 0
-        var onlyPaths = false
-        while index < arguments.count {
-            var argument = arguments[index]
-            index += 1
-            if onlyPaths || argument == "-" || !argument.hasPrefix("-") {
-                options.paths.append(argument)
+        let takesValue: Set = ["-n", "--blocks", "--height", "--from-height", "--to-height", "--crank", "--type", "--format"]
+        var cursor = ArgumentCursor(arguments, takesValue: takesValue, shortWithInlineValue: "-n")
+        while let item = try cursor.next() {
+            guard case .option(let argument) = item else {
+                if case .path(let path) = item { options.paths.append(path) }
                 continue
             }
-            // `--name=value` and `-nVALUE` carry their value inline.
-            var inline: String?
-            if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
-                inline = String(argument[argument.index(after: equals)...])
-                argument = String(argument[..<equals])
-            } else if argument.hasPrefix("-n"), argument.count > 2 {
-                inline = String(argument.dropFirst(2))
-                argument = "-n"
-            }
-            func value() throws(UsageError) -> String {
-                if let inline { return inline }
-                guard index < arguments.count else { throw UsageError(message: "\(argument) needs a value") }
-                index += 1
-                return arguments[index - 1]
-            }
+            func value() throws(UsageError) -> String { try cursor.value() }
             func number(_ what: String) throws(UsageError) -> UInt64 {
                 let text = try value()
                 guard let number = UInt64(text) else {
@@ -66,12 +48,7 @@ struct Options {
                 return number
             }
             func count() throws(UsageError) -> Int { Int(clamping: try number("a count")) }
-            let takesValue = ["-n", "--blocks", "--height", "--from-height", "--to-height", "--crank", "--type", "--format"]
-            if inline != nil && !takesValue.contains(argument) {
-                throw UsageError(message: "\(argument) takes no value")
-            }
             switch argument {
-            case "--": onlyPaths = true
             case "-h", "--help": options.help = true
             case "--info": try options.setMode(.info)
             case "--verify": try options.setMode(.verify)
