@@ -11,6 +11,10 @@ let strictSettings: [SwiftSetting] = [
     .define("SLOG_INTERNAL_CHECKS", .when(configuration: .debug)),
 ]
 
+// Library targets also check memory safety: every unsafe construct is marked `unsafe`, and the
+// non-obvious ones say why it is sound (`// Safe:`).
+let librarySettings = strictSettings + [.strictMemorySafety()]
+
 let package = Package(
     name: "FlightRecorder",
     products: [
@@ -26,52 +30,83 @@ let package = Package(
         // Swift cannot reach the crc32 instruction without unsafe compiler flags
         // (see shared/reference/performance-notes.md).
         .target(name: "_SlogRingShims"),
-        .target(
-            name: "SlogRing",
-            dependencies: ["_SlogRingShims"],
-            swiftSettings: strictSettings + [.strictMemorySafety()]
-        ),
-        .target(name: "FlightRecorder", dependencies: ["SlogRing"], swiftSettings: strictSettings),
+        .target(name: "SlogRing", dependencies: ["_SlogRingShims"], swiftSettings: librarySettings),
+        // The slog vocabulary every reader and writer shares: markers and their record kinds,
+        // JSON scanning and the one escaper, the consensus normalizer and its field list,
+        // SHA-256, the block fingerprint. Not a product: FlightRecorder's public API does not
+        // expose it.
+        .target(name: "SlogModel", dependencies: ["SlogRing"], swiftSettings: librarySettings),
+        .target(name: "FlightRecorder", dependencies: ["SlogRing", "SlogModel"], swiftSettings: librarySettings),
         // The input readers slog-tail and slog-diff share: SlogRing, Agoric flight-recorder.bin,
         // JSON lines; block attribution. Not a product.
-        .target(name: "SlogInput", dependencies: ["FlightRecorder"], swiftSettings: strictSettings),
-        .executableTarget(name: "slog-tail", dependencies: ["SlogInput"], swiftSettings: strictSettings),
-        .executableTarget(name: "slog-diff", dependencies: ["SlogInput"], swiftSettings: strictSettings),
-        .executableTarget(name: "slog-record", dependencies: ["FlightRecorder"], swiftSettings: strictSettings),
-        .executableTarget(name: "slog-demo", dependencies: ["SlogRing", "FlightRecorder", "slog-tail", "slog-diff"], swiftSettings: strictSettings),
+        .target(name: "SlogInput", dependencies: ["SlogRing", "SlogModel"], swiftSettings: librarySettings),
+        // What every executable needs: buffered output with EPIPE handling, error printing,
+        // the argument cursor and usage errors, EINTR-retrying system calls. Not a product.
+        .target(name: "ToolSupport", dependencies: ["SlogRing"], swiftSettings: librarySettings),
+        // One generator of Agoric-shaped slog and one SplitMix64, shared by the tests, the demo
+        // and the benchmarks. Not a product.
+        .target(name: "SlogSamples", swiftSettings: librarySettings),
+        .executableTarget(
+            name: "slog-tail", dependencies: ["SlogInput", "SlogModel", "SlogRing", "ToolSupport"],
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "slog-diff", dependencies: ["SlogInput", "SlogModel", "SlogRing", "ToolSupport"],
+            swiftSettings: strictSettings),
+        .executableTarget(name: "slog-record", dependencies: ["FlightRecorder", "SlogModel", "ToolSupport"], swiftSettings: strictSettings),
+        // The README's main job. Runs slog-tail and slog-diff as processes, so it depends on them
+        // to have them built.
+        .executableTarget(
+            name: "slog-demo",
+            dependencies: ["SlogRing", "FlightRecorder", "SlogSamples", "ToolSupport", "slog-tail", "slog-diff"],
+            swiftSettings: strictSettings),
         // Test and soak helper: a real writer process that tests kill with SIGKILL. Not a
-        // product. (Its old `bench` mode moved to slog-bench.)
-        .executableTarget(name: "slog-stress", dependencies: ["SlogRing"], swiftSettings: strictSettings),
+        // product.
+        .executableTarget(name: "slog-stress", dependencies: ["SlogRing", "SlogSamples"], swiftSettings: strictSettings),
         // The benchmark harness (Benchmarks/README.md): `swift run -c release slog-bench`. Part of
         // this package, not a separate one, so `swift test` builds it and runs it in smoke mode.
         // Not a product. Depends on the CRC shim to reproduce the append protocol step by step.
         .executableTarget(
             name: "slog-bench",
-            dependencies: ["SlogRing", "FlightRecorder", "_SlogRingShims"],
+            dependencies: ["SlogRing", "SlogModel", "FlightRecorder", "SlogSamples", "_SlogRingShims"],
             path: "Benchmarks/Sources/slog-bench",
             swiftSettings: strictSettings
         ),
         // Helpers the test targets share: running the built tools, temporary directories, an
-        // Agoric flight-recorder writer built from its specification. Not a product.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        // Agoric flight-recorder writer built from its specification, the real slog samples.
+        // Not a product.
+        .target(
+            name: "TestSupport", dependencies: ["SlogSamples", "SlogRing", "SlogModel", "FlightRecorder"], path: "Tests/TestSupport",
+            swiftSettings: strictSettings),
+        // One test target per source target; ToolTests runs the executables and checks the docs.
         .testTarget(
             name: "SlogRingTests",
             dependencies: ["TestSupport", "SlogRing", "slog-stress", "slog-tail"],
             swiftSettings: strictSettings
         ),
+        .testTarget(name: "SlogModelTests", dependencies: ["TestSupport", "SlogModel", "SlogRing"], swiftSettings: strictSettings),
         .testTarget(
-            name: "SlogTailTests",
-            dependencies: ["TestSupport", "SlogInput", "FlightRecorder", "slog-tail", "slog-record", "slog-stress"],
+            name: "FlightRecorderTests",
+            dependencies: ["TestSupport", "FlightRecorder", "SlogModel", "SlogRing"],
             swiftSettings: strictSettings
         ),
         .testTarget(
-            name: "FlightRecorderTests",
-            dependencies: ["TestSupport", "FlightRecorder", "SlogRing", "slog-record", "slog-demo"],
+            name: "SlogInputTests",
+            dependencies: ["TestSupport", "SlogInput", "SlogModel", "SlogRing", "FlightRecorder"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SlogTailTests",
+            dependencies: ["TestSupport", "SlogModel", "SlogRing", "FlightRecorder", "slog-tail", "slog-record", "slog-stress"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "SlogDiffTests",
-            dependencies: ["TestSupport", "SlogInput", "FlightRecorder", "slog-diff"],
+            dependencies: ["TestSupport", "SlogModel", "SlogRing", "FlightRecorder", "slog-diff"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "ToolTests",
+            dependencies: ["TestSupport", "FlightRecorder", "SlogModel", "SlogRing", "ToolSupport", "slog-record", "slog-demo", "slog-tail", "slog-diff"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "BenchmarkSmokeTests", dependencies: ["slog-bench", "TestSupport"], swiftSettings: strictSettings),

@@ -2,7 +2,7 @@
 """Seed corpora for the fuzz targets, made from real files (docs/RELIABILITY.md).
 
 usage: make-seeds.py OUT_DIR RING_DIR
-  OUT_DIR/json    one record per file: lines of the real slogs in shared/real-slog
+  OUT_DIR/json    one record per file: lines of the real slogs in Tests/Fixtures/real-slog
   OUT_DIR/jsonl   slices of those slogs (a few KB each, cut at and between lines)
   OUT_DIR/agoric  flight-recorder.bin files built by Agoric's writing algorithm
                   (docs/FORMAT-agoric.md) from real slog lines: wrapped, reset, crashed
@@ -13,8 +13,7 @@ import glob, os, random, shutil, struct, sys
 
 out, ring_dir = sys.argv[1], sys.argv[2]
 here = os.path.dirname(os.path.abspath(__file__))
-real = sorted(glob.glob(os.path.join(here, "..", "..", "shared", "real-slog", "*.jsonl")) +
-              glob.glob("/work/shared/real-slog/*.jsonl"))
+real = sorted(glob.glob(os.path.join(here, "..", "Tests", "Fixtures", "real-slog", "*.jsonl")))
 lines = []
 for path in dict.fromkeys(os.path.realpath(p) for p in real):
     with open(path, "rb") as f:

@@ -9,7 +9,7 @@ reads the same ring, then checks the ring:
           problem (every frame checksum-valid, sequences gap-free), and the newest sequence is
           the last acknowledged one or the one after it (an append that returned before the
           kill but whose acknowledgement had not been written).
-  record: `slog-record` fed real slog lines (shared/real-slog) through a FIFO. Lines the live
+  record: `slog-record` fed real slog lines (Tests/Fixtures/real-slog) through a FIFO. Lines the live
           reader had printed before the kill are acknowledged; after the kill the ring holds a
           contiguous run of the input ending at or after the last acknowledged line, and every
           line of the block in progress (after the last commit) up to it: the uncommitted block
@@ -79,7 +79,7 @@ def stress_trials(count):
 
 def real_lines():
     lines = []
-    for path in sorted(glob.glob("/work/shared/real-slog/*.jsonl")):
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "Fixtures", "real-slog", "*.jsonl"))):
         with open(path, "rb") as f:
             lines += [l.rstrip(b"\n") for l in f if l.strip().startswith(b"{")]
     return lines

@@ -4,10 +4,10 @@
 # usage: scripts/fuzz.sh TARGET [SECONDS]      TARGET: ring | agoric | jsonl | json | diff | all
 #        scripts/fuzz.sh --replay              runs every target over its seeds and regressions once
 #
-# The package's library sources (SlogRing and its C shim, FlightRecorder, SlogInput) are compiled
+# The package's library sources (SlogRing and its C shim, SlogModel, FlightRecorder, SlogInput) are compiled
 # straight with swiftc/clang into .build-fuzz/ with -sanitize=fuzzer,address (SwiftPM cannot
 # link libFuzzer's main next to our executables), with the package's settings and the debug
-# invariant checks on. Seeds are made anew from real files: the real slog in shared/real-slog,
+# invariant checks on. Seeds are made anew from real files: the real slog in Tests/Fixtures/real-slog,
 # rings written by slog-stress and slog-record, Agoric files built by Agoric's algorithm
 # (Fuzz/make-seeds.py). The growing corpus stays in .build-fuzz/corpus/TARGET (not committed);
 # crashing inputs land in .build-fuzz/findings/TARGET and belong, minimised
@@ -48,8 +48,9 @@ build_libraries() {
         ld -r "$build"/obj/shim-*.o -o "$build/obj/shims.o"
     fi
     module SlogRing -strict-memory-safety
-    module FlightRecorder
-    module SlogInput
+    module SlogModel -strict-memory-safety
+    module FlightRecorder -strict-memory-safety
+    module SlogInput -strict-memory-safety
 }
 
 build_target() {  # build_target NAME -> $build/fuzz-NAME
@@ -64,7 +65,8 @@ build_target() {  # build_target NAME -> $build/fuzz-NAME
     if [[ -f $binary ]] && [[ -z $(find Fuzz/Targets "$build/obj" Sources/slog-diff -newer "$binary" -type f | head -1) ]]; then return; fi
     echo "fuzz.sh: linking fuzz-$name" >&2
     swiftc "${flags[@]}" -module-name "Fuzz_$name" Fuzz/Targets/FuzzSupport.swift "${extra[@]}" "Fuzz/Targets/$name.swift" \
-        "$build"/obj/SlogRing.o "$build"/obj/FlightRecorder.o "$build"/obj/SlogInput.o "$build"/obj/shims.o \
+        "$build"/obj/SlogRing.o "$build"/obj/SlogModel.o "$build"/obj/FlightRecorder.o "$build"/obj/SlogInput.o \
+        "$build"/obj/shims.o \
         -o "$binary"
 }
 
@@ -85,7 +87,7 @@ make_seeds() {
         done
     done
     # slog-record over the real slog (markers, blocks, real JSON) into small rings.
-    for slog in /work/shared/real-slog/*.jsonl "$root"/../shared/real-slog/*.jsonl; do
+    for slog in "$root"/Tests/Fixtures/real-slog/*.jsonl; do
         [[ -f $slog ]] || continue
         for capacity in 16384 65536; do
             head -c 300000 "$slog" | "$bin/slog-record" --ring "$rings/r$i" --capacity $capacity >/dev/null 2>&1 || true

@@ -1,6 +1,6 @@
 // Fuzz target: the top-level JSON scanner and the consensus normalizer on one record's bytes,
 // in memory (no file). Checks what must hold for any input: spans lie inside the record.
-import FlightRecorder
+import SlogModel
 
 let keys: [[UInt8]] = ["type", "blockHeight", "time", "crankNum", "monotime", "vatID", "", "\u{0}"].map { Array($0.utf8) }
 let fields = NondeterministicFields.agoric

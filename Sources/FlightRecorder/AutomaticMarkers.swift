@@ -1,3 +1,5 @@
+internal import SlogModel
+
 /// Recognises the slog records that begin blocks, finish cranks and commit blocks, without
 /// parsing the rest of the record.
 ///

@@ -1,8 +1,38 @@
-internal import SlogRing
+internal import SlogModel
 
 /// What `FlightRecorder.preserveBlackBox` did: where the evidence is and what to tell the
 /// operator.
 public struct BlackBox: Sendable, Equatable {
+    /// What the identifier's hash was computed from.
+    public enum Basis: Sendable, Equatable {
+        /// The failing block's slog records (`count` of them, normalized: nondeterministic
+        /// fields removed, replayed and console records left out). `complete` is false when
+        /// the block was partly overwritten or damaged in the ring.
+        case blockRecords(count: Int, complete: Bool)
+        /// The block was not in the ring: the hash covers the height and reason only.
+        case haltDetailsOnly
+    }
+
+    /// Something that went wrong while preserving; the evidence is sealed regardless.
+    public enum Problem: Sendable, Equatable, CustomStringConvertible {
+        /// The sealed ring could not be renamed to `destination`; it stays sealed at `path`.
+        case notRenamed(path: String, destination: String, reason: String)
+        /// Closing the sealed ring failed.
+        case notClosed(reason: String)
+        /// No fresh ring could be created at `path`: later records are counted as lost.
+        case noFreshRing(path: String, reason: String)
+
+        /// The sentence for the operator.
+        public var description: String {
+            switch self {
+            case .notRenamed(let path, let destination, let reason):
+                "could not rename the sealed ring to \(destination) (\(reason)); it stays sealed at \(path)"
+            case .notClosed(let reason): "closing the sealed ring: \(reason)"
+            case .noFreshRing(let path, let reason): "no fresh ring at \(path): \(reason)"
+            }
+        }
+    }
+
     /// `HEIGHT-HASH`: the same on every validator that failed the same way at this height.
     public var identifier: String
     /// The block the node failed at.
@@ -13,10 +43,10 @@ public struct BlackBox: Sendable, Equatable {
     public var appHash: String?
     /// The reason the node passed.
     public var reason: String
-    /// What the hash was computed from.
-    public var fingerprint: BlockFingerprint
-    /// What went wrong while preserving (empty normally); the evidence is sealed regardless.
-    public var problems: [String]
+    /// What the identifier's hash covers.
+    public var basis: Basis
+    /// What went wrong while preserving (empty normally).
+    public var problems: [Problem]
 
     /// The message to show the operator: what happened, which file to send, the identifier.
     public var message: String {
@@ -30,12 +60,12 @@ public struct BlackBox: Sendable, Equatable {
             "share it only with someone who could already know that state.",
             "Inspect it with: slog-tail --info \(path)",
         ]
-        switch fingerprint.basis {
-        case .blockRecords where !fingerprint.blockComplete:
+        switch basis {
+        case .blockRecords(_, complete: false):
             lines.append("Note: block \(height) was not complete in the ring (it outgrew the ring, or the ring was damaged); the identifier covers what was kept.")
         case .haltDetailsOnly:
             lines.append("Note: block \(height)'s records were not in the ring; the identifier is computed from the height and reason only.")
-        default:
+        case .blockRecords:
             break
         }
         lines += problems.map { "Problem: \($0)" }
@@ -48,78 +78,11 @@ public struct BlackBox: Sendable, Equatable {
     }
 }
 
-/// A digest of one block's consensus-relevant slog, equal across validators that computed the
-/// block the same way.
-public struct BlockFingerprint: Sendable, Equatable {
-    /// What the digest was computed from.
-    public enum Basis: Sendable, Equatable {
-        /// SHA-256 over the block's slog records, each normalized (nondeterministic fields
-        /// removed, replayed and console records left out) and followed by a newline.
-        case blockRecords
-        /// The block was not in the ring: SHA-256 of `"HEIGHT\nREASON"` only.
-        case haltDetailsOnly
-    }
-
-    /// What the digest covers.
-    public var basis: Basis
-    /// Hex SHA-256.
-    public var digest: String
-    /// Records that went into the digest.
-    public var recordCount: Int
-    /// False when the block's records were partly overwritten (a drop marker) or the reader
-    /// skipped damage inside it.
-    public var blockComplete: Bool
-
-    /// Reads the ring at `ringPath` and fingerprints block `height` (its last execution, if it
-    /// appears more than once after a restart): the slog records between its begin marker and
-    /// its commit marker, or the end of the ring.
-    static func compute(ringPath: String, height: UInt64, fields: NondeterministicFields, reason: String = "") -> BlockFingerprint {
-        var found: (digest: SHA256, count: Int, complete: Bool)?
-        var collecting = false
-        if var reader = try? RingReader.open(path: ringPath) {
-            while let event = reader.next() {
-                switch event {
-                case .skipped:
-                    if collecting { found?.complete = false }
-                case .record(let info):
-                    reader.withRecordBytes { bytes in
-                        if info.kind.isMarker {
-                            switch Marker.decode(kind: info.kind, bytes: bytes) {
-                            case .blockBegin(let h, _):
-                                collecting = h == height
-                                if collecting { found = (SHA256(), 0, true) }
-                            case .blockCommit(let h) where h == height:
-                                collecting = false
-                            case .dropped(let h, _, _, _) where h == height && collecting:
-                                found?.complete = false
-                            default:
-                                break
-                            }
-                            return
-                        }
-                        guard collecting, info.kind == .slog else { return }
-                        switch ConsensusNormalizer.normalize(bytes, fields: fields) {
-                        case .excluded:
-                            return
-                        case .record(let normalized):
-                            found?.digest.update(normalized)
-                        case .notJSON:
-                            found?.digest.update(bytes)
-                        }
-                        found?.digest.update([0x0A])
-                        found?.count += 1
-                    }
-                }
-            }
+extension BlackBox.Basis {
+    init(_ fingerprint: BlockFingerprint) {
+        switch fingerprint.basis {
+        case .blockRecords: self = .blockRecords(count: fingerprint.recordCount, complete: fingerprint.blockComplete)
+        case .haltDetailsOnly: self = .haltDetailsOnly
         }
-        if let found {
-            let digest = found.digest
-            return BlockFingerprint(
-                basis: .blockRecords, digest: hexString(digest.finalize()), recordCount: found.count,
-                blockComplete: found.complete)
-        }
-        return BlockFingerprint(
-            basis: .haltDetailsOnly, digest: hexString(SHA256.hash(Array("\(height)\n\(reason)".utf8))),
-            recordCount: 0, blockComplete: false)
     }
 }

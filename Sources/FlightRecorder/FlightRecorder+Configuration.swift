@@ -1,3 +1,5 @@
+package import SlogModel
+
 extension FlightRecorder {
     /// How a recorder is opened. Every knob has a documented default; only `path` is required.
     ///
@@ -20,8 +22,13 @@ extension FlightRecorder {
         /// `type` and writes markers itself. Default `true`. Turn it off when the node calls
         /// `beginBlock`, `finishCrank` and `commitBlock` explicitly, or markers appear twice.
         public var automaticMarkers: Bool = true
-        /// The slog record types and fields automatic markers look for. Default: Agoric's.
-        public var markerTypes: SlogMarkerTypes = .agoric
+        /// The slog record types and fields automatic markers look for: Agoric's. (Tools and
+        /// tests set others; a node of another chain turns `automaticMarkers` off and calls the
+        /// explicit marker methods.)
+        package var markerTypes: SlogMarkerTypes = .agoric
+        /// The fields left out of the black box's identifier hash: Agoric's
+        /// (`NondeterministicFields.agoric`, the list slog-diff also uses).
+        package var nondeterministicFields: NondeterministicFields = .agoric
         /// Where preserved black boxes go. Default `nil`: the ring's own directory (a rename
         /// within one file system, so preserving never copies).
         public var blackBoxDirectory: String?
@@ -40,32 +47,4 @@ extension FlightRecorder {
         /// Release nothing: the ring keeps as much recent history as fits, overwriting the oldest.
         case asMuchAsFits
     }
-}
-
-/// The slog record types (and their fields) that mark blocks and cranks, for automatic markers.
-///
-/// The defaults are Agoric's (`../shared/slog-reference.md`); another chain sets its own names.
-public struct SlogMarkerTypes: Sendable, Equatable {
-    /// A block begins: `cosmic-swingset-begin-block`.
-    public var blockBegin = "cosmic-swingset-begin-block"
-    /// A crank finished, with its hashes: `crank-finish`.
-    public var crankFinish = "crank-finish"
-    /// A block is committed: `cosmic-swingset-commit-block-finish`.
-    public var blockCommit = "cosmic-swingset-commit-block-finish"
-    /// The block height field of begin and commit records: `blockHeight`.
-    public var blockHeightField = "blockHeight"
-    /// The consensus block time field of begin records: `blockTime`.
-    public var blockTimeField = "blockTime"
-    /// The crank number field of crank-finish records: `crankNum`.
-    public var crankNumberField = "crankNum"
-    /// The crank hash field: `crankhash`.
-    public var crankHashField = "crankhash"
-    /// The activity hash field: `activityhash`.
-    public var activityHashField = "activityhash"
-
-    /// Agoric's names.
-    public static let agoric = SlogMarkerTypes()
-
-    /// Agoric's names (the same as `.agoric`).
-    public init() {}
 }

@@ -1,11 +1,5 @@
-@_exported public import SlogRing
-internal import Synchronization
-
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
+internal import SlogModel
+internal import SlogRing
 
 /// A validator's black box: records the node's slog into a crash-safe ring file, retains each
 /// block until it commits, and preserves the evidence when consensus fails.
@@ -22,14 +16,15 @@ internal import Darwin
 /// few hundred nanoseconds (no system call, no allocation for ordinary records), so records
 /// from several threads land in the ring in the order the calls took the lock.
 public final class FlightRecorder: Sendable {
-    /// This library's version, written into every recorder-opened marker.
-    public static let version = "0.1.0"
+    /// This library's version, written into every recorder-opened marker and printed by
+    /// every tool's `--version`.
+    public static let version = flightRecorderVersion
 
     /// The configuration the recorder was opened with.
-    public let configuration: Configuration
-    /// What opening found that an operator should know: a sealed or damaged ring moved aside,
-    /// with the new name. Empty normally.
-    public let openingNotes: [String]
+    package let configuration: Configuration
+    /// What opening did that an operator should know: a sealed or damaged ring moved aside,
+    /// with its new name. Empty normally; log each one.
+    public let openingNotes: [OpeningNote]
 
     private let state: RecorderLock<RecorderState>
 
@@ -47,8 +42,8 @@ public final class FlightRecorder: Sendable {
         self.openingNotes = opened.notes
         var state = RecorderState(writer: opened.writer, configuration: configuration)
         state.appendMarker(.recorderOpened(
-            event: opened.event, processID: getpid(), wallTime: wallClockSeconds(), version: Self.version,
-            note: opened.notes.isEmpty ? nil : opened.notes.joined(separator: "; ")))
+            event: opened.event, processID: system_getpid(), wallTime: system_wallClockSeconds(), version: Self.version,
+            note: opened.notes.isEmpty ? nil : opened.notes.map(\.description).joined(separator: "; ")))
         self.state = RecorderLock(state)
     }
 
@@ -61,33 +56,43 @@ public final class FlightRecorder: Sendable {
     /// crank-finish or commit record also writes its marker (and a commit applies retention).
     /// A record too large for the ring is replaced by a record-too-large marker; failures are
     /// counted in `statistics`.
-    public func record(_ bytes: UnsafeRawBufferPointer) {
-        let borrowed = BorrowedBytes(buffer: bytes)
-        state.withLock { $0.record(borrowed.buffer) }
+    public func record(_ bytes: RawSpan) {
+        // Safe: the pointer lives only for this call, which does not keep it.
+        unsafe bytes.withUnsafeBytes { unsafe record($0) }
     }
 
     /// Records one slog record given as a string. See `record(_:)`.
     public func record(_ string: String) {
         var string = string
-        string.withUTF8 { buffer in record(UnsafeRawBufferPointer(buffer)) }
+        // Safe: the buffer lives only for this call, which does not keep it.
+        unsafe string.withUTF8 { unsafe record(UnsafeRawBufferPointer($0)) }
     }
 
-    /// Records one slog record given as bytes. See `record(_:)`.
-    public func record(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { record($0) }
+    /// Records one slog record given as bytes (an array, a slice, `Data`, a string's
+    /// `utf8`). See `record(_:)`.
+    public func record(_ bytes: some Collection<UInt8>) {
+        // Safe: the buffers live only for these calls, which do not keep them.
+        let done: Void? = unsafe bytes.withContiguousStorageIfAvailable { unsafe record(UnsafeRawBufferPointer($0)) }
+        if done == nil { unsafe Array(bytes).withUnsafeBytes { unsafe record($0) } }
+    }
+
+    /// Records one slog record from memory the caller owns for the duration of the call.
+    package func record(_ bytes: UnsafeRawBufferPointer) {
+        let borrowed = unsafe BorrowedBytes(buffer: bytes)
+        state.withLock { unsafe $0.record(borrowed.buffer) }
     }
 
     /// The largest record the ring can hold, in bytes; a longer one is replaced by a
     /// record-too-large marker. 0 when the recorder has no open ring.
-    public var maximumRecordLength: Int {
+    package var maximumRecordLength: Int {
         state.withLock { $0.writer?.maximumPayloadLength ?? 0 }
     }
 
     /// Records the marker for a record of `size` bytes that was too large to keep, given only
     /// its first bytes (a reader that bounds its memory never holds the whole record).
-    public func recordTooLarge(size: Int, prefix: UnsafeRawBufferPointer) {
-        let borrowed = BorrowedBytes(buffer: prefix)
-        state.withLock { $0.recordTooLarge(size: size, prefix: borrowed.buffer) }
+    package func recordTooLarge(size: Int, prefix: UnsafeRawBufferPointer) {
+        let borrowed = unsafe BorrowedBytes(buffer: prefix)
+        state.withLock { unsafe $0.recordTooLarge(size: size, prefix: borrowed.buffer) }
     }
 
     // MARK: Explicit markers
@@ -126,7 +131,7 @@ public final class FlightRecorder: Sendable {
     /// Preserves the black box after a consensus failure at block `height`.
     ///
     /// Steps: (1) compute the identifier `HEIGHT-HASH` from block `height`'s slog records with
-    /// nondeterministic fields removed (`NondeterministicFields.agoric`), so validators that
+    /// nondeterministic fields removed (the list slog-diff uses), so validators that
     /// fail the same way print the same identifier; (2) append a halt marker; (3) seal the ring
     /// and sync it to disk; (4) rename it to `blackbox-HEIGHT-HASH.ring` in the black-box
     /// directory, never replacing a file; (5) start a fresh ring at the configured path, so
@@ -153,17 +158,42 @@ public final class FlightRecorder: Sendable {
 
 /// The caller's record bytes, carried into the lock's closure.
 ///
-/// `Mutex.withLock` demands that whatever its closure captures can be sent across isolation
-/// domains, and an unsafe pointer cannot say so. This one is read only inside the lock, on the
-/// calling thread, before `record(_:)` returns, and never stored: that is why `@unchecked` is
-/// true here.
+/// `RecorderLock.withLock` takes a non-escaping closure and runs it on the calling thread, but
+/// the recorder is `Sendable` and its state is reached through a lock whose closure may capture
+/// only sendable values, and an unsafe pointer cannot say it is. This one is read only inside
+/// the lock, on the calling thread, before `record(_:)` returns, and never stored: that is why
+/// `@unchecked` is true here.
 private struct BorrowedBytes: @unchecked Sendable {
     let buffer: UnsafeRawBufferPointer
 }
 
-/// Wall-clock time in seconds since the Unix epoch, with microseconds (the slog's own style).
-func wallClockSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec / 1000) / 1_000_000
+extension FlightRecorder {
+    /// Something opening the recorder did to an existing file, for the node's log.
+    public struct OpeningNote: Sendable, Equatable, CustomStringConvertible {
+        /// Why the ring at `path` was not written.
+        public enum Reason: String, Sendable, Equatable {
+            /// It is a preserved black box.
+            case sealed
+            /// Its header or a frame failed validation, or it is shorter than its header says.
+            case damaged
+            /// It does not start with the ring magic.
+            case notARing = "not-a-ring"
+            /// It is of a newer format than this build writes.
+            case newerFormat = "newer-format"
+            /// Its capacity differs from the configured one.
+            case otherCapacity = "other-capacity"
+        }
+
+        /// Why the existing ring was moved aside.
+        public var reason: Reason
+        /// The configured ring path (a fresh ring is there now).
+        public var path: String
+        /// Where the existing ring was moved, never replacing a file.
+        public var movedTo: String
+        /// What the ring reported, in words.
+        public var detail: String
+
+        /// The sentence for the node's log.
+        public var description: String { "\(path) was not written: \(detail); moved aside to \(movedTo)" }
+    }
 }

@@ -1,12 +1,8 @@
+internal import SlogModel
 internal import SlogRing
 
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
-
-/// Everything a recorder changes, guarded by its `Mutex`. Methods here run with the lock held.
+/// Everything a recorder changes, guarded by its `RecorderLock`. Methods here run with the lock
+/// held.
 struct RecorderState: ~Copyable {
     /// The open ring; `nil` after `close()` or when a fresh ring could not be created.
     var writer: RingWriter?
@@ -39,14 +35,11 @@ struct RecorderState: ~Copyable {
         switch trigger {
         case .crankFinish(let crank, let crankHash, let activityHash):
             // Built straight from the record's tokens: the hot path's most frequent marker.
-            markerJSON.start("flight-recorder-crank-finish")
-            markerJSON.number("crankNum", crank)
-            if let crankHash { markerJSON.stringToken("crankhash", UnsafeRawBufferPointer(rebasing: bytes[crankHash.range])) }
-            if let activityHash {
-                markerJSON.stringToken("activityhash", UnsafeRawBufferPointer(rebasing: bytes[activityHash.range]))
-            }
-            markerJSON.finish()
-            appendEncodedMarker(kind: .crankFinishMarker, typeName: "flight-recorder-crank-finish")
+            markerJSON.crankFinish(
+                number: crank,
+                crankHash: crankHash.map { MarkerJSON.StringValue.token(UnsafeRawBufferPointer(rebasing: bytes[$0.range])) },
+                activityHash: activityHash.map { MarkerJSON.StringValue.token(UnsafeRawBufferPointer(rebasing: bytes[$0.range])) })
+            appendEncodedMarker(kind: .crankFinishMarker, typeName: Marker.crankFinishTypeName)
         case .blockCommit(let height):
             commitBlock(height: height)
         case .blockBegin, nil:
@@ -168,7 +161,7 @@ struct RecorderState: ~Copyable {
     mutating func close() throws(FlightRecorderError) {
         flushDrop()
         guard let open = writer.take() else { return }
-        do { try open.close() } catch { throw .ring(error) }
+        do { try open.close() } catch { throw FlightRecorderError(error, path: configuration.path) }
     }
 
     mutating func preserveBlackBox(height: UInt64, appHash: String?, reason: String) throws(FlightRecorderError) -> BlackBox {
@@ -177,22 +170,23 @@ struct RecorderState: ~Copyable {
         }
         flushDrop()
         let path = configuration.path
-        let fingerprint = BlockFingerprint.compute(ringPath: path, height: height, fields: .agoric, reason: reason)
+        let fingerprint = BlockFingerprint.compute(
+            ringPath: path, height: height, fields: configuration.nondeterministicFields, reason: reason)
         let identifier = BlackBox.identifier(height: height, fingerprint: fingerprint)
         appendMarker(.halt(height: height, appHash: appHash, reason: reason, identifier: identifier))
-        do { try writer?.seal() } catch { throw .ring(error) }
+        do { try writer?.seal() } catch { throw FlightRecorderError(error, path: path) }
         let sealed = writer.take()!
 
         let directory = configuration.blackBoxDirectory ?? RingOpening.directory(of: path)
         var destination = RingOpening.uniquePath(in: directory, base: "blackbox-\(identifier)", suffix: ".ring")
-        var problems: [String] = []
+        var problems: [BlackBox.Problem] = []
         do {
             try RingFile.moveWithoutReplacing(path, to: destination)
         } catch {
-            problems.append("could not rename the sealed ring to \(destination) (\(error)); it stays sealed at \(path)")
+            problems.append(.notRenamed(path: path, destination: destination, reason: error.description))
             destination = path
         }
-        do { try sealed.close() } catch { problems.append("closing the sealed ring: \(error)") }
+        do { try sealed.close() } catch { problems.append(.notClosed(reason: error.description)) }
 
         // Go on recording into a fresh ring, unless the sealed one still occupies the path.
         ledger = BlockLedger(retention: configuration.retention)
@@ -201,15 +195,15 @@ struct RecorderState: ~Copyable {
             do {
                 writer = try RingWriter.create(path: path, capacity: configuration.capacity)
                 appendMarker(.recorderOpened(
-                    event: "after-black-box", processID: getpid(), wallTime: wallClockSeconds(),
+                    event: "after-black-box", processID: system_getpid(), wallTime: system_wallClockSeconds(),
                     version: FlightRecorder.version, note: "previous ring preserved as \(destination)"))
             } catch {
-                problems.append("no fresh ring at \(path): \(error)")
+                problems.append(.noFreshRing(path: path, reason: error.description))
             }
         }
-        if let last = problems.last { statistics.lastError = last }
+        if let last = problems.last { statistics.lastError = last.description }
         return BlackBox(
             identifier: identifier, height: height, path: destination, appHash: appHash, reason: reason,
-            fingerprint: fingerprint, problems: problems)
+            basis: BlackBox.Basis(fingerprint), problems: problems)
     }
 }

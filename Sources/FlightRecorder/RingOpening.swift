@@ -1,11 +1,5 @@
 internal import SlogRing
 
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
-
 /// Opening a recorder's ring, never building on evidence: a sealed, damaged, foreign-capacity
 /// or newer-format ring is renamed aside and a fresh one created.
 enum RingOpening {
@@ -13,39 +7,40 @@ enum RingOpening {
         var writer: RingWriter
         /// `created` or `reopened`.
         var event: String
-        var notes: [String]
+        var notes: [FlightRecorder.OpeningNote]
     }
 
     static func open(_ configuration: FlightRecorder.Configuration) throws(FlightRecorderError) -> Opened {
         let path = configuration.path
         let existed = RingFile.exists(path)
-        var notes: [String] = []
+        var notes: [FlightRecorder.OpeningNote] = []
         do {
             let writer = try RingWriter.openOrCreate(path: path, capacity: configuration.capacity)
             return Opened(writer: writer, event: existed ? "reopened" : "created", notes: notes)
         } catch {
-            guard let label = asideLabel(for: error) else { throw .ring(error) }
+            guard let reason = asideReason(for: error) else { throw FlightRecorderError(error, path: path) }
             let aside = uniquePath(
-                in: directory(of: path), base: "\(baseName(of: path)).\(label)-\(timestamp())", suffix: ".ring")
-            do { try RingFile.moveWithoutReplacing(path, to: aside) } catch { throw .ring(error) }
-            notes.append("\(path) was not written: \(error); moved aside to \(aside)")
+                in: directory(of: path), base: "\(baseName(of: path)).\(reason.rawValue)-\(system_utcTimestamp())",
+                suffix: ".ring")
+            do { try RingFile.moveWithoutReplacing(path, to: aside) } catch { throw FlightRecorderError(error, path: path) }
+            notes.append(.init(reason: reason, path: path, movedTo: aside, detail: error.description))
         }
         do {
             let writer = try RingWriter.create(path: path, capacity: configuration.capacity)
             return Opened(writer: writer, event: "created", notes: notes)
         } catch {
-            throw .ring(error)
+            throw FlightRecorderError(error, path: path)
         }
     }
 
     /// Why an existing ring is moved aside instead of opened, or `nil` to throw the error.
-    private static func asideLabel(for error: SlogRingError) -> String? {
+    private static func asideReason(for error: SlogRingError) -> FlightRecorder.OpeningNote.Reason? {
         switch error {
-        case .sealed: "sealed"
-        case .corrupt, .headerDamaged, .truncated: "damaged"
-        case .notARing: "not-a-ring"
-        case .unsupportedVersion: "newer-format"
-        case .capacityMismatch: "other-capacity"
+        case .sealed: .sealed
+        case .corrupt, .headerDamaged, .truncated: .damaged
+        case .notARing: .notARing
+        case .unsupportedVersion: .newerFormat
+        case .capacityMismatch: .otherCapacity
         case .io, .lockedByAnotherWriter, .recordTooLarge, .invalidCapacity: nil
         }
     }
@@ -72,15 +67,5 @@ enum RingOpening {
             counter += 1
         }
         return candidate
-    }
-
-    /// UTC wall time as `20261124T013000Z`, for file names.
-    static func timestamp() -> String {
-        var now = time(nil)
-        var parts = tm()
-        gmtime_r(&now, &parts)
-        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))T"
-            + "\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))Z"
     }
 }

@@ -1,4 +1,4 @@
-package import FlightRecorder
+package import SlogModel
 
 /// Top-level fields of one slog record, found with `JSONScan` (no full parse, no allocation).
 package enum SlogFields {

@@ -1,4 +1,5 @@
-import FlightRecorder
+import SlogModel
+import SlogRing
 
 /// Reads a slogfile, one JSON object per line, from a file or standard input.
 ///
@@ -62,7 +63,7 @@ package final class JSONLinesSource: SlogSource {
             return .problem(problem)
         }
         while true {
-            let newline = buffer.withUnsafeBytes { findByte(0x0A, in: UnsafeRawBufferPointer(rebasing: $0[..<end]), from: start) }
+            let newline = buffer.withUnsafeBytes { system_findByte(0x0A, in: UnsafeRawBufferPointer(rebasing: $0[..<end]), from: start) }
             if let newline {
                 let lineStart = start
                 let lineOffset = offset

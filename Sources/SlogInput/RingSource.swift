@@ -1,4 +1,5 @@
-import FlightRecorder
+import SlogModel
+import SlogRing
 
 /// Reads our SlogRing format through `RingReader`: slog records, FlightRecorder markers, and
 /// what the reader skipped. Works on live rings (`next()` returns `nil` when caught up; call it

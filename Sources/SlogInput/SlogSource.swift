@@ -1,4 +1,5 @@
-package import FlightRecorder
+package import SlogModel
+package import SlogRing
 
 /// The input formats slog tools read.
 package enum SlogFormat: String, Sendable, CaseIterable {

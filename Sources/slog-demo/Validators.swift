@@ -1,3 +1,4 @@
+import SlogSamples
 import FlightRecorder
 import Foundation
 
@@ -11,7 +12,7 @@ struct Validator {
     var ringPath: String
     var capacity: Int
     var retention: FlightRecorder.Retention
-    var slog: ValidatorSlog
+    var slog: AgoricSlog
 }
 
 /// Step 1: three validators run the same blocks through FlightRecorder; one diverges, halts at
@@ -20,11 +21,11 @@ struct Validator {
     let divergence = (height: options.divergeHeight, crank: options.divergeCrank)
     let validators = [
         Validator(name: "alice", ringPath: "\(directory)/alice.ring", capacity: 4 << 20, retention: .asMuchAsFits,
-                  slog: ValidatorSlog(clockOffset: 0)),
+                  slog: AgoricSlog(clockOffset: 0)),
         Validator(name: "bob", ringPath: "\(directory)/bob.ring", capacity: 1 << 20, retention: .committedBlocks(4),
-                  slog: ValidatorSlog(clockOffset: 0.0137)),
+                  slog: AgoricSlog(clockOffset: 0.0137)),
         Validator(name: "carol", ringPath: "\(directory)/carol.ring", capacity: 2 << 20, retention: .committedBlocks(2),
-                  slog: ValidatorSlog(clockOffset: 0.2411, divergeAt: divergence)),
+                  slog: AgoricSlog(clockOffset: 0.2411, divergeAt: divergence)),
     ]
     var rings: [String] = []
     var box: BlackBox?
@@ -63,14 +64,15 @@ struct Validator {
         }
         try recorder.close()
     }
-    check(box != nil && box!.fingerprint.basis == .blockRecords && box!.fingerprint.blockComplete,
+    let wholeBlock = if case .blockRecords(_, complete: true)? = box?.basis { true } else { false }
+    check(wholeBlock,
           "carol's black box holds the whole of block \(divergence.height), sealed as \(box.map { URL(fileURLWithPath: $0.path).lastPathComponent } ?? "?")")
     // The same failure on another validator gives the same identifier: a duplicate report.
     let twinPath = "\(directory)/dave.ring"
     var twinConfiguration = FlightRecorder.Configuration(path: twinPath)
     twinConfiguration.capacity = 8 << 20
     let twin = try FlightRecorder(configuration: twinConfiguration)
-    let twinSlog = ValidatorSlog(clockOffset: 0.0913, divergeAt: divergence)
+    let twinSlog = AgoricSlog(clockOffset: 0.0913, divergeAt: divergence)
     for height in 1...divergence.height + 1 {
         for line in height == divergence.height + 1 ? Array(twinSlog.block(height).prefix(4)) : twinSlog.block(height) {
             twin.record(line)

@@ -14,6 +14,7 @@
 /// Files go to a temporary directory that is removed unless --keep is given.
 ///
 /// Exit status: 0 when every check passed, 1 when one failed, 2 on a usage error.
+import SlogSamples
 import Foundation
 import FlightRecorder
 import SlogRing
@@ -135,7 +136,7 @@ if let box {
 // MARK: Step 3: where the validators diverged.
 print("\n3. Where carol diverged: slog-diff over the three validators' rings")
 let diff = runSibling("slog-diff", rings)
-let expectedCrank = ValidatorSlog(clockOffset: 0).firstCrank(of: options.divergeHeight) + UInt64(options.divergeCrank)
+let expectedCrank = AgoricSlog(clockOffset: 0).firstCrank(of: options.divergeHeight) + UInt64(options.divergeCrank)
 check(diff.status == 1 && diff.output.contains("\(expectedCrank)"),
       "slog-diff names crank \(expectedCrank) of block \(options.divergeHeight) as the first divergence (exit status 1)")
 

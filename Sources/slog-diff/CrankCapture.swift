@@ -1,4 +1,4 @@
-import FlightRecorder
+import SlogModel
 import SlogInput
 
 /// One record as pass 2 read it again: its bytes, where it is, what the comparison sees of it.

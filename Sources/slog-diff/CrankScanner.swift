@@ -1,4 +1,4 @@
-import FlightRecorder
+import SlogModel
 import SlogInput
 
 /// A crank as the scanner assembles it from the stream: the records from its `crank-start`

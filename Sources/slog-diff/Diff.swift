@@ -1,4 +1,4 @@
-import FlightRecorder
+import SlogModel
 import SlogInput
 
 #if canImport(Glibc)

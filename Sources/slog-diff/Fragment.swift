@@ -1,4 +1,4 @@
-import FlightRecorder
+import SlogModel
 import SlogInput
 
 /// What pass 1 keeps of one crank: enough to compare it, a few bytes of description, and

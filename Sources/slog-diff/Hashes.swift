@@ -1,4 +1,4 @@
-import FlightRecorder
+import SlogModel
 
 /// A crank's `crankhash` or `activityhash` in 32 bytes: the hash itself when it is the usual
 /// 64 lowercase-or-uppercase hex digits, otherwise the SHA-256 of its text (hostile or older

@@ -1,4 +1,4 @@
-import SlogInput
+import SlogModel
 
 /// A parsed JSON value, for explaining *which fields* of two differing records differ.
 ///
@@ -44,9 +44,9 @@ indirect enum JSONValue: Equatable {
     var text: String {
         switch self {
         case .object(let members):
-            "{" + members.map { jsonString($0.key) + ":" + $0.value.text }.joined(separator: ",") + "}"
+            "{" + members.map { jsonEscaped($0.key) + ":" + $0.value.text }.joined(separator: ",") + "}"
         case .array(let elements): "[" + elements.map(\.text).joined(separator: ",") + "]"
-        case .string(let s): jsonString(s)
+        case .string(let s): jsonEscaped(s)
         case .literal(let s), .unparsed(let s): s
         }
     }
@@ -305,6 +305,6 @@ extension JSONValue {
             ($0.properties.isAlphabetic && $0.isASCII) || ("0"..."9").contains($0) || $0 == "_" || $0 == "$" || $0 == "-"
         }
         if plain { return path.isEmpty ? key : path + "." + key }
-        return path + "[" + jsonString(key) + "]"
+        return path + "[" + jsonEscaped(key) + "]"
     }
 }

@@ -1,3 +1,4 @@
+import ToolSupport
 import SlogInput
 
 /// Command-line options of slog-diff, parsed by hand (no dependencies).

@@ -1,3 +1,4 @@
+import ToolSupport
 import SlogInput
 
 #if canImport(Glibc)

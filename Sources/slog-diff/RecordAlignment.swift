@@ -1,4 +1,4 @@
-import FlightRecorder
+import SlogModel
 
 /// The first difference between two inputs' records of one crank.
 enum RecordDifference {

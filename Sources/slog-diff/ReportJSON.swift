@@ -1,4 +1,5 @@
-import FlightRecorder
+import ToolSupport
+import SlogModel
 import SlogInput
 
 /// The report for scripts (`--json`): one JSON object on one line.
@@ -29,11 +30,11 @@ struct JSONReport {
         } else {
             verdict = "no-overlap"
         }
-        fields.append(member("verdict", jsonString(verdict)))
+        fields.append(member("verdict", jsonEscaped(verdict)))
         fields.append(member("exitStatus", "\(report.exitStatus)"))
         fields.append(member("inputs", array(report.fragments.map(input))))
         guard let comparison = report.comparison else {
-            fields.append(member("reason", jsonString(report.noOverlapReason)))
+            fields.append(member("reason", jsonEscaped(report.noOverlapReason)))
             fields.append(member("overlap", "null"))
             fields.append(member("divergence", "null"))
             fields.append(member("recordsDifferWithEqualHashes", "null"))
@@ -59,7 +60,7 @@ struct JSONReport {
         fields.append(member("uncompared", array(comparison.uncompared.map { range in
             object([
                 member("firstCrank", "\(range.first)"), member("lastCrank", "\(range.last)"),
-                member("reason", jsonString(range.reason)), member("lost", "\(range.lost)"),
+                member("reason", jsonEscaped(range.reason)), member("lost", "\(range.lost)"),
             ])
         })))
         fields.append(member("couldBeHidden", "\(comparison.couldBeHidden)"))
@@ -72,8 +73,8 @@ struct JSONReport {
 
     private func input(_ fragment: Fragment) -> String {
         object([
-            member("label", jsonString(fragment.label)), member("file", jsonString(fragment.displayName)),
-            member("format", jsonString(fragment.format.rawValue)),
+            member("label", jsonEscaped(fragment.label)), member("file", jsonEscaped(fragment.displayName)),
+            member("format", jsonEscaped(fragment.format.rawValue)),
             member("records", "\(fragment.records)"), member("bytes", "\(fragment.bytes)"),
             member("cranks", "\(fragment.latest.count)"),
             member("firstCrank", number(fragment.firstCrank)), member("lastCrank", number(fragment.lastCrank)),
@@ -87,9 +88,9 @@ struct JSONReport {
 
     private func problem(_ note: Fragment.ProblemNote, label: String?) -> String {
         var fields: [String] = []
-        if let label { fields.append(member("input", jsonString(label))) }
+        if let label { fields.append(member("input", jsonEscaped(label))) }
         fields += [
-            member("offset", number(note.problem.fileOffset)), member("description", jsonString(note.problem.description)),
+            member("offset", number(note.problem.fileOffset)), member("description", jsonEscaped(note.problem.description)),
             member("damage", "\(note.problem.isDamage)"), member("recordsMayBeMissing", "\(note.hole)"),
             member("afterCrank", number(note.afterCrank)), member("beforeCrank", number(note.beforeCrank)),
         ]
@@ -100,8 +101,8 @@ struct JSONReport {
         let fragments = report.fragments
         var fields = [
             member("crankNum", "\(divergence.crankNum)"), member("blockHeight", number(divergence.height)),
-            member("basis", jsonString(divergence.basis.rawValue)),
-            member("remark", divergence.remark.map(jsonString) ?? "null"),
+            member("basis", jsonEscaped(divergence.basis.rawValue)),
+            member("remark", divergence.remark.map(jsonEscaped) ?? "null"),
             member("lastAgreeing", divergence.lastAgreeing.map {
                 object([member("crankNum", "\($0.crankNum)"), member("blockHeight", number($0.height))])
             } ?? "null"),
@@ -111,17 +112,17 @@ struct JSONReport {
             guard let crank = fragment.crank(divergence.crankNum) else { continue }
             let group = divergence.groups.firstIndex { $0.contains(index) } ?? 0
             inputs.append(object([
-                member("label", jsonString(fragment.label)), member("blockHeight", number(crank.height)),
-                member("crankhash", crank.crankHash.map { jsonString($0.text) } ?? "null"),
-                member("activityhash", crank.activityHash.map { jsonString($0.text) } ?? "null"),
-                member("vatID", fragment.name(crank.vat).map(jsonString) ?? "null"),
-                member("deliveryKind", fragment.name(crank.kind).map(jsonString) ?? "null"),
-                member("crankType", fragment.name(crank.crankType).map(jsonString) ?? "null"),
+                member("label", jsonEscaped(fragment.label)), member("blockHeight", number(crank.height)),
+                member("crankhash", crank.crankHash.map { jsonEscaped($0.text) } ?? "null"),
+                member("activityhash", crank.activityHash.map { jsonEscaped($0.text) } ?? "null"),
+                member("vatID", fragment.name(crank.vat).map(jsonEscaped) ?? "null"),
+                member("deliveryKind", fragment.name(crank.kind).map(jsonEscaped) ?? "null"),
+                member("crankType", fragment.name(crank.crankType).map(jsonEscaped) ?? "null"),
                 member("group", "\(group)"),
             ]))
         }
         fields.append(member("inputs", array(inputs)))
-        let labels = { (group: [Int]) in array(group.map { jsonString(fragments[$0].label) }) }
+        let labels = { (group: [Int]) in array(group.map { jsonEscaped(fragments[$0].label) }) }
         let odd = divergence.majority.map { majority in divergence.groups.filter { $0 != majority }.flatMap { $0 }.sorted() } ?? []
         fields.append(member("split", object([
             member("groups", array(divergence.groups.map(labels))),
@@ -133,26 +134,26 @@ struct JSONReport {
             fields.append(member("context", "[]"))
             return object(fields)
         }
-        var records = [member("compared", array([detail.reference, detail.other].map { jsonString(fragments[$0].label) }))]
+        var records = [member("compared", array([detail.reference, detail.other].map { jsonEscaped(fragments[$0].label) }))]
         func record(_ record: CapturedRecord?) -> String {
             guard let record else { return "null" }
-            return object([member("offset", "\(record.offset)"), member("record", jsonString(record.text))])
+            return object([member("offset", "\(record.offset)"), member("record", jsonEscaped(record.text))])
         }
         switch detail.outcome {
         case .unavailable(let why):
-            records += [member("result", jsonString("unavailable")), member("reason", jsonString(why))]
+            records += [member("result", jsonEscaped("unavailable")), member("reason", jsonEscaped(why))]
         case .same(let count):
-            records += [member("result", jsonString("same")), member("count", "\(count)")]
+            records += [member("result", jsonEscaped("same")), member("count", "\(count)")]
         case .difference(.changed(let i, let j, let differences), let a, let b):
             records += [
-                member("result", jsonString("changed")), member("index", "\(i + 1)"),
-                member("type", a[i].bytes.withUnsafeBytes { SlogFieldsText.type(of: $0) }.map(jsonString) ?? "null"),
+                member("result", jsonEscaped("changed")), member("index", "\(i + 1)"),
+                member("type", a[i].bytes.withUnsafeBytes { SlogFieldsText.type(of: $0) }.map(jsonEscaped) ?? "null"),
                 member("a", record(a[i])), member("b", record(b[j])),
                 member("fields", differences.map { list in
                     array(list.map { field in
                         object([
-                            member("path", jsonString(field.path)),
-                            member("a", field.a.map(jsonString) ?? "null"), member("b", field.b.map(jsonString) ?? "null"),
+                            member("path", jsonEscaped(field.path)),
+                            member("a", field.a.map(jsonEscaped) ?? "null"), member("b", field.b.map(jsonEscaped) ?? "null"),
                         ])
                     })
                 } ?? "null"),
@@ -162,31 +163,31 @@ struct JSONReport {
             let extra = mine[at]
             let continuing = otherAt < others.count ? others[otherAt] : nil
             records += [
-                member("result", jsonString("extra")),
-                member("extraIn", jsonString(fragments[side == 0 ? detail.reference : detail.other].label)),
+                member("result", jsonEscaped("extra")),
+                member("extraIn", jsonEscaped(fragments[side == 0 ? detail.reference : detail.other].label)),
                 member("index", "\(at + 1)"), member("count", "\(count)"),
-                member("type", extra.bytes.withUnsafeBytes { SlogFieldsText.type(of: $0) }.map(jsonString) ?? "null"),
+                member("type", extra.bytes.withUnsafeBytes { SlogFieldsText.type(of: $0) }.map(jsonEscaped) ?? "null"),
                 member("a", record(side == 0 ? extra : continuing)), member("b", record(side == 0 ? continuing : extra)),
                 member("extraRecords", array(mine[at..<(at + count)].prefix(20).map { record($0) })),
             ]
         }
         fields.append(member("records", object(records)))
-        fields.append(member("context", array(detail.context.map { jsonString($0.text) })))
+        fields.append(member("context", array(detail.context.map { jsonEscaped($0.text) })))
         return object(fields)
     }
 
     private func ignored() -> String {
         let rules = report.rules
         return object([
-            member("fields", array(rules.fields.sorted().map(jsonString))),
-            member("suffixes", array(rules.suffixes.map(jsonString))),
-            member("suffixExceptions", array(rules.suffixExceptions.sorted().map(jsonString))),
-            member("types", array(rules.excludedTypes.sorted().map(jsonString))),
+            member("fields", array(rules.fields.sorted().map(jsonEscaped))),
+            member("suffixes", array(rules.suffixes.map(jsonEscaped))),
+            member("suffixExceptions", array(rules.suffixExceptions.sorted().map(jsonEscaped))),
+            member("types", array(rules.excludedTypes.sorted().map(jsonEscaped))),
             member("replay", "\(rules.excludesReplay)"),
         ])
     }
 
-    private func member(_ key: String, _ value: String) -> String { jsonString(key) + ":" + value }
+    private func member(_ key: String, _ value: String) -> String { jsonEscaped(key) + ":" + value }
     private func object(_ members: [String]) -> String { "{" + members.joined(separator: ",") + "}" }
     private func array(_ elements: [String]) -> String { "[" + elements.joined(separator: ",") + "]" }
     private func number<T: BinaryInteger>(_ value: T?) -> String { value.map { "\($0)" } ?? "null" }

@@ -1,4 +1,4 @@
-import FlightRecorder
+import SlogModel
 import SlogInput
 
 /// The report for a person: each input's window, the overlap, the divergence with its hashes

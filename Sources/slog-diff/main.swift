@@ -18,7 +18,8 @@
 /// Exit status like diff(1): 0 no divergence in the overlap; 1 divergence; 2 trouble (usage,
 /// unreadable input, no overlap, or part of the overlap could not be compared and no
 /// divergence was found).
-import FlightRecorder
+import ToolSupport
+import SlogModel
 import SlogInput
 
 #if canImport(Glibc)

@@ -1,4 +1,6 @@
+import ToolSupport
 import FlightRecorder
+import SlogModel
 
 #if canImport(Glibc)
 import Glibc
@@ -105,7 +107,7 @@ struct Session {
             }
         }
         recorded += 1
-        if options.acknowledge { writeOut("\(recorded)\n") }
+        if options.acknowledge { writeOutput("\(recorded)\n") }
     }
 
     private mutating func preserve(height: UInt64, reason: String) {

@@ -10,6 +10,7 @@
 ///
 /// Exit status: 0 on end of input or SIGTERM/SIGINT (the ring is consistent and closed);
 /// 1 when reading the input failed; 2 usage error, or the ring or input cannot be opened.
+import ToolSupport
 import FlightRecorder
 
 #if canImport(Glibc)
@@ -54,30 +55,13 @@ let usageText = """
 
     """
 
-func writeError(_ text: String) {
-    var text = text
-    text.withUTF8 { bytes in
-        var done = 0
-        while done < bytes.count {
-            let written = write(STDERR_FILENO, bytes.baseAddress! + done, bytes.count - done)
-            if written <= 0 { return }
-            done += written
-        }
-    }
-}
-
-func writeOut(_ text: String) {
-    var text = text
-    text.withUTF8 { bytes in _ = write(STDOUT_FILENO, bytes.baseAddress, bytes.count) }
-}
-
 let options: Options
 do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch {
     writeError("slog-record: \(error.message)\nTry 'slog-record --help'.\n")
     exit(2)
 }
 if options.help {
-    writeOut(usageText)
+    writeOutput(usageText)
     exit(0)
 }
 Signals.install()

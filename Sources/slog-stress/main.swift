@@ -14,6 +14,7 @@
 ///   slog-stress --help
 ///
 /// Exit status: 0 success, 1 failure, 2 usage error.
+import SlogSamples
 import SlogRing
 #if canImport(Glibc)
 import Glibc
@@ -68,7 +69,7 @@ case "append":
     let minSize = integer("--min-size", default: 16)
     let maxSize = max(minSize, integer("--max-size", default: 600))
     let count = integer("--count", default: Int.max)
-    var generator = SplitMix(seed: UInt64(integer("--seed", default: Int(getpid()))))
+    var generator = SplitMix64(seed: UInt64(integer("--seed", default: Int(getpid()))))
     var writer: RingWriter
     do { writer = try RingWriter.openOrCreate(path: path, capacity: capacity) } catch {
         fail("\(error)", status: 1)
@@ -94,17 +95,4 @@ case "bench":
 
 default:
     fail("unknown command '\(command)'; see --help", status: 2)
-}
-
-/// A small, fast pseudo-random generator (SplitMix64) so runs are reproducible with --seed.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

@@ -1,4 +1,6 @@
-import FlightRecorder
+import ToolSupport
+import SlogModel
+import SlogRing
 import SlogInput
 
 /// Prints the selected records of one or more sources, oldest first, one JSON line each.
@@ -147,6 +149,6 @@ func follow(_ source: any SlogSource, with dumper: inout Dumper, to output: inou
         dumper.drain(source, to: &output)
         output.flush()
         if finished { return }
-        sleep(milliseconds: followInterval)
+        system_sleep(milliseconds: followInterval)
     }
 }

@@ -1,4 +1,5 @@
-import FlightRecorder
+import ToolSupport
+import SlogModel
 import SlogInput
 
 /// What `--info` and `--verify` learn by reading a whole source.
@@ -97,8 +98,8 @@ func describe(_ source: any SlogSource, json: Bool, to output: inout OutputBuffe
         func number<T: BinaryInteger>(_ value: T?) -> String { value.map { "\($0)" } ?? "null" }
         func bool(_ value: Bool?) -> String { value.map { "\($0)" } ?? "null" }
         var fields = [
-            "\"file\":\(jsonString(name))", "\"format\":\(jsonString(status.format.rawValue))",
-            "\"formatDescription\":\(jsonString(status.formatDescription))",
+            "\"file\":\(jsonEscaped(name))", "\"format\":\(jsonEscaped(status.format.rawValue))",
+            "\"formatDescription\":\(jsonEscaped(status.formatDescription))",
             "\"fileSize\":\(number(status.fileSize))", "\"capacity\":\(number(status.capacity))",
             "\"bytesUsed\":\(number(status.bytesUsed))",
             "\"slogRecords\":\(census.slogRecords)", "\"markers\":\(census.markers)",
@@ -115,8 +116,8 @@ func describe(_ source: any SlogSource, json: Bool, to output: inout OutputBuffe
             "\"sealed\":\(bool(status.sealed))", "\"writerActive\":\(bool(status.writerActive))",
             "\"problems\":\(census.damage)", "\"lostRecords\":\(census.lostRecords)", "\"notes\":\(census.notes)",
         ]
-        fields += status.details.map { "\(jsonString($0.name)):\($0.value)" }
-        fields.append("\"remarks\":[" + status.remarks.map(jsonString).joined(separator: ",") + "]")
+        fields += status.details.map { "\(jsonEscaped($0.name)):\($0.value)" }
+        fields.append("\"remarks\":[" + status.remarks.map(jsonEscaped).joined(separator: ",") + "]")
         output.append("{" + fields.joined(separator: ",") + "}\n")
         return census
     }

@@ -1,3 +1,4 @@
+import ToolSupport
 import SlogInput
 
 /// Command-line options of slog-tail, parsed by hand (no dependencies).

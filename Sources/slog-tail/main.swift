@@ -14,6 +14,7 @@
 ///
 /// Exit status: 0 success; 1 damaged input (everything that could be read was printed);
 /// 2 usage error or unreadable file.
+import ToolSupport
 import SlogInput
 
 #if canImport(Glibc)

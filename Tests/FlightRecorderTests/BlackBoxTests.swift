@@ -2,6 +2,8 @@ import TestSupport
 import Foundation
 import Testing
 @testable import FlightRecorder
+import SlogModel
+import SlogRing
 
 @Suite struct BlackBoxTests {
     /// Runs a node through blocks 1...5, halts in block 6 after block 5 diverged, and returns
@@ -27,8 +29,7 @@ import Testing
             #expect(a.identifier == b.identifier)
             #expect(a.identifier != c.identifier)
             #expect(a.identifier.wholeMatch(of: /5-[0-9a-f]{16}/) != nil)
-            #expect(a.fingerprint.basis == .blockRecords && a.fingerprint.blockComplete)
-            #expect(a.fingerprint.recordCount == SimulatedNode().block(5).count)
+            #expect(a.basis == .blockRecords(count: SimulatedNode().block(5).count, complete: true))
         }
     }
 
@@ -39,7 +40,7 @@ import Testing
             #expect(box.problems.isEmpty)
             let attributes = try FileManager.default.attributesOfItem(atPath: box.path)
             #expect((attributes[.posixPermissions] as? Int) == 0o600)
-            let view = try readView(box.path)
+            let view = try readRing(box.path)
             #expect(view.sealed)
             #expect(view.issues.isEmpty)
             // Retention kept blocks 4 and 5 (committed) and the open block 6.
@@ -48,7 +49,7 @@ import Testing
             // A writer can never reopen it.
             #expect(throws: SlogRingError.sealed(path: box.path)) { _ = try RingWriter.open(path: box.path) }
             // The configured path holds a fresh ring that says where the evidence went.
-            let fresh = try readView(configuration.path)
+            let fresh = try readRing(configuration.path)
             guard case .recorderOpened("after-black-box", _, _, _, let note)? = fresh.markers.first else {
                 Issue.record("fresh ring has no after-black-box marker: \(fresh.markers)")
                 return
@@ -75,7 +76,7 @@ import Testing
             #expect(first.identifier == second.identifier)
             #expect(first.path != second.path)
             #expect(second.path == "\(dir)/blackbox-\(first.identifier)-2.ring")
-            #expect(try readView(first.path).sealed && readView(second.path).sealed)
+            #expect(try readRing(first.path).sealed && readRing(second.path).sealed)
         }
     }
 
@@ -85,7 +86,7 @@ import Testing
             recorder.record(#"{"type":"kernel-init-start"}"#)
             let box = try recorder.preserveBlackBox(height: 77, reason: "no blocks recorded")
             try recorder.close()
-            #expect(box.fingerprint.basis == .haltDetailsOnly)
+            #expect(box.basis == .haltDetailsOnly)
             #expect(box.identifier.hasPrefix("77-"))
             #expect(box.message.contains("were not in the ring"))
         }

@@ -2,6 +2,8 @@ import TestSupport
 import Foundation
 import Testing
 @testable import FlightRecorder
+import SlogModel
+import SlogRing
 
 /// Retention per block: after every commit the ring holds exactly the last K committed blocks
 /// (and, mid-block, the open one), read back with the real `RingReader`.
@@ -20,13 +22,13 @@ import Testing
                     recorder.record(line)
                     if index == lines.count / 2 {
                         // Mid-block: the retained committed blocks plus the open one.
-                        let view = try readView(configuration.path)
+                        let view = try readRing(configuration.path)
                         let retained = (0..<UInt64(keep)).compactMap { height > $0 + 1 ? height - 1 - $0 : nil }.reversed()
                         #expect(view.begunHeights == Array(retained) + [height], "height \(height) mid-block")
                         #expect(view.issues.isEmpty)
                     }
                 }
-                let view = try readView(configuration.path)
+                let view = try readRing(configuration.path)
                 let expected = (0..<UInt64(keep)).compactMap { height >= $0 + 1 ? height - $0 : nil }.reversed()
                 #expect(view.begunHeights == Array(expected), "after commit of \(height)")
                 #expect(view.committedHeights == Array(expected))
@@ -59,7 +61,7 @@ import Testing
                     all.append(line)
                 }
             }
-            let view = try readView(configuration.path)
+            let view = try readRing(configuration.path)
             #expect(view.issues.isEmpty)
             // A suffix of everything recorded, as large as fits, ending with the newest record.
             #expect(view.slog.count > 3 * node.block(1).count)
@@ -85,7 +87,7 @@ import Testing
             let statistics = recorder.statistics
             #expect(statistics.droppedRecords > 0)
             #expect(statistics.records == UInt64(small.block(1).count + lines.count))
-            let view = try readView(configuration.path)
+            let view = try readRing(configuration.path)
             #expect(view.issues.isEmpty)
             let drops = view.markers.compactMap { marker -> (UInt64?, UInt64, UInt64, UInt64)? in
                 if case .dropped(let h, let first, let last, let count) = marker { (h, first, last, count) } else { nil }

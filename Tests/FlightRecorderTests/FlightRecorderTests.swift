@@ -2,6 +2,8 @@ import TestSupport
 import Foundation
 import Testing
 @testable import FlightRecorder
+import SlogModel
+import SlogRing
 
 @Suite struct FlightRecorderTests {
     @Test func automaticMarkersIgnoreKeyOrderWhitespaceAndLookalikesInsideValues() throws {
@@ -20,7 +22,7 @@ import Testing
                 "{\n\"type\":\t\"cosmic-swingset-commit-block-finish\",\n\"blockHeight\":7}",
             ]
             for line in lines { recorder.record(line) }
-            let view = try readView(path)
+            let view = try readRing(path)
             #expect(view.slog == lines)
             #expect(view.markers.dropFirst() == [
                 .blockBegin(height: 7, blockTime: 1_750_000_042),
@@ -71,7 +73,7 @@ import Testing
             recorder.finishCrank(number: 90, crankHash: "aa", activityHash: "bb")
             recorder.record(#"{"type":"cosmic-swingset-commit-block-finish","blockHeight":9}"#)
             recorder.commitBlock(height: 9)
-            let view = try readView(configuration.path)
+            let view = try readRing(configuration.path)
             #expect(view.markers.dropFirst() == [
                 .blockBegin(height: 9, blockTime: 99), .crankFinish(crankNumber: 90, crankHash: "aa", activityHash: "bb"),
                 .blockCommit(height: 9),
@@ -89,7 +91,7 @@ import Testing
             let again = try FlightRecorder(configuration: .init(path: path))
             #expect(again.openingNotes.isEmpty)
             try again.close()
-            let opened = try readView(path).markers.compactMap { marker -> (String, Int32, Double, String)? in
+            let opened = try readRing(path).markers.compactMap { marker -> (String, Int32, Double, String)? in
                 if case .recorderOpened(let event, let pid, let time, let version, _) = marker { (event, pid, time, version) } else { nil }
             }
             #expect(opened.map(\.0) == ["created", "reopened"])
@@ -111,18 +113,20 @@ import Testing
             #expect(recorder.openingNotes.count == 1)
             let aside = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("node.sealed-") }
             #expect(aside.count == 1 && aside[0].hasSuffix(".ring"))
-            #expect(recorder.openingNotes.first?.contains("\(dir)/\(aside[0])") == true)
+            #expect(recorder.openingNotes.first?.movedTo == "\(dir)/\(aside[0])")
+            #expect(recorder.openingNotes.first?.reason == .sealed)
+            #expect(recorder.openingNotes.first?.description.contains("\(dir)/\(aside[0])") == true)
             #expect(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/\(aside[0])")) == original)
             recorder.record(#"{"type":"after"}"#)
             try recorder.close()
-            let fresh = try readView(path)
+            let fresh = try readRing(path)
             #expect(fresh.slog == [#"{"type":"after"}"#])
             guard case .recorderOpened("created", _, _, _, let note)? = fresh.markers.first else {
                 Issue.record("no opened marker: \(fresh.markers)")
                 return
             }
             #expect(note?.contains("moved aside") == true)
-            #expect(try readView("\(dir)/\(aside[0])").slog == [#"{"type":"evidence"}"#])
+            #expect(try readRing("\(dir)/\(aside[0])").slog == [#"{"type":"evidence"}"#])
         }
     }
 
@@ -137,7 +141,7 @@ import Testing
             try handle.write(contentsOf: [0xFF])
             try handle.close()
             let recorder = try FlightRecorder(configuration: .init(path: path))
-            #expect(recorder.openingNotes.first?.contains("damaged") == true)
+            #expect(recorder.openingNotes.first?.reason == .damaged)
             try recorder.close()
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir).contains { $0.hasPrefix("node.damaged-") })
         }
@@ -154,7 +158,7 @@ import Testing
             let statistics = recorder.statistics
             #expect(statistics.oversizedRecords == 1 && statistics.records == 1)
             #expect(statistics.lastError?.contains("larger than this ring") == true)
-            let view = try readView(configuration.path)
+            let view = try readRing(configuration.path)
             guard case .recordTooLarge(let size, let snippet)? = view.markers.last else {
                 Issue.record("no record-too-large marker: \(view.markers)")
                 return
@@ -192,7 +196,7 @@ import Testing
                 for n in 0..<perThread { recorder.record(#"{"type":"t","thread":\#(thread),"n":\#(n)}"#) }
             }
             try recorder.close()
-            let view = try readView(configuration.path)
+            let view = try readRing(configuration.path)
             #expect(view.issues.isEmpty)
             var next = [Int](repeating: 0, count: threads)
             var outOfOrder = 0

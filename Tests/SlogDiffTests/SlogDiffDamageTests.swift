@@ -1,6 +1,9 @@
+import SlogSamples
 import TestSupport
 import Foundation
 import FlightRecorder
+import SlogModel
+import SlogRing
 import Testing
 
 /// Damaged and hostile inputs: never a crash; damage is reported with its place, and the
@@ -95,7 +98,7 @@ import Testing
             try handle.seek(toOffset: 4096 + 16_000)
             try handle.write(contentsOf: Data(repeating: 0x5A, count: 5000))
             try handle.close()
-            #expect(try !readRingSlog(ring).issues.isEmpty)
+            #expect(try !readRing(ring).issues.isEmpty)
             let a = try writeSlogs(dir, [("a", Validator().blocks(1...9))])[0]
             let result = try diff([a, ring])
             #expect(result.status == 1)
@@ -108,7 +111,7 @@ import Testing
     @Test(arguments: [0, 1, 2])
     func hostileBytesNeverCrash(_ seed: Int) throws {
         try withTemporaryDirectory { dir in
-            var generator = SplitMix(seed: UInt64(seed))
+            var generator = SplitMix64(seed: UInt64(seed))
             var bytes = (0..<200_000).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
             if seed == 1 {
                 // Deep nesting and a crank-shaped prefix.
@@ -146,18 +149,5 @@ import Testing
             #expect(!paths0.isEmpty && paths0.allSatisfy { $0.hasPrefix("ksc[") })
             #expect(paths0.count <= 32)
         }
-    }
-}
-
-/// A small deterministic generator for test bytes.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,8 @@
 import TestSupport
 import Foundation
 import FlightRecorder
+import SlogModel
+import SlogRing
 import Testing
 
 /// Every input format slog-tail reads, diffed against each other: rings written by the real
@@ -11,7 +13,7 @@ import Testing
         try withTemporaryDirectory { dir in
             let ring = "\(dir)/ours.ring"
             try recordRing(ring, capacity: 1 << 20, Validator().blocks(1...8))
-            let recorded = try readRingSlog(ring)
+            let recorded = try readRing(ring)
             #expect(recorded.slog == Validator().blocks(1...8))
             #expect(recorded.markers.contains(.blockCommit(height: 8)))
 
@@ -45,8 +47,8 @@ import Testing
             let b = "\(dir)/b.ring"
             try recordRing(a, capacity: 40 << 10, Validator().blocks(1...12))
             try recordRing(b, capacity: 56 << 10, Validator(clockOffset: 1.5, faults: [.extraSyscall(crank: 41)]).blocks(1...12))
-            let ringA = try readRingSlog(a)
-            let ringB = try readRingSlog(b)
+            let ringA = try readRing(a)
+            let ringB = try readRing(b)
             #expect(ringA.slog.count < Validator().blocks(1...12).count)  // both wrapped
             #expect(ringB.slog.count < Validator().blocks(1...12).count)
             #expect(ringA.markers.contains { if case .crankFinish(41, _, _) = $0 { true } else { false } })
@@ -62,7 +64,7 @@ import Testing
         try withTemporaryDirectory { dir in
             let ring = "\(dir)/a.ring"
             try recordRing(ring, capacity: 24 << 10, Validator(clockOffset: 4).blocks(1...10))
-            #expect(try readRingSlog(ring).issues.isEmpty)
+            #expect(try readRing(ring).issues.isEmpty)
             let slog = try writeSlogs(dir, [("b", Validator().blocks(1...10))])[0]
             let result = try diff([ring, slog])
             #expect(result.status == 0)

@@ -4,7 +4,7 @@ import Testing
 
 /// The real Agoric slog sample (2022 schema, kernel-only: no block records, crank-start
 /// without crankNum) from `shared/real-slog/`, as a second validator would have written it.
-@Suite(.enabled(if: RealSlog.isAvailable, RealSlog.missingComment))
+@Suite
 struct SlogDiffRealSlogTests {
     /// The sample's lines.
     func sample() throws -> [String] {
@@ -59,21 +59,4 @@ struct SlogDiffRealSlogTests {
             #expect(last["crankNum"] as? Int == 49)
         }
     }
-}
-
-/// The real slog samples beside the repository (`<repo>/../shared/real-slog`); tests that need
-/// them are disabled when they are missing. (Like FlightRecorderTests' `RealSlog`.)
-enum RealSlog {
-    static let directory: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // SlogDiffTests
-        .deletingLastPathComponent()  // Tests
-        .deletingLastPathComponent()  // the repository
-        .deletingLastPathComponent()
-        .appendingPathComponent("shared/real-slog", isDirectory: true)
-
-    static let sample = directory.appendingPathComponent("sample.slog_agoric-sdk_cec5887e4d_2022-06.jsonl")
-
-    static var isAvailable: Bool { FileManager.default.fileExists(atPath: sample.path) }
-
-    static let missingComment: Comment = "shared/real-slog/sample.slog… not found beside the repository; skipped"
 }

@@ -1,3 +1,4 @@
+import SlogSamples
 import TestSupport
 import Foundation
 import Glibc
@@ -48,7 +49,7 @@ import SlogRing
             async let writing = onDedicatedThread(name: "ring writer") { () -> String? in
                 run.readerOpened.wait()
                 defer { run.writerFinished.store(true, ordering: .releasing) }
-                var random = SplitMix(seed: seed)
+                var random = SplitMix64(seed: seed)
                 do {
                     var writer = try RingWriter.open(path: path)
                     var written = 0

@@ -1,3 +1,4 @@
+import SlogSamples
 import TestSupport
 import Foundation
 import Glibc
@@ -115,7 +116,7 @@ private struct CrashWorker {
     let directory: String
     let worker: Int
     let masterSeed: UInt64
-    var random: SplitMix
+    var random: SplitMix64
     var report = CrashWorkerReport()
 
     // The ring as the previous trials left it.
@@ -134,7 +135,7 @@ private struct CrashWorker {
         self.directory = directory
         self.worker = worker
         self.masterSeed = masterSeed
-        self.random = SplitMix(seed: seed)
+        self.random = SplitMix64(seed: seed)
     }
 
     /// When to kill the child.
@@ -379,7 +380,7 @@ private struct CrashWorker {
     /// The payload lengths `slog-stress append` draws for its first `count` records (the same
     /// computation as in Sources/slog-stress/main.swift).
     func stressPayloadLengths(_ plan: Plan, count: Int) -> [Int] {
-        var generator = SplitMix(seed: plan.seed)
+        var generator = SplitMix64(seed: plan.seed)
         let maxSize = max(plan.minSize, plan.maxSize)
         return (0..<count).map { _ in plan.minSize + Int(generator.next() % UInt64(maxSize - plan.minSize + 1)) }
     }

@@ -1,3 +1,4 @@
+import SlogSamples
 import TestSupport
 import Foundation
 import Testing

@@ -2,6 +2,8 @@ import TestSupport
 import Foundation
 import Testing
 import FlightRecorder
+import SlogModel
+import SlogRing
 
 /// `slog-tail --follow` against live writers in other processes.
 @Suite struct SlogTailFollowTests {

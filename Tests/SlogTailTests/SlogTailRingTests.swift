@@ -2,6 +2,8 @@ import TestSupport
 import Foundation
 import Testing
 import FlightRecorder
+import SlogModel
+import SlogRing
 
 /// The real `slog-tail` on SlogRing files from `RingWriter` and `FlightRecorder`: unwrapped,
 /// wrapped, empty, sealed, damaged, truncated, and of a newer format.
@@ -13,7 +15,7 @@ import FlightRecorder
             let lines = SyntheticSlog.blocks(1...3)
             for line in lines { _ = try writer.append(line) }
             try writer.close()
-            #expect(try readRingLines(path).slog == lines)
+            #expect(try readRing(path).slog == lines)
             let run = try runTool("slog-tail", [path])
             #expect(run.status == 0)
             #expect(run.stderr.isEmpty)
@@ -28,7 +30,7 @@ import FlightRecorder
             let lines = (0..<100).map { #"{"type":"crank-start","crankNum":\#($0)}"# }
             for line in lines { _ = try writer.append(line) }
             try writer.close()
-            let expected = try readRingLines(path).slog
+            let expected = try readRing(path).slog
             #expect(expected.count > 10 && expected.count < 100)
             #expect(Array(lines.suffix(expected.count)) == expected)
             let run = try runTool("slog-tail", [path])
@@ -54,7 +56,7 @@ import FlightRecorder
             let path = "\(dir)/node.ring"
             let lines = SyntheticSlog.blocks(1...40)
             try recordRing(path, capacity: 16 << 10, lines)
-            let ring = try readRingLines(path)
+            let ring = try readRing(path)
             #expect(ring.slog.count < lines.count)  // it wrapped
             #expect(Array(lines.suffix(ring.slog.count)) == ring.slog)
             let run = try runTool("slog-tail", [path])
@@ -78,7 +80,7 @@ import FlightRecorder
             try recorder.close()
             // Retention keeps the last two committed blocks and the open one.
             let kept = SyntheticSlog.block(3) + SyntheticSlog.block(4) + Array(SyntheticSlog.block(5).prefix(3))
-            #expect(try readRingLines(box.path).slog == kept)
+            #expect(try readRing(box.path).slog == kept)
             let run = try runTool("slog-tail", [box.path])
             #expect(run.status == 0 && run.stderr.isEmpty)
             #expect(run.stdout == slogText(kept))
@@ -157,7 +159,7 @@ import FlightRecorder
             // Block 3 is larger than the ring: its oldest records are dropped (drop markers).
             for line in SyntheticSlog.blocks(1...2) + SyntheticSlog.block(3, cranks: 40) { recorder.record(line) }
             try recorder.close()
-            let ring = try readRingLines(path)
+            let ring = try readRing(path)
             let dropped = ring.markers.compactMap { if case .dropped(_, _, _, let count) = $0 { count } else { nil } }
             #expect(!dropped.isEmpty)
             let run = try runTool("slog-tail", ["--info", "--json", path])

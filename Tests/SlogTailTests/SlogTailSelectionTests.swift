@@ -106,7 +106,7 @@ import Testing
     @Test func markersArePrintedWithTheirBlockOnlyWhenAsked() throws {
         try withTemporaryDirectory { dir in
             let path = try Self.store(Self.lines, as: .ring, in: dir)
-            let ring = try readRingLines(path)
+            let ring = try readRing(path)
             #expect(ring.slog == Self.lines)
             let all = try runTool("slog-tail", ["--markers", path])
             #expect(all.lines == ring.withMarkers)

@@ -47,3 +47,8 @@ public func patchFile(_ path: String, at offset: Int, _ bytes: [UInt8]) throws {
 public func slogText(_ lines: [String]) -> String {
     lines.map { $0 + "\n" }.joined()
 }
+
+/// Runs `body` with the UTF-8 bytes of `text`.
+public func withUTF8Bytes<R>(_ text: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    try Array(text.utf8).withUnsafeBytes(body)
+}

@@ -1,4 +1,5 @@
-import FlightRecorder
+import SlogModel
+import SlogRing
 
 /// Reads Agoric's `flight-recorder.bin`, recovering every record whose place in the record
 /// chain can be proven, from the broken states real files get into (`docs/FORMAT-agoric.md`).
@@ -345,7 +346,7 @@ package final class AgoricSource: SlogSource {
             }
             piece = min(piece, availableArena - physical, CachedFileBytes.chunkSize)
             budget -= piece / 8
-            let found = bytes.withBytes(at: AgoricHeader.size + physical, count: piece) { findByte(0x0A, in: $0) }
+            let found = bytes.withBytes(at: AgoricHeader.size + physical, count: piece) { system_findByte(0x0A, in: $0) }
             guard let found else { return nil }  // a read error: nothing more can be found
             if let index = found { return position + index }
             position += piece
@@ -455,7 +456,7 @@ package final class AgoricSource: SlogSource {
             return .missing("record of \(count) bytes could not be read (\(bytes.readError.map { "\($0)" } ?? "short read"))")
         }
         let payload = newlineFirst ? 1..<count : 0..<count
-        let newline = record.withUnsafeBytes { findByte(0x0A, in: UnsafeRawBufferPointer(rebasing: $0[..<count]), from: payload.lowerBound) }
+        let newline = record.withUnsafeBytes { system_findByte(0x0A, in: UnsafeRawBufferPointer(rebasing: $0[..<count]), from: payload.lowerBound) }
         if let newline {
             return .invalid("record data holds a newline at byte \(newline) of \(count) (records are one line of JSON)")
         }

@@ -12,8 +12,9 @@ internal import Darwin
 // faults; it also avoids methods such as `close()` shadowing the C functions.
 
 /// Runs `call` until it does not fail with `EINTR` (when `retryOnInterrupt`), mapping -1 to errno.
+/// Package-wide: the one EINTR loop the readers and the tools use too.
 @inline(__always)
-private func valueOrErrno<I: FixedWidthInteger>(
+package func valueOrErrno<I: FixedWidthInteger>(
     retryOnInterrupt: Bool = true, _ call: () -> I
 ) throws(Errno) -> I {
     while true {
@@ -30,14 +31,19 @@ internal func system_open(_ path: String, _ flags: Int32, _ mode: mode_t) throws
     try valueOrErrno { unsafe open(path, flags | O_CLOEXEC, mode) }
 }
 
+/// Opens `path` for reading. The corresponding C function is `open(O_RDONLY)`.
+package func system_openForReading(_ path: String) throws(Errno) -> Int32 {
+    try system_open(path, O_RDONLY, 0)
+}
+
 /// Closes `fd`; never retried, since the descriptor is gone after `EINTR` on Linux.
 /// The corresponding C function is `close`.
-internal func system_close(_ fd: Int32) throws(Errno) {
+package func system_close(_ fd: Int32) throws(Errno) {
     _ = try valueOrErrno(retryOnInterrupt: false) { close(fd) }
 }
 
 /// The size of the open file. The corresponding C function is `fstat`.
-internal func system_fileSize(_ fd: Int32) throws(Errno) -> Int {
+package func system_fileSize(_ fd: Int32) throws(Errno) -> Int {
     var info = stat()
     _ = try valueOrErrno { unsafe fstat(fd, &info) }
     return Int(info.st_size)
@@ -110,16 +116,16 @@ internal func system_link(_ existing: String, _ new: String) throws(Errno) {
 }
 
 /// Removes a name. The corresponding C function is `unlink`.
-internal func system_unlink(_ path: String) throws(Errno) {
+package func system_unlink(_ path: String) throws(Errno) {
     _ = try valueOrErrno { unsafe unlink(path) }
 }
 
 /// The calling process id. The corresponding C function is `getpid`.
-internal func system_getpid() -> Int32 { getpid() }
+package func system_getpid() -> Int32 { getpid() }
 
 /// Sleeps for `milliseconds` (resuming after signals). The corresponding C function is
 /// `nanosleep`.
-internal func system_sleep(milliseconds: Int) {
+package func system_sleep(milliseconds: Int) {
     var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
     var remaining = timespec()
     while unsafe nanosleep(&request, &remaining) == -1 && Errno.current == .interrupted {
@@ -175,7 +181,7 @@ internal func system_fchmod(_ fd: Int32, _ mode: mode_t) throws(Errno) {
 
 /// Reads up to `count` bytes at `offset`; fewer at end of file. The corresponding C function
 /// is `pread`.
-internal func system_pread(_ fd: Int32, count: Int, offset: Int) throws(Errno) -> [UInt8] {
+package func system_pread(_ fd: Int32, count: Int, offset: Int) throws(Errno) -> [UInt8] {
     var bytes = [UInt8](repeating: 0, count: count)
     var done = 0
     while done < count {
@@ -188,6 +194,46 @@ internal func system_pread(_ fd: Int32, count: Int, offset: Int) throws(Errno) -
         done += got
     }
     return Array(bytes.prefix(done))
+}
+
+/// Reads up to `buffer.count` bytes at `offset` into `buffer`, fewer only at end of file.
+/// The corresponding C function is `pread`.
+package func system_pread(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, offset: Int) throws(Errno) -> Int {
+    guard let base = buffer.baseAddress else { return 0 }
+    var done = 0
+    while done < buffer.count {
+        let got = try valueOrErrno { unsafe pread(fd, base + done, buffer.count - done, off_t(offset + done)) }
+        if got == 0 { break }
+        done += got
+    }
+    return done
+}
+
+/// Reads what is available, up to `buffer.count` bytes; 0 at end of file. With
+/// `retryOnInterrupt` false an interrupted read throws `Errno.interrupted`, so a caller can
+/// act on a signal. The corresponding C function is `read`.
+package func system_read(
+    _ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, retryOnInterrupt: Bool = true
+) throws(Errno) -> Int {
+    try valueOrErrno(retryOnInterrupt: retryOnInterrupt) { unsafe read(fd, buffer.baseAddress, buffer.count) }
+}
+
+/// Writes all of `buffer`, continuing after partial writes. The corresponding C function is
+/// `write`.
+package func system_writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) throws(Errno) {
+    guard let base = buffer.baseAddress else { return }
+    var done = 0
+    while done < buffer.count {
+        done += try valueOrErrno { unsafe write(fd, base + done, buffer.count - done) }
+    }
+}
+
+/// Creates and opens a new private file (mode 0600) named from `prefix` plus six random
+/// characters, and returns its descriptor and path. The corresponding C function is `mkstemp`.
+package func system_makeTemporaryFile(prefix: String) throws(Errno) -> (fd: Int32, path: String) {
+    var template = Array("\(prefix)XXXXXX".utf8CString)
+    let fd = try valueOrErrno { unsafe template.withUnsafeMutableBufferPointer { unsafe mkstemp($0.baseAddress!) } }
+    return (fd, unsafe template.withUnsafeBufferPointer { unsafe String(cString: $0.baseAddress!) })
 }
 
 /// Renames `old` to `new`, replacing nothing: fails with `EEXIST` if `new` exists (Linux
@@ -206,7 +252,7 @@ internal func system_syncDirectory(_ path: String) throws(Errno) {
 }
 
 /// Whether `path` names an existing file. The corresponding C function is `access(F_OK)`.
-internal func system_exists(_ path: String) -> Bool {
+package func system_exists(_ path: String) -> Bool {
     unsafe access(path, F_OK) == 0
 }
 
@@ -218,4 +264,47 @@ internal func system_nextData(_ fd: Int32, from offset: Int) -> Int? {
     let result = lseek(fd, off_t(offset), 3)
     if result >= 0 { return Int(result) }
     return errno == ENXIO ? nil : offset
+}
+
+/// Wall-clock time in seconds since the Unix epoch, with microseconds (the slog's own style).
+/// The corresponding C function is `clock_gettime(CLOCK_REALTIME)`.
+package func system_wallClockSeconds() -> Double {
+    var now = timespec()
+    unsafe clock_gettime(CLOCK_REALTIME, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec / 1000) / 1_000_000
+}
+
+/// UTC wall time as `20261124T013000Z`, for file names. The corresponding C functions are
+/// `time` and `gmtime_r`.
+package func system_utcTimestamp() -> String {
+    var now = unsafe time(nil)
+    var parts = tm()
+    unsafe gmtime_r(&now, &parts)
+    func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+    return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))T"
+        + "\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))Z"
+}
+
+/// Whether `fd` is a regular file (seekable, with a size); false for pipes, sockets, terminals
+/// and on error. The corresponding C function is `fstat`.
+package func system_isRegularFile(_ fd: Int32) -> Bool {
+    var info = stat()
+    guard (try? valueOrErrno({ unsafe fstat(fd, &info) })) != nil else { return false }
+    return (info.st_mode & S_IFMT) == S_IFREG
+}
+
+/// Whether a read of `fd` would return at once (input waiting, or the end, or an error the
+/// read will report). The corresponding C function is `poll`.
+package func system_hasInput(_ fd: Int32) -> Bool {
+    var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    guard let ready = try? valueOrErrno({ unsafe poll(&request, 1, 0) }) else { return true }
+    return ready > 0
+}
+
+/// The index of the first `byte` in `bytes[from...]`, or `nil`. The corresponding C function is
+/// `memchr`.
+package func system_findByte(_ byte: UInt8, in bytes: UnsafeRawBufferPointer, from: Int = 0) -> Int? {
+    guard let base = bytes.baseAddress, from < bytes.count else { return nil }
+    guard let found = unsafe memchr(base + from, Int32(byte), bytes.count - from) else { return nil }
+    return unsafe UnsafeRawPointer(found) - base
 }

@@ -1,4 +1,6 @@
 import FlightRecorder
+import SlogModel
+import SlogRing
 
 /// One validator's slog, Agoric-shaped (`../shared/slog-reference.md` §1), with faults injected.
 /// Adapted from `Tests/FlightRecorderTests/Support/SimulatedNode.swift`.

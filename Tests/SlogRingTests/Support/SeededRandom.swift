@@ -1,9 +1,4 @@
 import Foundation
-@testable import slog_stress
-
-/// slog-stress's SplitMix64 generator as a `RandomNumberGenerator`, so tests draw their random
-/// choices (`Int.random(in:using:)`) from a seed they can print and rerun.
-extension SplitMix: RandomNumberGenerator {}
 
 /// The seed in environment variable `name` if it holds a number, otherwise a random one; print
 /// it with failures so that `name=SEED swift test --filter ...` reruns the same choices.

@@ -5,16 +5,25 @@
 /// in (times, durations, stats: `clockOffset`), unless it diverges: from crank `divergeAt.crank`
 /// of block `divergeAt.height` on, one syscall argument differs and so do its crank hashes
 /// (and every activity hash after it, since they chain).
-struct ValidatorSlog {
-    var clockOffset: Double
-    var divergeAt: (height: UInt64, crank: Int)?
-    var cranksPerBlock = 6
+public struct AgoricSlog: Sendable {
+    /// Seconds added to every time field (honest validators' clocks differ).
+    public var clockOffset: Double
+    /// From this crank of this block on, the validator computes differently.
+    public var divergeAt: (height: UInt64, crank: Int)?
+    /// Cranks in every block.
+    public var cranksPerBlock = 6
+
+    public init(clockOffset: Double = 0, divergeAt: (height: UInt64, crank: Int)? = nil, cranksPerBlock: Int = 6) {
+        self.clockOffset = clockOffset
+        self.divergeAt = divergeAt
+        self.cranksPerBlock = cranksPerBlock
+    }
 
     /// The first crank number of block `height` (crank numbers continue across blocks).
-    func firstCrank(of height: UInt64) -> UInt64 { 120_000 + height * UInt64(cranksPerBlock) }
+    public func firstCrank(of height: UInt64) -> UInt64 { 120_000 + height * UInt64(cranksPerBlock) }
 
     /// The records of block `height`, begin-block to commit.
-    func block(_ height: UInt64) -> [String] {
+    public func block(_ height: UInt64) -> [String] {
         var step = 0.0
         func times() -> String {
             step += 1
@@ -60,7 +69,8 @@ struct ValidatorSlog {
 }
 
 extension Double {
-    func rounded(toPlaces places: Int) -> Double {
+    /// `self` rounded to `places` decimal places (slog times carry microseconds).
+    public func rounded(toPlaces places: Int) -> Double {
         var scale = 1.0
         for _ in 0..<places { scale *= 10 }
         return (self * scale).rounded() / scale

@@ -1,7 +1,10 @@
+import SlogSamples
 import TestSupport
 import Foundation
 import Testing
 import FlightRecorder
+import SlogModel
+import SlogRing
 import SlogInput
 
 /// The shared readers in process: properties over many generated Agoric histories, hostile

@@ -2,6 +2,8 @@ import TestSupport
 import Foundation
 import Testing
 import FlightRecorder
+import SlogModel
+import SlogRing
 import SlogInput
 
 /// Replays the fuzzing inputs kept in the repository (Fuzz/Regressions: every input a fuzzer

@@ -2,8 +2,8 @@
 /// record, `cranks` cranks (crank-start, deliver, syscall, crank-finish; crankNum = height × 100
 /// + index), the commit-block-finish record and an after-commit-stats record (which lies after
 /// the commit, so it belongs to no block).
-enum SyntheticSlog {
-    static func block(_ height: UInt64, cranks: Int = 2, padding: Int = 0) -> [String] {
+public enum SyntheticSlog {
+    public static func block(_ height: UInt64, cranks: Int = 2, padding: Int = 0) -> [String] {
         var lines = [#"{"type":"cosmic-swingset-begin-block","blockHeight":\#(height),"blockTime":\#(1_750_000_000 + height * 6),"time":1750000000.5,"monotime":12.5}"#]
         for index in 0..<UInt64(cranks) {
             let crank = height * 100 + index
@@ -21,12 +21,12 @@ enum SyntheticSlog {
     }
 
     /// Blocks `heights`, in order.
-    static func blocks(_ heights: ClosedRange<UInt64>, cranks: Int = 2, padding: Int = 0) -> [String] {
+    public static func blocks(_ heights: ClosedRange<UInt64>, cranks: Int = 2, padding: Int = 0) -> [String] {
         heights.flatMap { block($0, cranks: cranks, padding: padding) }
     }
 
     /// The lines of `lines` that belong to block `height` (begin-block through commit).
-    static func records(ofBlock height: UInt64, in lines: [String]) -> [String] {
+    public static func records(ofBlock height: UInt64, in lines: [String]) -> [String] {
         guard let begin = lines.firstIndex(where: { $0.contains(#"begin-block","blockHeight":\#(height),"#) }) else {
             return []
         }

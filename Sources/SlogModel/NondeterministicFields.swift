@@ -18,20 +18,20 @@
 ///
 /// To extend it, add data, not code: `NondeterministicFields.agoric.adding(fields: ["foo"])`
 /// (what a future `--ignore-field foo` option does).
-public struct NondeterministicFields: Sendable, Equatable {
+package struct NondeterministicFields: Sendable, Equatable {
     /// Top-level field names that are always nondeterministic.
-    public private(set) var fields: Set<String>
+    package private(set) var fields: Set<String>
     /// Name endings that mark a top-level field as nondeterministic (`"Seconds"`, `"Time"`).
-    public private(set) var suffixes: [String]
+    package private(set) var suffixes: [String]
     /// Names that end in one of `suffixes` but are consensus data (`"blockTime"`).
-    public private(set) var suffixExceptions: Set<String>
+    package private(set) var suffixExceptions: Set<String>
     /// Record types left out entirely (`"console"`).
-    public private(set) var excludedTypes: Set<String>
+    package private(set) var excludedTypes: Set<String>
     /// Whether records with a top-level `"replay": true` are left out entirely.
-    public private(set) var excludesReplay: Bool
+    package private(set) var excludesReplay: Bool
     /// For a top-level member name, the names of members removed inside its value (one level
     /// into an object, or into each object element of an array).
-    public private(set) var nestedFields: [String: Set<String>]
+    package private(set) var nestedFields: [String: Set<String>]
 
     // The same lists as UTF-8, for matching raw record bytes without allocating.
     private var fieldBytes: [[UInt8]]
@@ -47,7 +47,7 @@ public struct NondeterministicFields: Sendable, Equatable {
     }
 
     /// Creates a rule set from explicit lists.
-    public init(
+    package init(
         fields: Set<String>,
         suffixes: [String],
         suffixExceptions: Set<String>,
@@ -100,7 +100,7 @@ public struct NondeterministicFields: Sendable, Equatable {
     /// - `console`: vat and kernel console output may include node-local text.
     /// - `"replay": true`: a restarted validator replays vat transcripts and logs those
     ///   deliveries again; they are not consensus execution and appear on that validator only.
-    public static let agoric = NondeterministicFields(
+    package static let agoric = NondeterministicFields(
         fields: [
             "time", "monotime", "seconds",
             "heapStats", "memoryUsage", "heapSnapshot",
@@ -116,7 +116,7 @@ public struct NondeterministicFields: Sendable, Equatable {
     /// These rules plus more top-level field names treated as nondeterministic.
     ///
     /// - Parameter fields: Exact top-level field names, e.g. from `--ignore-field`.
-    public func adding(fields extra: [String]) -> Self {
+    package func adding(fields extra: [String]) -> Self {
         NondeterministicFields(
             fields: fields.union(extra),
             suffixes: suffixes,
@@ -134,7 +134,7 @@ public struct NondeterministicFields: Sendable, Equatable {
     }
 
     /// Whether the top-level field named `key` (unescaped UTF-8) is left out of comparisons.
-    public func isNondeterministic(key: [UInt8]) -> Bool {
+    package func isNondeterministic(key: [UInt8]) -> Bool {
         key.withUnsafeBytes { isNondeterministic(key: $0) }
     }
 

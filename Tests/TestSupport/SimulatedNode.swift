@@ -1,29 +1,36 @@
-import Foundation
-@testable import FlightRecorder
 
 /// Agoric-shaped slog for tests: a block of `cranks` cranks, each with a crank-start, deliver,
 /// syscalls, deliver-result and crank-finish, between begin-block and commit-block records.
 /// Timing fields come from `clock`, so two "validators" can differ only in nondeterministic
 /// fields; `divergeAt` changes one syscall argument of one crank (a real divergence).
-struct SimulatedNode {
+public struct SimulatedNode {
     /// Seconds added to every time field (a different node has a different clock).
-    var clockOffset: Double = 0
+    public var clockOffset: Double = 0
     /// Extra bytes of message body in each syscall, to make blocks larger.
-    var bodyPadding = 0
+    public var bodyPadding = 0
     /// (height, crank index in block) whose syscall argument differs.
-    var divergeAt: (height: UInt64, crank: Int)?
-    var cranksPerBlock = 4
-    var syscallsPerCrank = 2
+    public var divergeAt: (height: UInt64, crank: Int)?
+    public var cranksPerBlock = 4
+    public var syscallsPerCrank = 2
 
-    func firstCrank(of height: UInt64) -> UInt64 { height * 1000 }
+    public init(clockOffset: Double = 0, bodyPadding: Int = 0, divergeAt: (height: UInt64, crank: Int)? = nil,
+                cranksPerBlock: Int = 4, syscallsPerCrank: Int = 2) {
+        self.clockOffset = clockOffset
+        self.bodyPadding = bodyPadding
+        self.divergeAt = divergeAt
+        self.cranksPerBlock = cranksPerBlock
+        self.syscallsPerCrank = syscallsPerCrank
+    }
 
-    func times(_ height: UInt64, _ step: Int) -> String {
+    public func firstCrank(of height: UInt64) -> UInt64 { height * 1000 }
+
+    public func times(_ height: UInt64, _ step: Int) -> String {
         let time = 1_750_000_000.0 + Double(height) * 6 + Double(step) * 0.001 + clockOffset
         return #""time":\#(time),"monotime":\#(260_000.0 + time - 1_750_000_000.0 + clockOffset * 3)"#
     }
 
     /// Every record of block `height`, in order.
-    func block(_ height: UInt64) -> [String] {
+    public func block(_ height: UInt64) -> [String] {
         var lines: [String] = []
         var step = 0
         func next() -> Int { step += 1; return step }
@@ -46,7 +53,7 @@ struct SimulatedNode {
     }
 
     /// Records of a block without its commit (the block the node halts in).
-    func uncommittedBlock(_ height: UInt64) -> [String] { Array(block(height).dropLast()) }
+    public func uncommittedBlock(_ height: UInt64) -> [String] { Array(block(height).dropLast()) }
 
     private func hash(_ prefix: String, _ height: UInt64, _ crank: Int) -> String {
         let diverged = divergeAt.map { $0.height == height && crank >= $0.crank } ?? false

@@ -1,7 +1,9 @@
+import TestSupport
 import Foundation
 import Testing
 
-@testable import FlightRecorder
+@testable import SlogModel
+import SlogRing
 
 @Suite struct JSONStringTests {
     @Test func escapesQuotesBackslashesAndControlCharacters() {

@@ -2,6 +2,8 @@ import TestSupport
 import Foundation
 import Testing
 import FlightRecorder
+import SlogModel
+import SlogRing
 import SlogInput
 
 /// Inputs built to make the shared readers spend (issue 7): Agoric length prefixes near 2^64,

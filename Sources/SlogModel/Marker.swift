@@ -1,23 +1,23 @@
-public import SlogRing
+package import SlogRing
 
 extension RecordKind {
     /// A block began (FlightRecorder marker; payload `{"type":"flight-recorder-block-begin",...}`).
-    public static let blockBeginMarker = RecordKind(rawValue: 0x0101)
+    package static let blockBeginMarker = RecordKind(rawValue: 0x0101)
     /// A crank finished, with its hashes.
-    public static let crankFinishMarker = RecordKind(rawValue: 0x0102)
+    package static let crankFinishMarker = RecordKind(rawValue: 0x0102)
     /// A block was committed.
-    public static let blockCommitMarker = RecordKind(rawValue: 0x0103)
+    package static let blockCommitMarker = RecordKind(rawValue: 0x0103)
     /// A recorder opened the ring (creation or restart).
-    public static let recorderOpenedMarker = RecordKind(rawValue: 0x0104)
+    package static let recorderOpenedMarker = RecordKind(rawValue: 0x0104)
     /// Records of an uncommitted block were overwritten because the block outgrew the ring.
-    public static let droppedMarker = RecordKind(rawValue: 0x0105)
+    package static let droppedMarker = RecordKind(rawValue: 0x0105)
     /// A slog record too large for the ring was replaced by this marker.
-    public static let recordTooLargeMarker = RecordKind(rawValue: 0x0106)
+    package static let recordTooLargeMarker = RecordKind(rawValue: 0x0106)
     /// The node halted on a consensus failure and the black box was preserved.
-    public static let haltMarker = RecordKind(rawValue: 0x0107)
+    package static let haltMarker = RecordKind(rawValue: 0x0107)
 
     /// Whether this kind is in FlightRecorder's marker range (`0x0100...0x01FF`).
-    public var isMarker: Bool { (0x0100...0x01FF).contains(rawValue) }
+    package var isMarker: Bool { (0x0100...0x01FF).contains(rawValue) }
 }
 
 /// A FlightRecorder marker: a small JSON record of its own kind, written beside the slog.
@@ -25,7 +25,7 @@ extension RecordKind {
 /// Every marker's payload is one JSON object whose `type` starts with `flight-recorder-`, so
 /// `slog-tail --markers` can print markers as slog lines and tools can find block boundaries
 /// without parsing slog records. Field names follow the slog's own (`blockHeight`, `crankNum`).
-public enum Marker: Equatable, Sendable {
+package enum Marker: Equatable, Sendable {
     /// Block `height` begins; written *before* the slog record that began it.
     case blockBegin(height: UInt64, blockTime: Int64?)
     /// Crank `crankNumber` finished; written *after* its `crank-finish` slog record.
@@ -43,7 +43,7 @@ public enum Marker: Equatable, Sendable {
     case halt(height: UInt64, appHash: String?, reason: String, identifier: String)
 
     /// The record kind this marker is stored under.
-    public var kind: RecordKind {
+    package var kind: RecordKind {
         switch self {
         case .blockBegin: .blockBeginMarker
         case .crankFinish: .crankFinishMarker
@@ -56,10 +56,10 @@ public enum Marker: Equatable, Sendable {
     }
 
     /// The marker's `type` string.
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .blockBegin: "flight-recorder-block-begin"
-        case .crankFinish: "flight-recorder-crank-finish"
+        case .crankFinish: Self.crankFinishTypeName
         case .blockCommit: "flight-recorder-block-commit"
         case .recorderOpened: "flight-recorder-opened"
         case .dropped: "flight-recorder-dropped"
@@ -68,24 +68,25 @@ public enum Marker: Equatable, Sendable {
         }
     }
 
+    /// The crank-finish marker's `type` (the recorder's hot path builds it without a `Marker`).
+    package static let crankFinishTypeName = "flight-recorder-crank-finish"
+
     /// The JSON payload (one object, no newline).
-    public func encoded() -> [UInt8] {
+    package func encoded() -> [UInt8] {
         var json = MarkerJSON()
         encode(into: &json)
         return json.bytes
     }
 
     /// Writes the JSON payload into `json`, replacing what it held (its storage is reused).
-    func encode(into json: inout MarkerJSON) {
+    package func encode(into json: inout MarkerJSON) {
         json.start(typeName)
         switch self {
         case .blockBegin(let height, let blockTime):
             json.number("blockHeight", height)
             if let blockTime { json.number("blockTime", blockTime) }
         case .crankFinish(let crank, let crankHash, let activityHash):
-            json.number("crankNum", crank)
-            if let crankHash { json.string("crankhash", crankHash) }
-            if let activityHash { json.string("activityhash", activityHash) }
+            json.crankFinishMembers(number: crank, crankHash: crankHash.map { .text($0) }, activityHash: activityHash.map { .text($0) })
         case .blockCommit(let height):
             json.number("blockHeight", height)
         case .recorderOpened(let event, let pid, let time, let version, let note):
@@ -112,7 +113,7 @@ public enum Marker: Equatable, Sendable {
     }
 
     /// Decodes a marker record read from a ring; `nil` for other kinds or a malformed payload.
-    public static func decode(kind: RecordKind, bytes: UnsafeRawBufferPointer) -> Marker? {
+    package static func decode(kind: RecordKind, bytes: UnsafeRawBufferPointer) -> Marker? {
         guard kind.isMarker else { return nil }
         let keys = ["blockHeight", "blockTime", "crankNum", "crankhash", "activityhash", "event", "pid", "time",
                     "version", "note", "firstSequence", "lastSequence", "count", "size", "snippet", "appHash",
@@ -160,13 +161,41 @@ public enum Marker: Equatable, Sendable {
 
 /// Builds a marker's JSON payload in a reusable buffer: no string interpolation, no new array
 /// per marker (the recorder keeps one `MarkerJSON` and writes every marker into it).
-struct MarkerJSON {
-    private(set) var bytes: [UInt8] = []
+package struct MarkerJSON {
+    package private(set) var bytes: [UInt8] = []
 
-    init() { bytes.reserveCapacity(256) }
+    package init() { bytes.reserveCapacity(256) }
+
+    /// A string member's value: text to escape, or the content of a JSON string token copied
+    /// from another record (between its quotes, escapes and all: already valid content).
+    package enum StringValue {
+        case text(String)
+        case token(UnsafeRawBufferPointer)
+    }
+
+    /// A whole crank-finish marker payload, the one encoding both `Marker.encode` and the
+    /// recorder's allocation-free hot path use.
+    package mutating func crankFinish(number: UInt64, crankHash: StringValue?, activityHash: StringValue?) {
+        start(Marker.crankFinishTypeName)
+        crankFinishMembers(number: number, crankHash: crankHash, activityHash: activityHash)
+        finish()
+    }
+
+    fileprivate mutating func crankFinishMembers(number: UInt64, crankHash: StringValue?, activityHash: StringValue?) {
+        self.number("crankNum", number)
+        if let crankHash { string("crankhash", crankHash) }
+        if let activityHash { string("activityhash", activityHash) }
+    }
+
+    private mutating func string(_ name: StaticString, _ value: StringValue) {
+        switch value {
+        case .text(let text): string(name, text)
+        case .token(let token): stringToken(name, token)
+        }
+    }
 
     /// Starts a new payload: `{"type":"NAME"`.
-    mutating func start(_ typeName: String) {
+    package mutating func start(_ typeName: String) {
         bytes.removeAll(keepingCapacity: true)
         bytes.append(contentsOf: #"{"type":""#.utf8)
         bytes.append(contentsOf: typeName.utf8)
@@ -181,38 +210,38 @@ struct MarkerJSON {
         bytes.append(contentsOf: #"":"#.utf8)
     }
 
-    mutating func number(_ name: StaticString, _ value: UInt64) {
+    package mutating func number(_ name: StaticString, _ value: UInt64) {
         key(name)
         appendDigits(value)
     }
 
-    mutating func number(_ name: StaticString, _ value: Int64) {
+    package mutating func number(_ name: StaticString, _ value: Int64) {
         key(name)
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
         appendDigits(value.magnitude)
     }
 
     /// A member whose value is already JSON text.
-    mutating func raw(_ name: StaticString, _ text: String) {
+    package mutating func raw(_ name: StaticString, _ text: String) {
         key(name)
         bytes.append(contentsOf: text.utf8)
     }
 
-    mutating func string(_ name: StaticString, _ value: String) {
+    package mutating func string(_ name: StaticString, _ value: String) {
         key(name)
         appendJSONString(value, to: &bytes)
     }
 
     /// A string member copied from another record: `token` is the content between the quotes
     /// of a JSON string there, escapes and all, so it is already valid string content.
-    mutating func stringToken(_ name: StaticString, _ token: UnsafeRawBufferPointer) {
+    package mutating func stringToken(_ name: StaticString, _ token: UnsafeRawBufferPointer) {
         key(name)
         bytes.append(UInt8(ascii: "\""))
         bytes.append(contentsOf: token)
         bytes.append(UInt8(ascii: "\""))
     }
 
-    mutating func finish() { bytes.append(UInt8(ascii: "}")) }
+    package mutating func finish() { bytes.append(UInt8(ascii: "}")) }
 
     private mutating func appendDigits(_ value: UInt64) {
         if value < 10 {

@@ -2,7 +2,9 @@ import TestSupport
 import Foundation
 import Glibc
 import Testing
-@testable import FlightRecorder
+import FlightRecorder
+import SlogModel
+import SlogRing
 
 /// `slog-record` as a real process: fed through a named pipe or standard input, killed with
 /// SIGKILL, stopped with SIGTERM, asked for a black box with SIGUSR1.
@@ -27,7 +29,7 @@ import Testing
             let result = recorder.finish()
             try? writer.close()
             #expect(result.reason == .uncaughtSignal)
-            let view = try readView(ring)
+            let view = try readRing(ring)
             #expect(view.issues.isEmpty)
             #expect(view.begunHeights == [2, 3, 4])
             #expect(view.slog == node.block(2) + node.block(3) + open)
@@ -51,7 +53,7 @@ import Testing
             let summary = "slog-record: stopped by signal: \(lines.count - 1) lines, \(lines.count - 1) records"
             #expect(result.stderr.hasPrefix(summary), "\(result.stderr)")
             #expect(result.stderr.contains("1 blocks committed, 0 dropped, 0 too large, 1 not JSON, 0 lost; ring \(ring)"))
-            let view = try readView(ring)
+            let view = try readRing(ring)
             #expect(view.slog == lines.filter { !$0.isEmpty })
             #expect(try RingReader.open(path: ring).status?.writerActive == false)
         }
@@ -68,7 +70,7 @@ import Testing
             let result = recorder.finish()
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stderr.contains("1 too large"))
-            let view = try readView(ring)
+            let view = try readRing(ring)
             #expect(view.slog == [#"{"type":"before"}"#, #"{"type":"after"}"#])
             guard case .recordTooLarge(let size, let snippet)? = view.markers.last else {
                 Issue.record("no record-too-large marker: \(view.markers)")
@@ -110,8 +112,8 @@ import Testing
             #expect(boxes.contains { $0.hasPrefix("blackbox-3-") })
             #expect(result.stderr.components(separatedBy: "CONSENSUS FAILURE").count == 3)
             #expect(result.stderr.contains("2 black boxes preserved"))
-            for box in boxes { #expect(try readView("\(dir)/\(box)").sealed) }
-            #expect(try readView(ring).slog.last == #"{"type":"late"}"#)
+            for box in boxes { #expect(try readRing("\(dir)/\(box)").sealed) }
+            #expect(try readRing(ring).slog.last == #"{"type":"late"}"#)
         }
     }
 
