@@ -1,3 +1,5 @@
+import SlogSamples
+
 /// One way of writing slog records, set up fresh for each measurement.
 ///
 /// `write` is the operation measured; it must not fail (a benchmark that cannot write traps:
@@ -75,7 +77,7 @@ func measure<B: WriteBenchmark & ~Copyable>(
     let samples = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: max(plan.latencyRecords, 1))
     defer { samples.deallocate() }
     var taken = 0
-    var random = SplitMix(state: 0x5EED)
+    var random = SplitMix64(seed: 0x5EED)
     let spread = UInt64(2 * plan.meanSamplingGap - 1)
     var countdown = 1 + Int(random.next() % spread)
     let latencyFaultsBefore = PageFaults.ofThisThread()
