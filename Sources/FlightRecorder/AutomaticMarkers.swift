@@ -39,17 +39,17 @@ struct AutomaticMarkers: Sendable {
     /// The marker `record` calls for, or `nil` (most records). A recognised record without a
     /// usable height or crank number gets no marker.
     func trigger(for record: UnsafeRawBufferPointer) -> Trigger? {
-        guard let span = JSONScan.value(forKey: typeKey, in: record), span.isString else { return nil }
+        guard let span = unsafe JSONScan.value(forKey: typeKey, in: record), span.isString else { return nil }
         let which: Int
         if span.hasEscapes {
-            guard let type = JSONScan.unescapedString(span, in: record) else { return nil }
+            guard let type = unsafe JSONScan.unescapedString(span, in: record) else { return nil }
             guard let index = [beginType, crankType, commitType].firstIndex(of: type) else { return nil }
             which = index
-        } else if equals(record, span.range, beginType) {
+        } else if unsafe equals(record, span.range, beginType) {
             which = 0
-        } else if equals(record, span.range, crankType) {
+        } else if unsafe equals(record, span.range, crankType) {
             which = 1
-        } else if equals(record, span.range, commitType) {
+        } else if unsafe equals(record, span.range, commitType) {
             which = 2
         } else {
             return nil
@@ -59,20 +59,20 @@ struct AutomaticMarkers: Sendable {
         var second: JSONValueSpan?
         var third: JSONValueSpan?
         let keys = which == 1 ? (crankKey, crankHashKey, activityHashKey) : (heightKey, which == 0 ? timeKey : [], [])
-        _ = JSONScan.forEachMember(in: record) { key, value in
-            if first == nil, matches(record, key, keys.0) {
+        _ = unsafe JSONScan.forEachMember(in: record) { key, value in
+            if first == nil, unsafe matches(record, key, keys.0) {
                 first = value
-            } else if second == nil, !keys.1.isEmpty, matches(record, key, keys.1) {
+            } else if second == nil, !keys.1.isEmpty, unsafe matches(record, key, keys.1) {
                 second = value
-            } else if third == nil, !keys.2.isEmpty, matches(record, key, keys.2) {
+            } else if third == nil, !keys.2.isEmpty, unsafe matches(record, key, keys.2) {
                 third = value
             }
             return true
         }
-        guard let number = first.flatMap({ JSONScan.uint64($0, in: record) }) else { return nil }
+        guard let number = first.flatMap({ unsafe JSONScan.uint64($0, in: record) }) else { return nil }
         switch which {
         case 0:
-            return .blockBegin(height: number, blockTime: second.flatMap { JSONScan.int64($0, in: record) })
+            return .blockBegin(height: number, blockTime: second.flatMap { unsafe JSONScan.int64($0, in: record) })
         case 1:
             return .crankFinish(
                 crankNumber: number, crankHash: second.flatMap { $0.isString ? $0 : nil },
@@ -84,12 +84,12 @@ struct AutomaticMarkers: Sendable {
 
     /// Whether `key` (a member name in `record`) is `name`; escaped names are unescaped first.
     private func matches(_ record: UnsafeRawBufferPointer, _ key: JSONValueSpan, _ name: [UInt8]) -> Bool {
-        if key.hasEscapes { return JSONScan.unescapedString(key, in: record) == name }
-        return equals(record, key.range, name)
+        if key.hasEscapes { return unsafe JSONScan.unescapedString(key, in: record) == name }
+        return unsafe equals(record, key.range, name)
     }
 
     private func equals(_ record: UnsafeRawBufferPointer, _ range: Range<Int>, _ name: [UInt8]) -> Bool {
         guard range.count == name.count else { return false }
-        return name.withUnsafeBytes { $0.elementsEqual(UnsafeRawBufferPointer(rebasing: record[range])) }
+        return unsafe name.withUnsafeBytes { unsafe $0.elementsEqual(UnsafeRawBufferPointer(rebasing: record[range])) }
     }
 }

@@ -65,14 +65,14 @@ public final class FlightRecorder: Sendable {
     public func record(_ string: String) {
         var string = string
         // Safe: the buffer lives only for this call, which does not keep it.
-        unsafe string.withUTF8 { unsafe record(UnsafeRawBufferPointer($0)) }
+        string.withUTF8 { unsafe record(UnsafeRawBufferPointer($0)) }
     }
 
     /// Records one slog record given as bytes (an array, a slice, `Data`, a string's
     /// `utf8`). See `record(_:)`.
     public func record(_ bytes: some Collection<UInt8>) {
         // Safe: the buffers live only for these calls, which do not keep them.
-        let done: Void? = unsafe bytes.withContiguousStorageIfAvailable { unsafe record(UnsafeRawBufferPointer($0)) }
+        let done: Void? = bytes.withContiguousStorageIfAvailable { unsafe record(UnsafeRawBufferPointer($0)) }
         if done == nil { unsafe Array(bytes).withUnsafeBytes { unsafe record($0) } }
     }
 
@@ -163,7 +163,7 @@ public final class FlightRecorder: Sendable {
 /// only sendable values, and an unsafe pointer cannot say it is. This one is read only inside
 /// the lock, on the calling thread, before `record(_:)` returns, and never stored: that is why
 /// `@unchecked` is true here.
-private struct BorrowedBytes: @unchecked Sendable {
+@unsafe private struct BorrowedBytes: @unchecked Sendable {
     let buffer: UnsafeRawBufferPointer
 }
 

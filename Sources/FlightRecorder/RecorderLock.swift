@@ -15,32 +15,34 @@ internal import Darwin
 ///
 /// `~Copyable`: exactly one owner, which destroys the mutex and the value in `deinit`. The value
 /// and the mutex live at fixed heap addresses (a `pthread_mutex_t` must not move).
-struct RecorderLock<Value: ~Copyable>: ~Copyable {
+// Safe: the pointers are allocated in `init`, freed in `deinit`, never escape, and the value is
+// reached only with the mutex held.
+@safe struct RecorderLock<Value: ~Copyable>: ~Copyable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let value: UnsafeMutablePointer<Value>
 
     init(_ initial: consuming Value) {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        let status = pthread_mutex_init(mutex, nil)
+        unsafe mutex = .allocate(capacity: 1)
+        unsafe mutex.initialize(to: pthread_mutex_t())
+        let status = unsafe pthread_mutex_init(mutex, nil)
         precondition(status == 0, "pthread_mutex_init failed: \(status)")
-        value = .allocate(capacity: 1)
-        value.initialize(to: initial)
+        unsafe value = .allocate(capacity: 1)
+        unsafe value.initialize(to: initial)
     }
 
     deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-        value.deinitialize(count: 1)
-        value.deallocate()
+        unsafe pthread_mutex_destroy(mutex)
+        unsafe mutex.deallocate()
+        unsafe value.deinitialize(count: 1)
+        unsafe value.deallocate()
     }
 
     /// Runs `body` with the value, holding the lock; released however `body` ends.
     func withLock<Result: ~Copyable, E: Error>(_ body: (inout Value) throws(E) -> Result) throws(E) -> Result {
-        let locked = pthread_mutex_lock(mutex)
+        let locked = unsafe pthread_mutex_lock(mutex)
         precondition(locked == 0, "pthread_mutex_lock failed: \(locked)")
-        defer { pthread_mutex_unlock(mutex) }
-        return try body(&value.pointee)
+        defer { unsafe pthread_mutex_unlock(mutex) }
+        return unsafe try body(&value.pointee)
     }
 }
 

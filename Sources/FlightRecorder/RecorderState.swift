@@ -27,18 +27,18 @@ struct RecorderState: ~Copyable {
             statistics.lostRecords += 1
             return
         }
-        let trigger = automatic?.trigger(for: bytes)
+        let trigger = unsafe automatic?.trigger(for: bytes)
         if case .blockBegin(let height, let blockTime) = trigger {
             beginBlock(height: height, blockTime: blockTime)
         }
-        appendSlog(bytes)
+        unsafe appendSlog(bytes)
         switch trigger {
         case .crankFinish(let crank, let crankHash, let activityHash):
             // Built straight from the record's tokens: the hot path's most frequent marker.
-            markerJSON.crankFinish(
+            unsafe markerJSON.crankFinish(
                 number: crank,
-                crankHash: crankHash.map { MarkerJSON.StringValue.token(UnsafeRawBufferPointer(rebasing: bytes[$0.range])) },
-                activityHash: activityHash.map { MarkerJSON.StringValue.token(UnsafeRawBufferPointer(rebasing: bytes[$0.range])) })
+                crankHash: crankHash.map { unsafe MarkerJSON.StringValue.token(UnsafeRawBufferPointer(rebasing: bytes[$0.range])) },
+                activityHash: unsafe activityHash.map { unsafe MarkerJSON.StringValue.token(UnsafeRawBufferPointer(rebasing: bytes[$0.range])) })
             appendEncodedMarker(kind: .crankFinishMarker, typeName: Marker.crankFinishTypeName)
         case .blockCommit(let height):
             commitBlock(height: height)
@@ -79,12 +79,12 @@ struct RecorderState: ~Copyable {
     /// Appends a slog record; one too large for the ring becomes a record-too-large marker.
     private mutating func appendSlog(_ bytes: UnsafeRawBufferPointer) {
         do {
-            _ = try writer?.append(bytes, kind: .slog)
+            _ = unsafe try writer?.append(bytes, kind: .slog)
             statistics.records += 1
             statistics.bytes += UInt64(bytes.count)
             noteEviction()
         } catch {
-            recordTooLarge(size: bytes.count, prefix: bytes)
+            unsafe recordTooLarge(size: bytes.count, prefix: bytes)
         }
     }
 
@@ -100,8 +100,8 @@ struct RecorderState: ~Copyable {
         statistics.lastError = "record of \(size) bytes is larger than this ring can hold (at most \(maximum) bytes)"
         var cut = min(prefix.count, Self.snippetLength)
         // Do not split a UTF-8 sequence: back up over continuation bytes.
-        while cut > 0 && cut < prefix.count && prefix[cut] & 0xC0 == 0x80 { cut -= 1 }
-        let snippet = String(decoding: UnsafeRawBufferPointer(rebasing: prefix[..<cut]), as: UTF8.self)
+        while unsafe cut > 0 && cut < prefix.count && prefix[cut] & 0xC0 == 0x80 { cut -= 1 }
+        let snippet = unsafe String(decoding: UnsafeRawBufferPointer(rebasing: prefix[..<cut]), as: UTF8.self)
         appendMarker(.recordTooLarge(size: size, snippet: snippet))
     }
 
@@ -122,8 +122,8 @@ struct RecorderState: ~Copyable {
     /// Appends the marker payload built in `markerJSON`.
     private mutating func appendEncodedMarker(kind: RecordKind, typeName: String) {
         do {
-            let result = markerJSON.bytes.withUnsafeBytes { payload in
-                Result { () throws(SlogRingError) -> UInt64? in try writer?.append(payload, kind: kind) }
+            let result = unsafe markerJSON.bytes.withUnsafeBytes { payload in
+                Result { () throws(SlogRingError) -> UInt64? in unsafe try writer?.append(payload, kind: kind) }
             }
             _ = try result.get()
             statistics.markers += 1

@@ -7,20 +7,20 @@ package enum SlogFields {
     /// The span of the record's `type` string (fast for the usual `{"type":"…",…}` shape);
     /// `nil` if the record has none or is not a JSON object.
     package static func type(in record: UnsafeRawBufferPointer) -> JSONValueSpan? {
-        guard let span = JSONScan.value(forKey: typeKey, in: record), span.isString else { return nil }
+        guard let span = unsafe JSONScan.value(forKey: typeKey, in: record), span.isString else { return nil }
         return span
     }
 
     /// Whether the string at `span` equals `name` (unescaping if the string has escapes).
     package static func string(_ span: JSONValueSpan, in record: UnsafeRawBufferPointer, equals name: [UInt8]) -> Bool {
-        if span.hasEscapes { return JSONScan.unescapedString(span, in: record) == name }
+        if span.hasEscapes { return unsafe JSONScan.unescapedString(span, in: record) == name }
         guard span.range.count == name.count else { return false }
-        return name.withUnsafeBytes { $0.elementsEqual(UnsafeRawBufferPointer(rebasing: record[span.range])) }
+        return unsafe name.withUnsafeBytes { unsafe $0.elementsEqual(UnsafeRawBufferPointer(rebasing: record[span.range])) }
     }
 
     /// The top-level non-negative integer member `key`, or `nil`.
     package static func unsigned(_ key: [UInt8], in record: UnsafeRawBufferPointer) -> UInt64? {
-        JSONScan.value(forKey: key, in: record).flatMap { JSONScan.uint64($0, in: record) }
+        unsafe JSONScan.value(forKey: key, in: record).flatMap { unsafe JSONScan.uint64($0, in: record) }
     }
 }
 
@@ -69,13 +69,13 @@ package struct BlockAttribution {
     /// The block of a slog record whose `type` span is `type`; updates the current block.
     package mutating func height(ofRecord record: UnsafeRawBufferPointer, type: JSONValueSpan?) -> UInt64? {
         guard let type else { return currentHeight }
-        if SlogFields.string(type, in: record, equals: beginType) {
-            if let height = SlogFields.unsigned(heightKey, in: record) { currentHeight = height }
+        if unsafe SlogFields.string(type, in: record, equals: beginType) {
+            if let height = unsafe SlogFields.unsigned(heightKey, in: record) { currentHeight = height }
             hasSeenBoundary = true
             return currentHeight
         }
-        if SlogFields.string(type, in: record, equals: commitType) {
-            let height = SlogFields.unsigned(heightKey, in: record) ?? currentHeight
+        if unsafe SlogFields.string(type, in: record, equals: commitType) {
+            let height = unsafe SlogFields.unsigned(heightKey, in: record) ?? currentHeight
             noteCommit(height)
             return height
         }

@@ -54,7 +54,7 @@ package final class JSONLinesSource: SlogSource {
     }
 
     package func withRecordBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[current])) }
+        unsafe try buffer.withUnsafeBytes { unsafe try body(UnsafeRawBufferPointer(rebasing: $0[current])) }
     }
 
     package func next() -> SlogEvent? {
@@ -63,7 +63,7 @@ package final class JSONLinesSource: SlogSource {
             return .problem(problem)
         }
         while true {
-            let newline = buffer.withUnsafeBytes { system_findByte(0x0A, in: UnsafeRawBufferPointer(rebasing: $0[..<end]), from: start) }
+            let newline = unsafe buffer.withUnsafeBytes { unsafe system_findByte(0x0A, in: UnsafeRawBufferPointer(rebasing: $0[..<end]), from: start) }
             if let newline {
                 let lineStart = start
                 let lineOffset = offset
@@ -106,8 +106,8 @@ package final class JSONLinesSource: SlogSource {
                 return nil
             }
             lineNumber += 1
-            let isObject = buffer.withUnsafeBytes {
-                JSONScan.forEachMember(in: UnsafeRawBufferPointer(rebasing: $0[lineStart..<end])) { _, _ in true }
+            let isObject = unsafe buffer.withUnsafeBytes {
+                unsafe JSONScan.forEachMember(in: UnsafeRawBufferPointer(rebasing: $0[lineStart..<end])) { _, _ in true }
             }
             if isObject {
                 current = lineStart..<end
@@ -123,10 +123,10 @@ package final class JSONLinesSource: SlogSource {
     /// its last `}`, trailing blanks and a carriage return aside): binary garbage, a torn write
     /// or text that is not slog. Such a line is skipped, so the output stays a slogfile.
     private func notAnObject(_ range: Range<Int>, at lineOffset: Int) -> SlogProblem? {
-        let looksLikeObject = buffer.withUnsafeBytes { bytes -> Bool in
+        let looksLikeObject = unsafe buffer.withUnsafeBytes { bytes -> Bool in
             var last = range.upperBound - 1
-            while last > range.lowerBound, [0x20, 0x09, 0x0D].contains(bytes[last]) { last -= 1 }
-            return bytes[range.lowerBound] == 0x7B && bytes[last] == 0x7D
+            while last > range.lowerBound, unsafe [0x20, 0x09, 0x0D].contains(bytes[last]) { last -= 1 }
+            return unsafe bytes[range.lowerBound] == 0x7B && bytes[last] == 0x7D
         }
         if looksLikeObject { return nil }
         return SlogProblem(
@@ -139,7 +139,7 @@ package final class JSONLinesSource: SlogSource {
         if start > 0 {
             // Keep only the unconsumed bytes, at the front.
             let count = end - start
-            buffer.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: $0.baseAddress! + start, byteCount: count) }
+            unsafe buffer.withUnsafeMutableBytes { unsafe $0.baseAddress!.copyMemory(from: $0.baseAddress! + start, byteCount: count) }
             start = 0
             end = count
         }
@@ -167,8 +167,8 @@ package final class JSONLinesSource: SlogSource {
         if follow && !file.isRegularFile && !file.hasInput() {
             return 0  // a pipe with nothing to read now: do not block a follower
         }
-        let result = buffer.withUnsafeMutableBytes { [end, file] bytes in
-            Result { () throws(Errno) -> Int in try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[end...])) }
+        let result = unsafe buffer.withUnsafeMutableBytes { [end, file] bytes in
+            Result { () throws(Errno) -> Int in unsafe try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[end...])) }
         }
         let got: Int
         switch result {

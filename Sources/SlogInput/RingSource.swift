@@ -24,7 +24,7 @@ package final class RingSource: SlogSource {
             let record = SlogRecord(sequence: info.sequence, fileOffset: info.fileOffset, length: info.length, kind: info.kind)
             if info.kind == .slog { return .record(record) }
             if info.kind.isMarker {
-                let marker = reader.withRecordBytes { Marker.decode(kind: info.kind, bytes: $0) }
+                let marker = unsafe reader.withRecordBytes { unsafe Marker.decode(kind: info.kind, bytes: $0) }
                 return .marker(marker, record)
             }
             return .opaque(record)
@@ -36,7 +36,7 @@ package final class RingSource: SlogSource {
     }
 
     package func withRecordBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try reader.withRecordBytes(body)
+        unsafe try reader.withRecordBytes(body)
     }
 
     /// Sealed (a preserved black box), or salvaged (no header to follow).

@@ -28,9 +28,9 @@ package enum SlogSources {
             var chunk = [UInt8](repeating: 0, count: 8)
             while prefix.count < 8 {
                 let want = 8 - prefix.count
-                let result = chunk.withUnsafeMutableBytes { bytes in
+                let result = unsafe chunk.withUnsafeMutableBytes { bytes in
                     Result { () throws(Errno) -> Int in
-                        try input.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[..<want]))
+                        unsafe try input.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[..<want]))
                     }
                 }
                 let got: Int

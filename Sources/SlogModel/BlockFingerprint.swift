@@ -34,9 +34,9 @@ package struct BlockFingerprint: Sendable, Equatable {
                 case .skipped:
                     if collecting { found?.complete = false }
                 case .record(let info):
-                    reader.withRecordBytes { bytes in
+                    unsafe reader.withRecordBytes { bytes in
                         if info.kind.isMarker {
-                            switch Marker.decode(kind: info.kind, bytes: bytes) {
+                            switch unsafe Marker.decode(kind: info.kind, bytes: bytes) {
                             case .blockBegin(let h, _):
                                 collecting = h == height
                                 if collecting { found = (SHA256(), 0, true) }
@@ -50,13 +50,13 @@ package struct BlockFingerprint: Sendable, Equatable {
                             return
                         }
                         guard collecting, info.kind == .slog else { return }
-                        switch ConsensusNormalizer.normalize(bytes, fields: fields) {
+                        switch unsafe ConsensusNormalizer.normalize(bytes, fields: fields) {
                         case .excluded:
                             return
                         case .record(let normalized):
                             found?.digest.update(normalized)
                         case .notJSON:
-                            found?.digest.update(bytes)
+                            unsafe found?.digest.update(bytes)
                         }
                         found?.digest.update([0x0A])
                         found?.count += 1

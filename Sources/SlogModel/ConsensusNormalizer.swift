@@ -40,29 +40,29 @@ package enum ConsensusNormalizer {
         output.append(JSONScan.ASCII.openBrace)
         var excluded = false
         var first = true
-        let wellFormed = JSONScan.forEachMember(in: bytes) { key, value in
-            if JSONScan.keyEquals(key, typeKey, in: bytes), value.isString,
-                isExcludedType(value, in: bytes, fields: fields)
+        let wellFormed = unsafe JSONScan.forEachMember(in: bytes) { key, value in
+            if unsafe JSONScan.keyEquals(key, typeKey, in: bytes), value.isString,
+                unsafe isExcludedType(value, in: bytes, fields: fields)
             {
                 excluded = true
             }
-            if fields.excludesReplay, JSONScan.keyEquals(key, replayKey, in: bytes), isTrue(value, in: bytes) {
+            if fields.excludesReplay, unsafe JSONScan.keyEquals(key, replayKey, in: bytes), unsafe isTrue(value, in: bytes) {
                 excluded = true
             }
-            if isNondeterministicKey(key, in: bytes, fields: fields) { return true }
+            if unsafe isNondeterministicKey(key, in: bytes, fields: fields) { return true }
             if !first { output.append(JSONScan.ASCII.comma) }
             first = false
             // From the key's opening quote to the end of the value (its closing quote, if a string).
             let start = key.range.lowerBound - 1
             let end = value.isString ? value.range.upperBound + 1 : value.range.upperBound
             if !value.isString, !key.hasEscapes,
-                let names = fields.nestedNames(forKey: UnsafeRawBufferPointer(rebasing: bytes[key.range]))
+                let names = unsafe fields.nestedNames(forKey: UnsafeRawBufferPointer(rebasing: bytes[key.range]))
             {
-                output.append(contentsOf: bytes[start..<value.range.lowerBound])
-                appendWithoutNested(UnsafeRawBufferPointer(rebasing: bytes[value.range]), names: names, to: &output)
+                unsafe output.append(contentsOf: bytes[start..<value.range.lowerBound])
+                unsafe appendWithoutNested(UnsafeRawBufferPointer(rebasing: bytes[value.range]), names: names, to: &output)
                 return true
             }
-            output.append(contentsOf: bytes[start..<end])
+            unsafe output.append(contentsOf: bytes[start..<end])
             return true
         }
         guard wellFormed else { return .notJSON }
@@ -74,36 +74,36 @@ package enum ConsensusNormalizer {
     /// Copies a JSON value, removing members named in `names` from it if it is an object, or
     /// from each object element if it is an array. Anything else is copied as it is.
     private static func appendWithoutNested(_ value: UnsafeRawBufferPointer, names: [[UInt8]], to output: inout [UInt8]) {
-        guard let opening = value.first else { return }
+        guard let opening = unsafe value.first else { return }
         if opening == JSONScan.ASCII.openBrace {
-            appendObjectWithout(value, names: names, to: &output)
+            unsafe appendObjectWithout(value, names: names, to: &output)
             return
         }
         guard opening == UInt8(ascii: "[") else {
-            output.append(contentsOf: value)
+            unsafe output.append(contentsOf: value)
             return
         }
         // An array: copy it element by element, filtering the object elements.
         output.append(UInt8(ascii: "["))
-        var i = JSONScan.skipWhitespace(value, 1)
+        var i = unsafe JSONScan.skipWhitespace(value, 1)
         var firstElement = true
-        while i < value.count, value[i] != UInt8(ascii: "]") {
-            guard let element = JSONScan.scanValue(value, i) else {
-                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[i...]).dropLast())
+        while i < value.count, unsafe value[i] != UInt8(ascii: "]") {
+            guard let element = unsafe JSONScan.scanValue(value, i) else {
+                unsafe output.append(contentsOf: UnsafeRawBufferPointer(rebasing: value[i...]).dropLast())
                 break
             }
             let start = element.isString ? element.range.lowerBound - 1 : element.range.lowerBound
             let end = element.isString ? element.range.upperBound + 1 : element.range.upperBound
             if !firstElement { output.append(JSONScan.ASCII.comma) }
             firstElement = false
-            let piece = UnsafeRawBufferPointer(rebasing: value[start..<end])
-            if !element.isString, piece.first == JSONScan.ASCII.openBrace {
-                appendObjectWithout(piece, names: names, to: &output)
+            let piece = unsafe UnsafeRawBufferPointer(rebasing: value[start..<end])
+            if !element.isString, unsafe piece.first == JSONScan.ASCII.openBrace {
+                unsafe appendObjectWithout(piece, names: names, to: &output)
             } else {
-                output.append(contentsOf: piece)
+                unsafe output.append(contentsOf: piece)
             }
-            i = JSONScan.skipWhitespace(value, end)
-            if i < value.count, value[i] == JSONScan.ASCII.comma { i = JSONScan.skipWhitespace(value, i + 1) }
+            i = unsafe JSONScan.skipWhitespace(value, end)
+            if i < value.count, unsafe value[i] == JSONScan.ASCII.comma { i = unsafe JSONScan.skipWhitespace(value, i + 1) }
         }
         output.append(UInt8(ascii: "]"))
     }
@@ -112,17 +112,17 @@ package enum ConsensusNormalizer {
     private static func appendObjectWithout(_ object: UnsafeRawBufferPointer, names: [[UInt8]], to output: inout [UInt8]) {
         var kept: [UInt8] = [JSONScan.ASCII.openBrace]
         var first = true
-        let wellFormed = JSONScan.forEachMember(in: object) { key, value in
-            let name = UnsafeRawBufferPointer(rebasing: object[key.range])
-            if !key.hasEscapes, names.contains(where: { $0.elementsEqual(name) }) { return true }
+        let wellFormed = unsafe JSONScan.forEachMember(in: object) { key, value in
+            let name = unsafe UnsafeRawBufferPointer(rebasing: object[key.range])
+            if !key.hasEscapes, names.contains(where: { unsafe $0.elementsEqual(name) }) { return true }
             if !first { kept.append(JSONScan.ASCII.comma) }
             first = false
             let end = value.isString ? value.range.upperBound + 1 : value.range.upperBound
-            kept.append(contentsOf: object[(key.range.lowerBound - 1)..<end])
+            unsafe kept.append(contentsOf: object[(key.range.lowerBound - 1)..<end])
             return true
         }
         guard wellFormed else {
-            output.append(contentsOf: object)
+            unsafe output.append(contentsOf: object)
             return
         }
         kept.append(JSONScan.ASCII.closeBrace)
@@ -133,7 +133,7 @@ package enum ConsensusNormalizer {
     private static let replayKey = Array("replay".utf8)
 
     private static func isTrue(_ value: JSONValueSpan, in bytes: UnsafeRawBufferPointer) -> Bool {
-        !value.isString && value.range.count == 4 && bytes[value.range.lowerBound] == UInt8(ascii: "t")
+        unsafe !value.isString && value.range.count == 4 && bytes[value.range.lowerBound] == UInt8(ascii: "t")
     }
 
     private static func isExcludedType(
@@ -142,10 +142,10 @@ package enum ConsensusNormalizer {
         fields: NondeterministicFields
     ) -> Bool {
         if !value.hasEscapes {
-            return fields.isExcluded(type: UnsafeRawBufferPointer(rebasing: bytes[value.range]))
+            return unsafe fields.isExcluded(type: UnsafeRawBufferPointer(rebasing: bytes[value.range]))
         }
-        guard let type = JSONScan.unescapedString(value, in: bytes) else { return false }
-        return type.withUnsafeBytes { fields.isExcluded(type: $0) }
+        guard let type = unsafe JSONScan.unescapedString(value, in: bytes) else { return false }
+        return unsafe type.withUnsafeBytes { unsafe fields.isExcluded(type: $0) }
     }
 
     private static func isNondeterministicKey(
@@ -154,10 +154,10 @@ package enum ConsensusNormalizer {
         fields: NondeterministicFields
     ) -> Bool {
         if !key.hasEscapes {
-            return fields.isNondeterministic(key: UnsafeRawBufferPointer(rebasing: bytes[key.range]))
+            return unsafe fields.isNondeterministic(key: UnsafeRawBufferPointer(rebasing: bytes[key.range]))
         }
         // Rare: a key written with escapes. Unescape it (one allocation) to apply the same rules.
-        guard let unescaped = JSONScan.unescapedString(key, in: bytes) else { return false }
-        return unescaped.withUnsafeBytes { fields.isNondeterministic(key: $0) }
+        guard let unescaped = unsafe JSONScan.unescapedString(key, in: bytes) else { return false }
+        return unsafe unescaped.withUnsafeBytes { unsafe fields.isNondeterministic(key: $0) }
     }
 }

@@ -52,14 +52,14 @@ package enum JSONScan {
     /// - Complexity: O(length of the key and value) on the fast path; O(offset of the member,
     ///   or of the whole record if absent) otherwise.
     package static func value(forKey key: [UInt8], in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
-        switch firstMemberFastPath(forKey: key, in: bytes) {
+        switch unsafe firstMemberFastPath(forKey: key, in: bytes) {
         case .found(let span): return span
         case .malformed: return nil
         case .notFirst: break
         }
         var found: JSONValueSpan?
-        _ = forEachMember(in: bytes) { keySpan, valueSpan in
-            if keyEquals(keySpan, key, in: bytes) {
+        _ = unsafe forEachMember(in: bytes) { keySpan, valueSpan in
+            if unsafe keyEquals(keySpan, key, in: bytes) {
                 found = valueSpan
                 return false
             }
@@ -79,9 +79,9 @@ package enum JSONScan {
         var result = [JSONValueSpan?](repeating: nil, count: keys.count)
         var remaining = keys.count
         guard remaining > 0 else { return result }
-        _ = forEachMember(in: bytes) { keySpan, valueSpan in
+        _ = unsafe forEachMember(in: bytes) { keySpan, valueSpan in
             for index in keys.indices where result[index] == nil {
-                if keyEquals(keySpan, keys[index], in: bytes) {
+                if unsafe keyEquals(keySpan, keys[index], in: bytes) {
                     result[index] = valueSpan
                     remaining -= 1
                 }
@@ -105,29 +105,29 @@ package enum JSONScan {
         _ body: (_ key: JSONValueSpan, _ value: JSONValueSpan) -> Bool
     ) -> Bool {
         let end = bytes.count
-        var i = skipWhitespace(bytes, 0)
-        guard i < end, bytes[i] == ASCII.openBrace else { return false }
-        i = skipWhitespace(bytes, i + 1)
+        var i = unsafe skipWhitespace(bytes, 0)
+        guard i < end, unsafe bytes[i] == ASCII.openBrace else { return false }
+        i = unsafe skipWhitespace(bytes, i + 1)
         guard i < end else { return false }
-        if bytes[i] == ASCII.closeBrace {
-            return skipWhitespace(bytes, i + 1) == end
+        if unsafe bytes[i] == ASCII.closeBrace {
+            return unsafe skipWhitespace(bytes, i + 1) == end
         }
         while true {
             // A member: "key" ws : ws value ws
-            guard i < end, bytes[i] == ASCII.quote, let key = scanString(bytes, i) else { return false }
-            i = skipWhitespace(bytes, key.range.upperBound + 1)
-            guard i < end, bytes[i] == ASCII.colon else { return false }
-            i = skipWhitespace(bytes, i + 1)
-            guard let value = scanValue(bytes, i) else { return false }
-            i = skipWhitespace(bytes, indexAfter(value))
+            guard i < end, unsafe bytes[i] == ASCII.quote, let key = unsafe scanString(bytes, i) else { return false }
+            i = unsafe skipWhitespace(bytes, key.range.upperBound + 1)
+            guard i < end, unsafe bytes[i] == ASCII.colon else { return false }
+            i = unsafe skipWhitespace(bytes, i + 1)
+            guard let value = unsafe scanValue(bytes, i) else { return false }
+            i = unsafe skipWhitespace(bytes, indexAfter(value))
             guard i < end else { return false }
-            let separator = bytes[i]
+            let separator = unsafe bytes[i]
             guard separator == ASCII.comma || separator == ASCII.closeBrace else { return false }
             guard body(key, value) else { return true }
             if separator == ASCII.closeBrace {
-                return skipWhitespace(bytes, i + 1) == end
+                return unsafe skipWhitespace(bytes, i + 1) == end
             }
-            i = skipWhitespace(bytes, i + 1)
+            i = unsafe skipWhitespace(bytes, i + 1)
         }
     }
 
@@ -139,19 +139,19 @@ package enum JSONScan {
     /// bytes are copied as they are, without UTF-8 validation.
     package static func unescapedString(_ span: JSONValueSpan, in bytes: UnsafeRawBufferPointer) -> [UInt8]? {
         guard span.isString, span.range.lowerBound >= 0, span.range.upperBound <= bytes.count else { return nil }
-        if !span.hasEscapes { return Array(bytes[span.range]) }
+        if !span.hasEscapes { return unsafe Array(bytes[span.range]) }
         var result: [UInt8] = []
         result.reserveCapacity(span.range.count)
-        var decoder = UnescapingIterator(bytes: bytes, range: span.range)
-        while let byte = decoder.next() { result.append(byte) }
-        return decoder.failed ? nil : result
+        var decoder = unsafe UnescapingIterator(bytes: bytes, range: span.range)
+        while let byte = unsafe decoder.next() { result.append(byte) }
+        return unsafe decoder.failed ? nil : result
     }
 
     /// The value of a plain non-negative integer literal (digits only, no sign, fraction or
     /// exponent, no leading zero), or `nil` if it is not one or exceeds `UInt64.max`.
     package static func uint64(_ span: JSONValueSpan, in bytes: UnsafeRawBufferPointer) -> UInt64? {
         guard !span.isString, span.range.lowerBound >= 0, span.range.upperBound <= bytes.count else { return nil }
-        return parseDigits(bytes, span.range)
+        return unsafe parseDigits(bytes, span.range)
     }
 
     /// The value of a plain integer literal (optional `-`, digits, no fraction or exponent, no
@@ -160,13 +160,13 @@ package enum JSONScan {
         guard !span.isString, span.range.lowerBound >= 0, span.range.upperBound <= bytes.count,
             !span.range.isEmpty
         else { return nil }
-        if bytes[span.range.lowerBound] == ASCII.minus {
-            guard let magnitude = parseDigits(bytes, span.range.lowerBound + 1..<span.range.upperBound),
+        if unsafe bytes[span.range.lowerBound] == ASCII.minus {
+            guard let magnitude = unsafe parseDigits(bytes, span.range.lowerBound + 1..<span.range.upperBound),
                 magnitude <= UInt64(Int64.max) + 1
             else { return nil }
             return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
         }
-        guard let magnitude = parseDigits(bytes, span.range), magnitude <= UInt64(Int64.max) else { return nil }
+        guard let magnitude = unsafe parseDigits(bytes, span.range), magnitude <= UInt64(Int64.max) else { return nil }
         return Int64(magnitude)
     }
 }
@@ -201,24 +201,24 @@ extension JSONScan {
     /// Checks whether the object's first member is `key`, reading only the prefix and value.
     private static func firstMemberFastPath(forKey key: [UInt8], in bytes: UnsafeRawBufferPointer) -> FastPath {
         let end = bytes.count
-        var i = skipWhitespace(bytes, 0)
-        guard i < end, bytes[i] == ASCII.openBrace else { return .malformed }
-        i = skipWhitespace(bytes, i + 1)
-        guard i < end, bytes[i] == ASCII.quote else { return .notFirst }
+        var i = unsafe skipWhitespace(bytes, 0)
+        guard i < end, unsafe bytes[i] == ASCII.openBrace else { return .malformed }
+        i = unsafe skipWhitespace(bytes, i + 1)
+        guard i < end, unsafe bytes[i] == ASCII.quote else { return .notFirst }
         i += 1
         // Raw byte comparison is exact only for keys that need no escaping; leave others (and
         // records whose first key is escaped) to the general path, which unescapes.
         guard end - i > key.count, isPlainKey(key) else { return .notFirst }
-        for k in key.indices where bytes[i + k] != key[k] { return .notFirst }
+        for k in key.indices where unsafe bytes[i + k] != key[k] { return .notFirst }
         i += key.count
-        guard bytes[i] == ASCII.quote else { return .notFirst }
-        i = skipWhitespace(bytes, i + 1)
-        guard i < end, bytes[i] == ASCII.colon else { return .malformed }
-        i = skipWhitespace(bytes, i + 1)
-        guard let value = scanValue(bytes, i) else { return .malformed }
+        guard unsafe bytes[i] == ASCII.quote else { return .notFirst }
+        i = unsafe skipWhitespace(bytes, i + 1)
+        guard i < end, unsafe bytes[i] == ASCII.colon else { return .malformed }
+        i = unsafe skipWhitespace(bytes, i + 1)
+        guard let value = unsafe scanValue(bytes, i) else { return .malformed }
         // Like the general path, report a member only once the byte after it is `,` or `}`.
-        i = skipWhitespace(bytes, indexAfter(value))
-        guard i < end, bytes[i] == ASCII.comma || bytes[i] == ASCII.closeBrace else { return .malformed }
+        i = unsafe skipWhitespace(bytes, indexAfter(value))
+        guard i < end, unsafe bytes[i] == ASCII.comma || bytes[i] == ASCII.closeBrace else { return .malformed }
         return .found(value)
     }
 
@@ -237,7 +237,7 @@ extension JSONScan {
     static func skipWhitespace(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int {
         var i = start
         while i < bytes.count {
-            switch bytes[i] {
+            switch unsafe bytes[i] {
             case 0x20, 0x09, 0x0A, 0x0D: i += 1
             default: return i
             }
@@ -251,7 +251,7 @@ extension JSONScan {
         var i = start + 1
         var hasEscapes = false
         while i < bytes.count {
-            let byte = bytes[i]
+            let byte = unsafe bytes[i]
             if byte == ASCII.quote {
                 return JSONValueSpan(range: start + 1..<i, isString: true, hasEscapes: hasEscapes)
             } else if byte == ASCII.backslash {
@@ -271,14 +271,14 @@ extension JSONScan {
     /// literal cut off by the end of the buffer (`12` of `123`) is never taken for a whole one.
     static func scanValue(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> JSONValueSpan? {
         guard start < bytes.count else { return nil }
-        switch bytes[start] {
+        switch unsafe bytes[start] {
         case ASCII.quote:
-            return scanString(bytes, start)
+            return unsafe scanString(bytes, start)
         case ASCII.openBrace, ASCII.openBracket:
-            guard let end = skipComposite(bytes, start) else { return nil }
+            guard let end = unsafe skipComposite(bytes, start) else { return nil }
             return JSONValueSpan(range: start..<end, isString: false)
         default:
-            guard let end = scanLiteral(bytes, start) else { return nil }
+            guard let end = unsafe scanLiteral(bytes, start) else { return nil }
             return JSONValueSpan(range: start..<end, isString: false)
         }
     }
@@ -286,11 +286,11 @@ extension JSONScan {
     /// The end of the number, `true`, `false` or `null` starting at `start`, or `nil` if there
     /// is none. Numbers follow the JSON grammar `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
     private static func scanLiteral(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
-        let first = bytes[start]
+        let first = unsafe bytes[start]
         guard first == ASCII.minus || isDigit(first) else {
             for word in literalWords where bytes.count - start >= word.count {
                 var matches = true
-                for k in word.indices where bytes[start + k] != word[k] {
+                for k in word.indices where unsafe bytes[start + k] != word[k] {
                     matches = false
                     break
                 }
@@ -299,23 +299,23 @@ extension JSONScan {
             return nil
         }
         var i = start
-        if bytes[i] == ASCII.minus { i += 1 }
-        guard i < bytes.count, isDigit(bytes[i]) else { return nil }
-        if bytes[i] == ASCII.zero {
+        if unsafe bytes[i] == ASCII.minus { i += 1 }
+        guard i < bytes.count, unsafe isDigit(bytes[i]) else { return nil }
+        if unsafe bytes[i] == ASCII.zero {
             i += 1
         } else {
-            i = skipDigits(bytes, i)
+            i = unsafe skipDigits(bytes, i)
         }
-        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+        if i < bytes.count, unsafe bytes[i] == UInt8(ascii: ".") {
             let digits = i + 1
-            i = skipDigits(bytes, digits)
+            i = unsafe skipDigits(bytes, digits)
             guard i > digits else { return nil }
         }
-        if i < bytes.count, bytes[i] | 0x20 == UInt8(ascii: "e") {
+        if i < bytes.count, unsafe bytes[i] | 0x20 == UInt8(ascii: "e") {
             i += 1
-            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == ASCII.minus { i += 1 }
+            if i < bytes.count, unsafe bytes[i] == UInt8(ascii: "+") || bytes[i] == ASCII.minus { i += 1 }
             let digits = i
-            i = skipDigits(bytes, digits)
+            i = unsafe skipDigits(bytes, digits)
             guard i > digits else { return nil }
         }
         return i
@@ -329,7 +329,7 @@ extension JSONScan {
 
     private static func skipDigits(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int {
         var i = start
-        while i < bytes.count, isDigit(bytes[i]) { i += 1 }
+        while i < bytes.count, unsafe isDigit(bytes[i]) { i += 1 }
         return i
     }
 
@@ -345,10 +345,10 @@ extension JSONScan {
         var deepKinds: [UInt64] = []  // levels 64 and beyond, same encoding
         var i = start
         while i < bytes.count {
-            let byte = bytes[i]
+            let byte = unsafe bytes[i]
             switch byte {
             case ASCII.quote:
-                guard let string = scanString(bytes, i) else { return nil }
+                guard let string = unsafe scanString(bytes, i) else { return nil }
                 i = string.range.upperBound + 1
                 continue
             case ASCII.openBrace, ASCII.openBracket:
@@ -384,10 +384,10 @@ extension JSONScan {
     /// Parses a run of decimal digits without a leading zero (a lone `0` is fine).
     private static func parseDigits(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> UInt64? {
         guard !range.isEmpty else { return nil }
-        if bytes[range.lowerBound] == ASCII.zero && range.count > 1 { return nil }
+        if unsafe bytes[range.lowerBound] == ASCII.zero && range.count > 1 { return nil }
         var value: UInt64 = 0
         for i in range {
-            let byte = bytes[i]
+            let byte = unsafe bytes[i]
             guard byte >= ASCII.zero && byte <= ASCII.nine else { return nil }
             let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
             let (sum, overflow2) = times10.addingReportingOverflow(UInt64(byte - ASCII.zero))
@@ -403,18 +403,18 @@ extension JSONScan {
             guard keySpan.range.count == key.count else { return false }
             var k = 0
             for i in keySpan.range {
-                if bytes[i] != key[k] { return false }
+                if unsafe bytes[i] != key[k] { return false }
                 k += 1
             }
             return true
         }
-        var decoder = UnescapingIterator(bytes: bytes, range: keySpan.range)
+        var decoder = unsafe UnescapingIterator(bytes: bytes, range: keySpan.range)
         var k = 0
-        while let byte = decoder.next() {
+        while let byte = unsafe decoder.next() {
             guard k < key.count, byte == key[k] else { return false }
             k += 1
         }
-        return !decoder.failed && k == key.count
+        return unsafe !decoder.failed && k == key.count
     }
 }
 
@@ -422,7 +422,7 @@ extension JSONScan {
 
 /// Yields the unescaped UTF-8 bytes of a JSON string's contents, one at a time, without
 /// allocating. On an invalid escape it stops and sets `failed`.
-struct UnescapingIterator: IteratorProtocol {
+@unsafe struct UnescapingIterator: IteratorProtocol {
     private let bytes: UnsafeRawBufferPointer
     private var index: Int
     private let end: Int
@@ -433,27 +433,27 @@ struct UnescapingIterator: IteratorProtocol {
     private(set) var failed = false
 
     init(bytes: UnsafeRawBufferPointer, range: Range<Int>) {
-        self.bytes = bytes
-        self.index = range.lowerBound
-        self.end = range.upperBound
+        unsafe self.bytes = unsafe bytes
+        unsafe self.index = range.lowerBound
+        unsafe self.end = range.upperBound
     }
 
     mutating func next() -> UInt8? {
-        if pendingCount > 0 {
-            let byte = UInt8(truncatingIfNeeded: pending)
-            pending >>= 8
-            pendingCount -= 1
+        if unsafe pendingCount > 0 {
+            let byte = unsafe UInt8(truncatingIfNeeded: pending)
+            unsafe pending >>= 8
+            unsafe pendingCount -= 1
             return byte
         }
-        guard index < end, !failed else { return nil }
-        let byte = bytes[index]
+        guard unsafe index < end, unsafe !failed else { return nil }
+        let byte = unsafe bytes[index]
         guard byte == JSONScan.ASCII.backslash else {
-            index += 1
+            unsafe index += 1
             return byte
         }
-        guard index + 1 < end else { return fail() }
-        let escaped = bytes[index + 1]
-        index += 2
+        guard unsafe index + 1 < end else { return unsafe fail() }
+        let escaped = unsafe bytes[index + 1]
+        unsafe index += 2
         switch escaped {
         case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): return escaped
         case UInt8(ascii: "b"): return 0x08
@@ -462,17 +462,17 @@ struct UnescapingIterator: IteratorProtocol {
         case UInt8(ascii: "r"): return 0x0D
         case UInt8(ascii: "t"): return 0x09
         case UInt8(ascii: "u"):
-            guard let unit = readHex4() else { return fail() }
+            guard let unit = unsafe readHex4() else { return unsafe fail() }
             var scalar = UInt32(unit)
             if (0xD800...0xDBFF).contains(unit) {
                 // A high surrogate: join it with a following \uDC00-\uDFFF, else it is lone.
-                if index + 6 <= end, bytes[index] == JSONScan.ASCII.backslash, bytes[index + 1] == UInt8(ascii: "u") {
-                    let saved = index
-                    index += 2
-                    if let low = readHex4(), (0xDC00...0xDFFF).contains(low) {
+                if unsafe index + 6 <= end, unsafe bytes[index] == JSONScan.ASCII.backslash, unsafe bytes[index + 1] == UInt8(ascii: "u") {
+                    let saved = unsafe index
+                    unsafe index += 2
+                    if let low = unsafe readHex4(), (0xDC00...0xDFFF).contains(low) {
                         scalar = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
                     } else {
-                        index = saved
+                        unsafe index = saved
                         scalar = 0xFFFD
                     }
                 } else {
@@ -481,23 +481,23 @@ struct UnescapingIterator: IteratorProtocol {
             } else if (0xDC00...0xDFFF).contains(unit) {
                 scalar = 0xFFFD
             }
-            return startScalar(scalar)
+            return unsafe startScalar(scalar)
         default:
-            return fail()
+            return unsafe fail()
         }
     }
 
     private mutating func fail() -> UInt8? {
-        failed = true
+        unsafe failed = true
         return nil
     }
 
     /// Reads four hex digits at `index`, advancing past them.
     private mutating func readHex4() -> UInt16? {
-        guard index + 4 <= end else { return nil }
+        guard unsafe index + 4 <= end else { return nil }
         var value: UInt16 = 0
         for _ in 0..<4 {
-            let byte = bytes[index]
+            let byte = unsafe bytes[index]
             let digit: UInt8
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
@@ -506,7 +506,7 @@ struct UnescapingIterator: IteratorProtocol {
             default: return nil
             }
             value = value << 4 | UInt16(digit)
-            index += 1
+            unsafe index += 1
         }
         return value
     }
@@ -520,13 +520,13 @@ struct UnescapingIterator: IteratorProtocol {
         case 0..<0x80:
             return UInt8(scalar)
         case 0x80..<0x800:
-            (pending, pendingCount) = (low6, 1)
+            unsafe (pending, pendingCount) = (low6, 1)
             return UInt8(0xC0 | (scalar >> 6))
         case 0x800..<0x10000:
-            (pending, pendingCount) = (mid6 | low6 << 8, 2)
+            unsafe (pending, pendingCount) = (mid6 | low6 << 8, 2)
             return UInt8(0xE0 | (scalar >> 12))
         default:
-            (pending, pendingCount) = (high6 | mid6 << 8 | low6 << 16, 3)
+            unsafe (pending, pendingCount) = (high6 | mid6 << 8 | low6 << 16, 3)
             return UInt8(0xF0 | (scalar >> 18))
         }
     }

@@ -86,7 +86,7 @@ package enum Marker: Equatable, Sendable {
             json.number("blockHeight", height)
             if let blockTime { json.number("blockTime", blockTime) }
         case .crankFinish(let crank, let crankHash, let activityHash):
-            json.crankFinishMembers(number: crank, crankHash: crankHash.map { .text($0) }, activityHash: activityHash.map { .text($0) })
+            unsafe json.crankFinishMembers(number: crank, crankHash: crankHash.map { unsafe .text($0) }, activityHash: unsafe activityHash.map { unsafe .text($0) })
         case .blockCommit(let height):
             json.number("blockHeight", height)
         case .recorderOpened(let event, let pid, let time, let version, let note):
@@ -118,12 +118,12 @@ package enum Marker: Equatable, Sendable {
         let keys = ["blockHeight", "blockTime", "crankNum", "crankhash", "activityhash", "event", "pid", "time",
                     "version", "note", "firstSequence", "lastSequence", "count", "size", "snippet", "appHash",
                     "reason", "identifier"]
-        let spans = JSONScan.values(forKeys: keys.map { Array($0.utf8) }, in: bytes)
+        let spans = unsafe JSONScan.values(forKeys: keys.map { Array($0.utf8) }, in: unsafe bytes)
         func span(_ key: String) -> JSONValueSpan? { keys.firstIndex(of: key).flatMap { spans[$0] } }
-        func unsigned(_ key: String) -> UInt64? { span(key).flatMap { JSONScan.uint64($0, in: bytes) } }
-        func signed(_ key: String) -> Int64? { span(key).flatMap { JSONScan.int64($0, in: bytes) } }
+        func unsigned(_ key: String) -> UInt64? { span(key).flatMap { unsafe JSONScan.uint64($0, in: bytes) } }
+        func signed(_ key: String) -> Int64? { span(key).flatMap { unsafe JSONScan.int64($0, in: bytes) } }
         func text(_ key: String) -> String? {
-            guard let s = span(key), s.isString, let raw = JSONScan.unescapedString(s, in: bytes) else { return nil }
+            guard let s = span(key), s.isString, let raw = unsafe JSONScan.unescapedString(s, in: bytes) else { return nil }
             return String(decoding: raw, as: UTF8.self)
         }
         switch kind {
@@ -137,7 +137,7 @@ package enum Marker: Equatable, Sendable {
             guard let height = unsigned("blockHeight") else { return nil }
             return .blockCommit(height: height)
         case .recorderOpenedMarker:
-            let time = span("time").map { String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0.range]), as: UTF8.self) }
+            let time = span("time").map { unsafe String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0.range]), as: UTF8.self) }
             return .recorderOpened(
                 event: text("event") ?? "", processID: Int32(truncatingIfNeeded: signed("pid") ?? 0),
                 wallTime: time.flatMap(Double.init) ?? 0, version: text("version") ?? "", note: text("note"))
@@ -168,7 +168,7 @@ package struct MarkerJSON {
 
     /// A string member's value: text to escape, or the content of a JSON string token copied
     /// from another record (between its quotes, escapes and all: already valid content).
-    package enum StringValue {
+    @unsafe package enum StringValue {
         case text(String)
         case token(UnsafeRawBufferPointer)
     }
@@ -177,20 +177,20 @@ package struct MarkerJSON {
     /// recorder's allocation-free hot path use.
     package mutating func crankFinish(number: UInt64, crankHash: StringValue?, activityHash: StringValue?) {
         start(Marker.crankFinishTypeName)
-        crankFinishMembers(number: number, crankHash: crankHash, activityHash: activityHash)
+        unsafe crankFinishMembers(number: number, crankHash: crankHash, activityHash: activityHash)
         finish()
     }
 
     fileprivate mutating func crankFinishMembers(number: UInt64, crankHash: StringValue?, activityHash: StringValue?) {
         self.number("crankNum", number)
-        if let crankHash { string("crankhash", crankHash) }
-        if let activityHash { string("activityhash", activityHash) }
+        if let crankHash = unsafe crankHash { unsafe string("crankhash", crankHash) }
+        if let activityHash = unsafe activityHash { unsafe string("activityhash", activityHash) }
     }
 
     private mutating func string(_ name: StaticString, _ value: StringValue) {
-        switch value {
+        switch unsafe value {
         case .text(let text): string(name, text)
-        case .token(let token): stringToken(name, token)
+        case .token(let token): unsafe stringToken(name, token)
         }
     }
 
@@ -206,7 +206,7 @@ package struct MarkerJSON {
     private mutating func key(_ name: StaticString) {
         bytes.append(UInt8(ascii: ","))
         bytes.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        name.withUTF8Buffer { unsafe bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: #"":"#.utf8)
     }
 
@@ -237,7 +237,7 @@ package struct MarkerJSON {
     package mutating func stringToken(_ name: StaticString, _ token: UnsafeRawBufferPointer) {
         key(name)
         bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: token)
+        unsafe bytes.append(contentsOf: token)
         bytes.append(UInt8(ascii: "\""))
     }
 

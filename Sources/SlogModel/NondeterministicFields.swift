@@ -129,21 +129,21 @@ package struct NondeterministicFields: Sendable, Equatable {
 
     /// The names removed inside the value of the top-level member `key`, or `nil`.
     package func nestedNames(forKey key: UnsafeRawBufferPointer) -> [[UInt8]]? {
-        for entry in nestedBytes where Self.equals(key, entry.key) { return entry.names }
+        for entry in nestedBytes where unsafe Self.equals(key, entry.key) { return entry.names }
         return nil
     }
 
     /// Whether the top-level field named `key` (unescaped UTF-8) is left out of comparisons.
     package func isNondeterministic(key: [UInt8]) -> Bool {
-        key.withUnsafeBytes { isNondeterministic(key: $0) }
+        unsafe key.withUnsafeBytes { unsafe isNondeterministic(key: $0) }
     }
 
     /// Whether the top-level field named `key` (unescaped UTF-8) is left out of comparisons,
     /// without allocating.
     package func isNondeterministic(key: UnsafeRawBufferPointer) -> Bool {
-        for field in fieldBytes where Self.equals(key, field) { return true }
-        for suffix in suffixBytes where Self.hasSuffix(key, suffix) {
-            for exception in exceptionBytes where Self.equals(key, exception) { return false }
+        for field in fieldBytes where unsafe Self.equals(key, field) { return true }
+        for suffix in suffixBytes where unsafe Self.hasSuffix(key, suffix) {
+            for exception in exceptionBytes where unsafe Self.equals(key, exception) { return false }
             return true
         }
         return false
@@ -151,20 +151,20 @@ package struct NondeterministicFields: Sendable, Equatable {
 
     /// Whether records of this `type` (unescaped UTF-8) are left out of comparisons.
     package func isExcluded(type: UnsafeRawBufferPointer) -> Bool {
-        for excluded in excludedTypeBytes where Self.equals(type, excluded) { return true }
+        for excluded in excludedTypeBytes where unsafe Self.equals(type, excluded) { return true }
         return false
     }
 
     private static func equals(_ bytes: UnsafeRawBufferPointer, _ other: [UInt8]) -> Bool {
         guard bytes.count == other.count else { return false }
-        for i in other.indices where bytes[i] != other[i] { return false }
+        for i in other.indices where unsafe bytes[i] != other[i] { return false }
         return true
     }
 
     private static func hasSuffix(_ bytes: UnsafeRawBufferPointer, _ suffix: [UInt8]) -> Bool {
         guard bytes.count >= suffix.count else { return false }
         let offset = bytes.count - suffix.count
-        for i in suffix.indices where bytes[offset + i] != suffix[i] { return false }
+        for i in suffix.indices where unsafe bytes[offset + i] != suffix[i] { return false }
         return true
     }
 }

@@ -30,7 +30,7 @@ package struct SHA256 {
 
     /// Adds `bytes` to the message.
     package mutating func update(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { update($0) }
+        unsafe bytes.withUnsafeBytes { unsafe update($0) }
     }
 
     /// Adds `bytes` to the message.
@@ -41,18 +41,18 @@ package struct SHA256 {
         var offset = 0
         if !buffer.isEmpty {
             let take = min(State.blockSize - buffer.count, bytes.count)
-            buffer.append(contentsOf: bytes[0..<take])
+            unsafe buffer.append(contentsOf: bytes[0..<take])
             offset = take
             guard buffer.count == State.blockSize else { return }
-            buffer.withUnsafeBytes { state.compress($0, at: 0) }
+            unsafe buffer.withUnsafeBytes { unsafe state.compress($0, at: 0) }
             buffer.removeAll(keepingCapacity: true)
         }
         while bytes.count - offset >= State.blockSize {
-            state.compress(bytes, at: offset)
+            unsafe state.compress(bytes, at: offset)
             offset += State.blockSize
         }
         if offset < bytes.count {
-            buffer.append(contentsOf: bytes[offset...])
+            unsafe buffer.append(contentsOf: bytes[offset...])
         }
     }
 
@@ -100,7 +100,7 @@ extension SHA256 {
             precondition(offset >= 0 && bytes.count - offset >= Self.blockSize)
             var w = InlineArray<64, UInt32>(repeating: 0)
             for t in 0..<16 {
-                w[t] = UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + 4 * t, as: UInt32.self))
+                w[t] = unsafe UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: offset + 4 * t, as: UInt32.self))
             }
             for t in 16..<64 {
                 let s0 = w[t - 15].rotatedRight(7) ^ w[t - 15].rotatedRight(18) ^ (w[t - 15] >> 3)
@@ -151,8 +151,8 @@ package func hexString(_ bytes: some Sequence<UInt8>) -> String {
     let digits: StaticString = "0123456789abcdef"
     digits.withUTF8Buffer { digits in
         for byte in bytes {
-            characters.append(digits[Int(byte >> 4)])
-            characters.append(digits[Int(byte & 0x0F)])
+            unsafe characters.append(digits[Int(byte >> 4)])
+            unsafe characters.append(digits[Int(byte & 0x0F)])
         }
     }
     return String(decoding: characters, as: UTF8.self)

@@ -18,7 +18,7 @@ public struct SplitMix64: RandomNumberGenerator {
         var result: [UInt8] = []
         result.reserveCapacity(count + 8)
         while result.count < count {
-            withUnsafeBytes(of: next().littleEndian) { result.append(contentsOf: $0) }
+            unsafe withUnsafeBytes(of: next().littleEndian) { unsafe result.append(contentsOf: $0) }
         }
         return Array(result.prefix(count))
     }

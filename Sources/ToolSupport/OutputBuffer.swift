@@ -23,7 +23,7 @@ package struct OutputBuffer {
     }
 
     package mutating func append(_ data: UnsafeRawBufferPointer) {
-        bytes.append(contentsOf: data)
+        unsafe bytes.append(contentsOf: data)
         if bytes.count >= limit { flush() }
     }
 
@@ -39,7 +39,7 @@ package struct OutputBuffer {
 
     package mutating func flush() {
         let written = unsafe bytes.withUnsafeBytes { buffer in
-            unsafe Result { () throws(Errno) in try unsafe system_writeAll(1, buffer) }
+            Result { () throws(Errno) in try unsafe system_writeAll(1, buffer) }
         }
         if case .failure(let error) = written {
             if error.rawValue == EPIPE { exit(0) }
@@ -53,11 +53,11 @@ package struct OutputBuffer {
 /// Writes `text` to standard error unbuffered (whole, even if the write is interrupted).
 package func writeError(_ text: String) {
     var text = text
-    unsafe text.withUTF8 { buffer in _ = try? unsafe system_writeAll(2, UnsafeRawBufferPointer(buffer)) }
+    text.withUTF8 { buffer in _ = try? unsafe system_writeAll(2, UnsafeRawBufferPointer(buffer)) }
 }
 
 /// Writes `text` to standard output unbuffered (for a tool's help and one-line answers).
 package func writeOutput(_ text: String) {
     var text = text
-    unsafe text.withUTF8 { buffer in _ = try? unsafe system_writeAll(1, UnsafeRawBufferPointer(buffer)) }
+    text.withUTF8 { buffer in _ = try? unsafe system_writeAll(1, UnsafeRawBufferPointer(buffer)) }
 }

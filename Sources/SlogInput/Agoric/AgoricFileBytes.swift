@@ -27,7 +27,7 @@ struct CachedFileBytes {
         guard offset >= 0, count <= fileSize - offset else { return false }
         if count > Self.chunkSize {
             do {
-                let got = try file.read(into: UnsafeMutableRawBufferPointer(start: destination, count: count), at: offset)
+                let got = unsafe try file.read(into: UnsafeMutableRawBufferPointer(start: destination, count: count), at: offset)
                 return got == count
             } catch {
                 readError = error
@@ -35,8 +35,8 @@ struct CachedFileBytes {
             }
         }
         guard ensureCached(offset, count) else { return false }
-        cache.withUnsafeBytes { cached in
-            destination.copyMemory(from: cached.baseAddress! + (offset - cacheOffset), byteCount: count)
+        unsafe cache.withUnsafeBytes { cached in
+            unsafe destination.copyMemory(from: cached.baseAddress! + (offset - cacheOffset), byteCount: count)
         }
         return true
     }
@@ -47,7 +47,7 @@ struct CachedFileBytes {
         precondition(count <= Self.chunkSize)
         guard offset >= 0, count >= 0, count <= fileSize - offset, ensureCached(offset, count) else { return nil }
         let start = offset - cacheOffset
-        return cache.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<start + count])) }
+        return unsafe cache.withUnsafeBytes { unsafe body(UnsafeRawBufferPointer(rebasing: $0[start..<start + count])) }
     }
 
     /// Makes `offset..<offset+count` (at most `chunkSize` bytes) present in the cache.
@@ -55,9 +55,9 @@ struct CachedFileBytes {
         if offset >= cacheOffset && offset + count <= cacheOffset + cacheCount { return true }
         if cache.isEmpty { cache = [UInt8](repeating: 0, count: min(Self.chunkSize, fileSize)) }
         let want = min(cache.count, fileSize - offset)
-        let result = cache.withUnsafeMutableBytes { bytes in
+        let result = unsafe cache.withUnsafeMutableBytes { bytes in
             Result { () throws(Errno) -> Int in
-                try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[..<want]), at: offset)
+                unsafe try file.read(into: UnsafeMutableRawBufferPointer(rebasing: bytes[..<want]), at: offset)
             }
         }
         switch result {

@@ -146,8 +146,8 @@ package final class AgoricSource: SlogSource {
                 // Full or empty: Agoric's writer never writes a zero length, so a non-zero
                 // prefix at circStart means records fill the arena.
                 var prefix = [UInt8](repeating: 0, count: 8)
-                let present = prefix.withUnsafeMutableBytes {
-                    Self.readWrapped(&reader, physical: start, count: 8, arenaSize: arena, into: $0.baseAddress!)
+                let present = unsafe prefix.withUnsafeMutableBytes {
+                    unsafe Self.readWrapped(&reader, physical: start, count: 8, arenaSize: arena, into: $0.baseAddress!)
                 }
                 // Decided in plan(): full only if the records from there fill the arena exactly.
                 recordAtStartEqualsEnd = present && prefix.contains { $0 != 0 }
@@ -194,7 +194,7 @@ package final class AgoricSource: SlogSource {
     }
 
     package func withRecordBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try record.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[current])) }
+        unsafe try record.withUnsafeBytes { unsafe try body(UnsafeRawBufferPointer(rebasing: $0[current])) }
     }
 
     package func next() -> SlogEvent? {
@@ -346,7 +346,7 @@ package final class AgoricSource: SlogSource {
             }
             piece = min(piece, availableArena - physical, CachedFileBytes.chunkSize)
             budget -= piece / 8
-            let found = bytes.withBytes(at: AgoricHeader.size + physical, count: piece) { system_findByte(0x0A, in: $0) }
+            let found = unsafe bytes.withBytes(at: AgoricHeader.size + physical, count: piece) { unsafe system_findByte(0x0A, in: $0) }
             guard let found else { return nil }  // a read error: nothing more can be found
             if let index = found { return position + index }
             position += piece
@@ -379,8 +379,8 @@ package final class AgoricSource: SlogSource {
         var crosses = physical + prefixSize > arenaSize
         if !crosses {
             var prefix: UInt64 = 0
-            let present = withUnsafeMutableBytes(of: &prefix) {
-                read(physical: physical, count: prefixSize, unsplit: false, into: $0.baseAddress!)
+            let present = unsafe withUnsafeMutableBytes(of: &prefix) {
+                unsafe read(physical: physical, count: prefixSize, unsplit: false, into: $0.baseAddress!)
             }
             crosses = present && UInt64(bigEndian: prefix) > UInt64(arenaSize - physical - prefixSize)
         }
@@ -419,8 +419,8 @@ package final class AgoricSource: SlogSource {
     private func attempt(physical: Int, room: Int, unsplit: Bool, endName: String) -> Check {
         let prefixSize = AgoricHeader.lengthPrefixSize
         var prefix: UInt64 = 0
-        let prefixPresent = withUnsafeMutableBytes(of: &prefix) { buffer in
-            read(physical: physical, count: prefixSize, unsplit: unsplit, into: buffer.baseAddress!)
+        let prefixPresent = unsafe withUnsafeMutableBytes(of: &prefix) { buffer in
+            unsafe read(physical: physical, count: prefixSize, unsplit: unsplit, into: buffer.baseAddress!)
         }
         guard prefixPresent else {
             return .missing("length prefix lies beyond the end of the file (\(fileSize) bytes)")
@@ -439,8 +439,8 @@ package final class AgoricSource: SlogSource {
         // Cheap checks first: the first two bytes and the last one.
         var head: (UInt8, UInt8) = (0, 0)
         var last: UInt8 = 0
-        _ = withUnsafeMutableBytes(of: &head) { read(physical: dataStart, count: 2, unsplit: unsplit, into: $0.baseAddress!) }
-        _ = withUnsafeMutableBytes(of: &last) { read(physical: dataStart + count - 1, count: 1, unsplit: unsplit, into: $0.baseAddress!) }
+        _ = unsafe withUnsafeMutableBytes(of: &head) { unsafe read(physical: dataStart, count: 2, unsplit: unsplit, into: $0.baseAddress!) }
+        _ = unsafe withUnsafeMutableBytes(of: &last) { unsafe read(physical: dataStart + count - 1, count: 1, unsplit: unsplit, into: $0.baseAddress!) }
         let newlineFirst = head.0 == 0x0A
         guard newlineFirst ? head.1 == 0x7B : head.0 == 0x7B else {
             return .invalid("record data does not start with a newline and '{'")
@@ -449,14 +449,14 @@ package final class AgoricSource: SlogSource {
         // The whole data: one JSON object, no newline but the first byte.
         budget -= count
         if record.count < count { record = [UInt8](repeating: 0, count: max(count, min(2 * record.count, arenaSize))) }
-        let complete = record.withUnsafeMutableBytes {
-            read(physical: dataStart, count: count, unsplit: unsplit, into: $0.baseAddress!)
+        let complete = unsafe record.withUnsafeMutableBytes {
+            unsafe read(physical: dataStart, count: count, unsplit: unsplit, into: $0.baseAddress!)
         }
         guard complete else {
             return .missing("record of \(count) bytes could not be read (\(bytes.readError.map { "\($0)" } ?? "short read"))")
         }
         let payload = newlineFirst ? 1..<count : 0..<count
-        let newline = record.withUnsafeBytes { system_findByte(0x0A, in: UnsafeRawBufferPointer(rebasing: $0[..<count]), from: payload.lowerBound) }
+        let newline = unsafe record.withUnsafeBytes { unsafe system_findByte(0x0A, in: UnsafeRawBufferPointer(rebasing: $0[..<count]), from: payload.lowerBound) }
         if let newline {
             return .invalid("record data holds a newline at byte \(newline) of \(count) (records are one line of JSON)")
         }
@@ -482,9 +482,9 @@ package final class AgoricSource: SlogSource {
     /// Copies `count` bytes from arena offset `physical` (wrapping, or straight on if
     /// `unsplit`) into `destination`; false if any is missing.
     private func read(physical: Int, count: Int, unsplit: Bool, into destination: UnsafeMutableRawPointer) -> Bool {
-        if unsplit { return bytes.copy(at: AgoricHeader.size + physical, count: count, into: destination) }
+        if unsplit { return unsafe bytes.copy(at: AgoricHeader.size + physical, count: count, into: destination) }
         guard present(physical: physical, count: count, unsplit: false) else { return false }
-        return Self.readWrapped(&bytes, physical: physical, count: count, arenaSize: arenaSize, into: destination)
+        return unsafe Self.readWrapped(&bytes, physical: physical, count: count, arenaSize: arenaSize, into: destination)
     }
 
     private static func readWrapped(
@@ -492,8 +492,8 @@ package final class AgoricSource: SlogSource {
     ) -> Bool {
         let start = physical % arenaSize
         let first = min(count, arenaSize - start)
-        guard bytes.copy(at: AgoricHeader.size + start, count: first, into: destination) else { return false }
-        return first == count || bytes.copy(at: AgoricHeader.size, count: count - first, into: destination + first)
+        guard unsafe bytes.copy(at: AgoricHeader.size + start, count: first, into: destination) else { return false }
+        return unsafe first == count || bytes.copy(at: AgoricHeader.size, count: count - first, into: destination + first)
     }
 
     private func physical(_ position: Int) -> Int {

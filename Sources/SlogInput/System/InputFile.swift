@@ -60,8 +60,8 @@ package final class InputFile {
     /// Up to `count` bytes at `offset` (fewer at end of file).
     package func bytes(at offset: Int, count: Int) throws(Errno) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
-        let got = try bytes.withUnsafeMutableBytes { buffer in
-            Result { () throws(Errno) -> Int in try read(into: buffer, at: offset) }
+        let got = unsafe try bytes.withUnsafeMutableBytes { buffer in
+            Result { () throws(Errno) -> Int in unsafe try read(into: buffer, at: offset) }
         }.get()
         bytes.removeLast(count - got)
         return bytes

@@ -1,10 +1,5 @@
 internal import Synchronization
 
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
 
 /// Reads a ring file oldest to newest, while a writer appends to it or after it died.
 ///

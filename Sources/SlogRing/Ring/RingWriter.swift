@@ -1,10 +1,5 @@
 internal import Synchronization
 
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
 
 /// The single writer of a ring file: appends framed records, overwriting the oldest when full.
 ///
