@@ -1,3 +1,4 @@
+import SlogSamples
 import Foundation
 import SlogRing
 import Synchronization
@@ -53,13 +54,14 @@ final class ReaderShared: Sendable {
     }
     readerThread.start()
 
-    var slog = SyntheticSlog()
+    var slog = AgoricSlog()
     var written = 0
     var bytesWritten = 0
     let clock = ContinuousClock()
     var elapsed = Duration.zero
     for height in 1...UInt64(options.liveBlocks) {
-        let lines = slog.block(height: height, cranks: Int(5 + height % 30))
+        slog.cranksPerBlock = Int(5 + height % 30)
+        let lines = slog.block(height)
         let started = clock.now
         for line in lines { _ = try writer.append(line) }
         elapsed += clock.now - started

@@ -107,10 +107,10 @@ let options = parseOptions()
 if let ring = options.childRing {
     // The writer the parent kills: records blocks forever, acknowledging each block's last record.
     var writer = try RingWriter.openOrCreate(path: ring, capacity: options.capacity)
-    var slog = SyntheticSlog()
+    let slog = AgoricSlog(cranksPerBlock: 8)
     var height: UInt64 = 1
     while true {
-        for line in slog.block(height: height, cranks: 8) { _ = try writer.append(line) }
+        for line in slog.block(height) { _ = try writer.append(line) }
         FileHandle.standardOutput.write(Data("\(writer.nextRecordSequence - 1)\n".utf8))
         height += 1
     }

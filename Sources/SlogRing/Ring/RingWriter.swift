@@ -95,6 +95,8 @@ public struct RingWriter: ~Copyable {
     ///
     /// - Throws: `SlogRingError.recordTooLarge` when the frame would not fit in the whole data
     ///   region; nothing is written then. Never fails otherwise.
+    /// - Precondition: `kind` is neither `.padding` nor kind 0 (both reserved for the ring);
+    ///   violating it traps.
     /// - Complexity: O(payload length + number of frames evicted).
     @inline(__always)
     public mutating func append(_ payload: UnsafeRawBufferPointer, kind: RecordKind = .slog) throws(SlogRingError) -> UInt64 {
