@@ -26,7 +26,8 @@ let package = Package(
         .executable(name: "slog-record", targets: ["slog-record"]),
     ],
     targets: [
-        // Hardware CRC32C (SSE4.2) chosen at run time, with a portable table fallback. C because
+        // Hardware CRC32C (SSE4.2) chosen at run time, with a portable table fallback, and
+        // renameat2(RENAME_NOREPLACE). C because
         // Swift cannot reach the crc32 instruction without unsafe compiler flags
         // (see shared/reference/performance-notes.md).
         .target(name: "_SlogRingShims"),
@@ -40,8 +41,10 @@ let package = Package(
         // The input readers slog-tail and slog-diff share: SlogRing, Agoric flight-recorder.bin,
         // JSON lines; block attribution. Not a product.
         .target(name: "SlogInput", dependencies: ["SlogRing", "SlogModel"], swiftSettings: librarySettings),
-        // What every executable needs: buffered output with EPIPE handling, error printing,
-        // the argument cursor and usage errors, EINTR-retrying system calls. Not a product.
+        // What the operator-facing executables (slog-tail, slog-diff, slog-record, slog-demo) need:
+        // buffered output with EPIPE handling, error printing, the argument cursor and usage
+        // errors. Its writes go through SlogRing's system-call wrappers (the one EINTR loop).
+        // Not a product.
         .target(name: "ToolSupport", dependencies: ["SlogRing"], swiftSettings: librarySettings),
         // One generator of Agoric-shaped slog and one SplitMix64, shared by the tests, the demo
         // and the benchmarks. Not a product.

@@ -51,6 +51,7 @@ build_libraries() {
     module SlogModel -strict-memory-safety
     module FlightRecorder -strict-memory-safety
     module SlogInput -strict-memory-safety
+    module ToolSupport -strict-memory-safety
 }
 
 build_target() {  # build_target NAME -> $build/fuzz-NAME
@@ -66,7 +67,7 @@ build_target() {  # build_target NAME -> $build/fuzz-NAME
     echo "fuzz.sh: linking fuzz-$name" >&2
     swiftc "${flags[@]}" -module-name "Fuzz_$name" Fuzz/Targets/FuzzSupport.swift "${extra[@]}" "Fuzz/Targets/$name.swift" \
         "$build"/obj/SlogRing.o "$build"/obj/SlogModel.o "$build"/obj/FlightRecorder.o "$build"/obj/SlogInput.o \
-        "$build"/obj/shims.o \
+        "$build"/obj/ToolSupport.o "$build"/obj/shims.o \
         -o "$binary"
 }
 

@@ -34,8 +34,9 @@ public final class FlightRecorder: Sendable {
     /// A ring that is sealed (a preserved black box), damaged, of another capacity or of a newer
     /// format is never written: it is renamed aside (`NAME.sealed-TIME.ring` and so on, said
     /// in `openingNotes`) and a fresh ring is created.
-    /// - Throws: `FlightRecorderError.ring` when no ring can be opened or created (disk full,
-    ///   permissions, another writer holds the ring, invalid capacity).
+    /// - Throws: `FlightRecorderError` when no ring can be opened or created: `.ringInUse`
+    ///   (another writer holds it), `.systemCall` (disk full, permissions: with the errno),
+    ///   `.invalidConfiguration` (a capacity the format cannot hold), `.ringUnusable`.
     public init(configuration: Configuration) throws(FlightRecorderError) {
         let opened = try RingOpening.open(configuration)
         self.configuration = configuration
@@ -140,7 +141,8 @@ public final class FlightRecorder: Sendable {
     /// fresh ring.
     ///
     /// - Returns: where the file is and the exact message to show the operator.
-    /// - Throws: `.notRecording` when there is no open ring; `.ring` when sealing fails (the
+    /// - Throws: `.notRecording` when there is no open ring; `.systemCall` (or another ring
+    ///   error) when sealing fails (the
     ///   ring is then left as it was, still recording). A failed rename is not thrown: the
     ///   sealed ring stays at its path, which `BlackBox.path` then names.
     public func preserveBlackBox(height: UInt64, appHash: String? = nil, reason: String) throws(FlightRecorderError) -> BlackBox {

@@ -64,13 +64,15 @@ package struct SlogProblem: Equatable, Sendable, CustomStringConvertible {
         var text = file + ": "
         if let fileOffset { text += "offset \(fileOffset): " }
         switch cause {
-        case .lapped: text += "gap: overwritten by the writer before it could be read"
-        case .damaged(let why): text += why
-        case .checksumMismatch(let sequence): text += "checksum mismatch in frame claiming sequence \(sequence)"
-        case .sequenceGap(let expected, let found): text += "sequence jumps from \(expected) to \(found)"
-        case .beyondEndOfFile(let size): text += "file ends at \(size) bytes, before the data does (truncated file)"
-        case .headerDamaged(let why): text += "header damaged (\(why))"
-        case .scanBudgetExhausted: text += "recovery scan limit reached; the rest of the region was not examined"
+        // The causes a ring reader also reports take their words from its one table.
+        case .lapped: text += ReadIssue.Reason.lapped.message
+        case .damaged(let why): text += ReadIssue.Reason.damagedFrame(why).message
+        case .checksumMismatch(let sequence): text += ReadIssue.Reason.checksumMismatch(sequence: sequence).message
+        case .sequenceGap(let expected, let found):
+            text += ReadIssue.Reason.sequenceGap(expected: expected, found: found).message
+        case .beyondEndOfFile(let size): text += ReadIssue.Reason.beyondEndOfFile(fileSize: size).message
+        case .headerDamaged(let why): text += ReadIssue.Reason.headerDamaged(why).message
+        case .scanBudgetExhausted: text += ReadIssue.Reason.scanBudgetExhausted.message
         case .beyondArena(let arenaEnd, let fileSize):
             text += "file is \(fileSize - arenaEnd) bytes longer than its arena (ends at \(arenaEnd)): "
             text += "the writer wrote past the arena after a full ring read as empty"

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The real Agoric slog sample (2022 schema, kernel-only: no block records, crank-start
-/// without crankNum) from `shared/real-slog/`, as a second validator would have written it.
+/// without crankNum) from `Tests/Fixtures/real-slog/`, as a second validator would have written it.
 @Suite
 struct SlogDiffRealSlogTests {
     /// The sample's lines.

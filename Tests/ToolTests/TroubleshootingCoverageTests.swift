@@ -20,6 +20,7 @@ import Testing
         "Sources/SlogRing/Format/RecordFrame+Validation.swift",
         "Sources/FlightRecorder/FlightRecorderError.swift",
         "Sources/FlightRecorder/RingOpening.swift",
+        "Sources/ToolSupport",
         "Sources/SlogInput",
         "Sources/slog-tail",
         "Sources/slog-record",

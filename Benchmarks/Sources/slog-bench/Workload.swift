@@ -10,7 +10,7 @@ import Foundation
 /// on the same bytes.
 ///
 /// A block is what a busy SwingSet block looks like in `../shared/slog-reference.md` §1 and in
-/// the real sample (`shared/real-slog/sample.slog…`: crank-start/finish 8% each, syscall and
+/// the real sample (`Tests/Fixtures/real-slog/sample.slog…`: crank-start/finish 8% each, syscall and
 /// syscall-result 31% each): begin-block, then 6 cranks of crank-start, deliver,
 /// 4 × (syscall, syscall-result), clist, deliver-result, crank-finish, then commit-block-start
 /// and commit-block-finish. 81 records, 8 of which (10%) make FlightRecorder write an automatic

@@ -44,19 +44,26 @@ public struct ReadIssue: Equatable, Sendable, CustomStringConvertible {
 
     /// `offset N: cause; skipped B bytes; R records lost`.
     public var description: String {
-        var text = "offset \(fileOffset): "
-        switch reason {
-        case .lapped: text += "overwritten by the writer before it could be read"
-        case .damagedFrame(let why): text += why
-        case .checksumMismatch(let sequence): text += "checksum mismatch in frame claiming sequence \(sequence)"
-        case .sequenceGap(let expected, let found): text += "sequence jumps from \(expected) to \(found)"
-        case .beyondEndOfFile(let size): text += "file ends at \(size) bytes, before the data region does"
-        case .headerDamaged(let why): text += "header damaged (\(why)); recovered records by scanning the file"
-        case .scanBudgetExhausted: text += "recovery scan budget exhausted; rest of region not examined"
-        }
+        var text = "offset \(fileOffset): " + reason.message
         if byteCount > 0 { text += "; skipped \(byteCount) bytes" }
         if let lostRecords { text += "; \(lostRecords) record\(lostRecords == 1 ? "" : "s") lost" }
         return text
+    }
+}
+
+extension ReadIssue.Reason {
+    /// The cause in words: the one message table for what a reader skipped, used by the ring
+    /// reader and by every input reader that reports the same causes (SlogInput's `SlogProblem`).
+    public var message: String {
+        switch self {
+        case .lapped: "gap: overwritten by the writer before it could be read"
+        case .damagedFrame(let why): why
+        case .checksumMismatch(let sequence): "checksum mismatch in frame claiming sequence \(sequence)"
+        case .sequenceGap(let expected, let found): "sequence jumps from \(expected) to \(found)"
+        case .beyondEndOfFile(let size): "file ends at \(size) bytes, before the data does (truncated file)"
+        case .headerDamaged(let why): "header damaged (\(why))"
+        case .scanBudgetExhausted: "recovery scan limit reached; the rest of the region was not examined"
+        }
     }
 }
 
