@@ -37,22 +37,17 @@ struct Analysis {
     func targets() -> [TargetCheck] {
         var checks: [TargetCheck?] = []
         for directory in directories {
-            checks.append(
-                ratio(
-                    "SlogRing append >= 50% of the physical limit's records/s (256 B)",
-                    .append, over: .limit, atLeast: 0.5, unit: "fraction", in: directory))
-            checks.append(
-                ratio(
-                    "FlightRecorder hook >= 30% of the physical limit's records/s (256 B, real-shaped)",
-                    .recorder, over: .limit, atLeast: 0.3, unit: "fraction", in: directory))
-            checks.append(
-                ratio(
-                    "SlogRing append >= 50x the pwrite baseline's records/s (256 B)",
-                    .append, over: .pwrite, atLeast: 50, unit: "times", in: directory))
-            checks.append(
-                ratio(
-                    "FlightRecorder hook >= 50x the pwrite baseline's records/s (256 B)",
-                    .recorder, over: .pwrite, atLeast: 50, unit: "times", in: directory))
+            // The ratio targets: (what, benchmark, over which, threshold, unit).
+            let ratioTargets: [(String, WriteBenchmarkID, WriteBenchmarkID, Double, String)] = [
+                ("SlogRing append >= 50% of the physical limit's records/s (256 B)", .append, .limit, 0.5, "fraction"),
+                ("FlightRecorder hook >= 30% of the physical limit's records/s (256 B, real-shaped)", .recorder, .limit, 0.3,
+                 "fraction"),
+                ("SlogRing append >= 50x the pwrite baseline's records/s (256 B)", .append, .pwrite, 50, "times"),
+                ("FlightRecorder hook >= 50x the pwrite baseline's records/s (256 B)", .recorder, .pwrite, 50, "times"),
+            ]
+            for (target, benchmark, baseline, threshold, unit) in ratioTargets {
+                checks.append(ratio(target, benchmark, over: baseline, atLeast: threshold, unit: unit, in: directory))
+            }
             // Not a target: the most any writer can reach over the baseline on this machine.
             var bound = ratio(
                 "physical limit over the pwrite baseline (256 B): the most any writer can reach",
