@@ -53,7 +53,7 @@ let package = Package(
             name: "slog-tail", dependencies: ["SlogInput", "SlogModel", "SlogRing", "ToolSupport"],
             swiftSettings: strictSettings),
         .executableTarget(
-            name: "slog-diff", dependencies: ["SlogInput", "SlogModel", "SlogRing", "ToolSupport"],
+            name: "slog-diff", dependencies: ["SlogInput", "SlogModel", "ToolSupport"],
             swiftSettings: strictSettings),
         .executableTarget(name: "slog-record", dependencies: ["FlightRecorder", "SlogModel", "ToolSupport"], swiftSettings: strictSettings),
         // The README's main job. Runs slog-tail and slog-diff as processes, so it depends on them
@@ -70,7 +70,7 @@ let package = Package(
         // Not a product. Depends on the CRC shim to reproduce the append protocol step by step.
         .executableTarget(
             name: "slog-bench",
-            dependencies: ["SlogRing", "SlogModel", "FlightRecorder", "SlogSamples", "_SlogRingShims"],
+            dependencies: ["SlogRing", "FlightRecorder", "SlogSamples", "_SlogRingShims"],
             path: "Benchmarks/Sources/slog-bench",
             swiftSettings: strictSettings
         ),
@@ -78,15 +78,17 @@ let package = Package(
         // Agoric flight-recorder writer built from its specification, the real slog samples.
         // Not a product.
         .target(
-            name: "TestSupport", dependencies: ["SlogSamples", "SlogRing", "SlogModel", "FlightRecorder"], path: "Tests/TestSupport",
+            name: "TestSupport", dependencies: ["SlogRing", "SlogModel", "FlightRecorder"], path: "Tests/TestSupport",
             swiftSettings: strictSettings),
         // One test target per source target; ToolTests runs the executables and checks the docs.
         .testTarget(
             name: "SlogRingTests",
-            dependencies: ["TestSupport", "SlogRing", "slog-stress", "slog-tail"],
+            dependencies: ["TestSupport", "SlogRing", "SlogSamples", "slog-stress", "slog-tail"],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "SlogModelTests", dependencies: ["TestSupport", "SlogModel", "SlogRing"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "SlogModelTests", dependencies: ["TestSupport", "SlogModel", "SlogRing", "SlogSamples"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "FlightRecorderTests",
             dependencies: ["TestSupport", "FlightRecorder", "SlogModel", "SlogRing"],
@@ -94,7 +96,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SlogInputTests",
-            dependencies: ["TestSupport", "SlogInput", "SlogModel", "SlogRing", "FlightRecorder"],
+            dependencies: ["TestSupport", "SlogInput", "SlogModel", "SlogRing", "SlogSamples", "FlightRecorder"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -104,7 +106,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SlogDiffTests",
-            dependencies: ["TestSupport", "SlogModel", "SlogRing", "FlightRecorder", "slog-diff"],
+            dependencies: ["TestSupport", "SlogModel", "SlogRing", "SlogSamples", "FlightRecorder", "slog-diff"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -14,6 +14,7 @@
 /// Files go to a temporary directory that is removed unless --keep is given.
 ///
 /// Exit status: 0 when every check passed, 1 when one failed, 2 on a usage error.
+import ToolSupport
 import SlogSamples
 import Foundation
 import FlightRecorder
@@ -88,7 +89,7 @@ func positive(_ text: String, _ name: String) -> Int {
 }
 
 func usageError(_ message: String) -> Never {
-    FileHandle.standardError.write(Data("slog-demo: \(message)\nTry 'slog-demo --help'.\n".utf8))
+    writeError("slog-demo: \(message)\nTry 'slog-demo --help'.\n")
     exit(2)
 }
 
@@ -111,7 +112,7 @@ if let ring = options.childRing {
     var height: UInt64 = 1
     while true {
         for line in slog.block(height) { _ = try writer.append(line) }
-        FileHandle.standardOutput.write(Data("\(writer.nextRecordSequence - 1)\n".utf8))
+        writeOutput("\(writer.nextRecordSequence - 1)\n")
         height += 1
     }
 }
