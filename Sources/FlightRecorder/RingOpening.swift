@@ -46,11 +46,7 @@ enum RingOpening {
     }
 
     /// The directory part of `path` (`.` for a bare name).
-    static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        let directory = String(path[..<slash])
-        return directory.isEmpty ? "/" : directory
-    }
+    static func directory(of path: String) -> String { RingFile.directory(of: path) }
 
     /// The file name of `path` without a trailing `.ring`.
     static func baseName(of path: String) -> String {

@@ -2,8 +2,9 @@ import SlogRing
 
 /// Opens inputs of any format, recognising each by its first 8 bytes.
 package enum SlogSources {
-    /// `SLOGRNG\0`, SlogRing's magic as it appears in the file.
-    package static let ringMagic: [UInt8] = Array("SLOGRNG\0".utf8)
+    /// `SLOGRNG\0`, SlogRing's magic as it appears in the file (little-endian, as the
+    /// header stores it).
+    package static let ringMagic: [UInt8] = withUnsafeBytes(of: RingHeader.magic.littleEndian) { Array($0) }
     /// `AG-SLOG!`, Agoric's magic as it appears in the file.
     package static let agoricMagic: [UInt8] = Array("AG-SLOG!".utf8)
 

@@ -11,10 +11,17 @@ public enum RingFile {
         do { try system_renameNoReplace(path, newPath) } catch {
             throw .io(operation: "rename to \(newPath)", path: path, error)
         }
-        let directory = newPath.lastIndex(of: "/").map { String(newPath[..<$0]) } ?? "."
-        do { try system_syncDirectory(directory.isEmpty ? "/" : directory) } catch {
+        let directory = Self.directory(of: newPath)
+        do { try system_syncDirectory(directory) } catch {
             throw .io(operation: "sync the directory \(directory)", path: newPath, error)
         }
+    }
+
+    /// The directory part of `path` (`.` for a bare name, `/` for a file in the root).
+    package static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        let directory = String(path[..<slash])
+        return directory.isEmpty ? "/" : directory
     }
 
     /// Whether a file exists at `path` (any type). The corresponding C function is `access`.
