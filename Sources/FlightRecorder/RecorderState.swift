@@ -67,8 +67,11 @@ struct RecorderState: ~Copyable {
         flushDrop()
         appendMarker(.blockCommit(height: height))
         flushDrop()  // in case the commit marker itself overwrote more of the block
-        guard let next = writer?.write else { return }
-        if let releasePoint = ledger.commit(height: height, nextPosition: next) {
+        guard let next = writer?.write, let sequence = writer?.nextRecordSequence, let oldest = writer?.oldest else { return }
+        if let releasePoint = ledger.commit(
+            height: height, nextPosition: next, nextSequence: sequence, oldest: oldest,
+            oldestSequence: writer?.oldestRecordSequence)
+        {
             writer?.release(before: releasePoint)
         }
         statistics.blocksCommitted += 1
@@ -134,16 +137,17 @@ struct RecorderState: ~Copyable {
         }
     }
 
-    /// After an append: if the ring overwrote records of the open block, remember them.
+    /// After an append: if the ring overwrote protected records (the open block, the last K
+    /// committed), remember them. O(1) when nothing protected was overwritten.
     private mutating func noteEviction() {
-        guard let oldest = writer?.oldest, ledger.open.map({ oldest > $0.begin }) ?? false else { return }
+        guard let oldest = writer?.oldest, ledger.protectedStart.map({ oldest > $0 }) ?? false else { return }
         let before = ledger.pendingDrop?.count ?? 0
         if ledger.noteEviction(oldest: oldest, oldestSequence: writer?.oldestRecordSequence) {
             statistics.droppedRecords += (ledger.pendingDrop?.count ?? 0) - before
         }
     }
 
-    /// Writes the drop marker for records of the open block overwritten so far, if any.
+    /// Writes the drop marker for protected records overwritten so far, if any.
     ///
     /// Writing the marker can itself overwrite more of the block (in a ring that small), which
     /// is then reported by another marker; the loop is bounded so a pathological ring cannot
@@ -151,8 +155,11 @@ struct RecorderState: ~Copyable {
     private mutating func flushDrop() {
         for _ in 0..<4 {
             guard let drop = ledger.takePendingDrop() else { return }
-            statistics.lastError = "block \(ledger.openHeight.map(String.init) ?? "?") outgrew the ring: \(drop.count) records overwritten"
-            appendMarker(.dropped(height: ledger.openHeight, firstSequence: drop.first, lastSequence: drop.last, count: drop.count))
+            let height = drop.height.map(String.init) ?? "?"
+            statistics.lastError = drop.height == ledger.openHeight
+                ? "block \(height) outgrew the ring: \(drop.count) records overwritten"
+                : "protected blocks from \(height) on outgrew the ring: \(drop.count) records overwritten"
+            appendMarker(.dropped(height: drop.height, firstSequence: drop.first, lastSequence: drop.last, count: drop.count))
         }
     }
 

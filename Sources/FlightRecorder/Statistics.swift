@@ -11,8 +11,10 @@ extension FlightRecorder {
         public var blocksBegun: UInt64 = 0
         /// Blocks committed.
         public var blocksCommitted: UInt64 = 0
-        /// Records of uncommitted blocks overwritten because one block outgrew the ring (each
-        /// stretch is also written into the ring as a drop marker).
+        /// Records of protected blocks (the open one and the last K committed, see `Retention`)
+        /// overwritten because they outgrew the ring together (each stretch is also written
+        /// into the ring as a drop marker). Older committed blocks overwritten to make room are
+        /// not counted: retention released them.
         public var droppedRecords: UInt64 = 0
         /// Records too large for the ring, each replaced by a record-too-large marker.
         public var oversizedRecords: UInt64 = 0

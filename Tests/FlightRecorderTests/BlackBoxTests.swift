@@ -43,8 +43,8 @@ import SlogRing
             let view = try readRing(box.path)
             #expect(view.sealed)
             #expect(view.issues.isEmpty)
-            // Retention kept blocks 4 and 5 (committed) and the open block 6.
-            #expect(view.begunHeights == [4, 5, 6])
+            // Default retention kept every block that fit: all of them, and the open block 6.
+            #expect(view.begunHeights == [1, 2, 3, 4, 5, 6])
             #expect(view.markers.last == .halt(height: 5, appHash: "ABCDEF", reason: "app hash mismatch", identifier: box.identifier))
             // A writer can never reopen it.
             #expect(throws: SlogRingError.sealed(path: box.path)) { _ = try RingWriter.open(path: box.path) }

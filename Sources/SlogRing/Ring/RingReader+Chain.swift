@@ -53,7 +53,8 @@ extension RingReader {
                     // Published after the header was read, overwritten before this reader got
                     // to them: the rest of the same lap.
                     pendingIssues.append(ReadIssue(
-                        reason: .lapped, fileOffset: offset, byteCount: 0, lostRecords: frame.sequence - expected))
+                        reason: lastSkipWasRelease ? .released : .lapped, fileOffset: offset, byteCount: 0,
+                        lostRecords: frame.sequence - expected))
                 } else {
                     noteGap(expected: expected, found: frame.sequence, at: offset)
                 }
@@ -79,8 +80,18 @@ extension RingReader {
         return true
     }
 
+    /// Notes that the oldest position moved past the cursor, and why: the frames from the
+    /// cursor were *overwritten* only if the writer has written a whole ring past them (its
+    /// write position is more than a capacity beyond the cursor); otherwise their bytes are
+    /// intact and the writer *released* them (strict retention). Derived from the header's
+    /// existing words: no format change.
     private mutating func noteLap(to oldest: UInt64) {
-        noteSkip(ReadIssue(reason: .lapped, fileOffset: fileOffset(of: cursor), byteCount: Int(oldest - cursor)))
+        // Acquiring: loaded after the oldest position, so it is at least the write position
+        // that made the writer move it; a later, larger one only errs towards "overwritten".
+        let write = words.map { unsafe $0.write.pointee.load(ordering: .acquiring) } ?? limit
+        let released = write <= cursor + UInt64(header.capacity)
+        lastSkipWasRelease = released
+        noteSkip(ReadIssue(reason: released ? .released : .lapped, fileOffset: fileOffset(of: cursor), byteCount: Int(oldest - cursor)))
         cursor = oldest
         if limit < cursor { limit = cursor }
     }
