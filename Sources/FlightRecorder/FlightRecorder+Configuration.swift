@@ -35,6 +35,14 @@ extension FlightRecorder {
         /// Where preserved black boxes go. Default `nil`: the ring's own directory (a rename
         /// within one file system, so preserving never copies).
         public var blackBoxDirectory: String?
+        /// The most black boxes (`blackbox-*.ring` files) the black-box directory may hold; a
+        /// trigger beyond that preserves nothing: it throws `.blackBoxLimitReached`, is counted
+        /// in `Statistics.blackBoxTriggersOverLimit` and said in `lastError`. Default 8: one
+        /// halt needs one box (a second trigger for the same height returns the first box), so
+        /// more mean triggers firing on ordinary records. Files from earlier runs count until an
+        /// operator moves them away. Each box takes the disk space of its records (at most
+        /// `capacity`), so the directory's worst case is `maximumBlackBoxes × capacity`.
+        public var maximumBlackBoxes: Int = 8
 
         /// A configuration with the defaults above for the ring at `path`.
         public init(path: String) {

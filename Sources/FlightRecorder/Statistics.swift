@@ -26,5 +26,12 @@ extension FlightRecorder {
         public var openHeight: UInt64?
         /// The last committed block.
         public var lastCommittedHeight: UInt64?
+        /// Black boxes this recorder preserved.
+        public var blackBoxesPreserved: UInt64 = 0
+        /// Triggers for a height whose box was already preserved: they returned that box and
+        /// wrote nothing.
+        public var repeatedBlackBoxTriggers: UInt64 = 0
+        /// Triggers refused because the black-box directory held `maximumBlackBoxes` boxes.
+        public var blackBoxTriggersOverLimit: UInt64 = 0
     }
 }

@@ -98,7 +98,7 @@ package struct BlockAttribution {
             return nil
         case .dropped(let height, _, _, _)?:
             return height ?? currentHeight
-        case .halt(let height, _, _, _)?:
+        case .halt(let height, _, _, _, _, _)?:
             return height
         default:
             return currentHeight

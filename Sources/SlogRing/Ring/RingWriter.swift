@@ -213,7 +213,7 @@ public struct RingWriter: ~Copyable {
 
     /// The size of the frame (or implicit padding) at `position`, which must be a frame
     /// boundary between the oldest and the write position.
-    private func frameSize(at position: UInt64) -> Int {
+    func frameSize(at position: UInt64) -> Int {
         let gap = implicitPaddingSize(at: position, capacity: capacity)
         if gap > 0 { return gap }
         let offset = Int(position % UInt64(capacity))
