@@ -80,16 +80,26 @@ extension RingReader {
         return true
     }
 
-    /// Notes that the oldest position moved past the cursor, and why: the frames from the
-    /// cursor were *overwritten* only if the writer has written a whole ring past them (its
-    /// write position is more than a capacity beyond the cursor); otherwise their bytes are
-    /// intact and the writer *released* them (strict retention). Derived from the header's
-    /// existing words: no format change.
+    /// Notes that the oldest position moved past the cursor, and why: *released* by the writer
+    /// (`RingWriter.release(before:)`, strict retention; the bytes were not overwritten) or
+    /// *overwritten* (evicted to make room, the normal lap).
+    ///
+    /// The positions alone cannot tell: a writer evicts before it writes and publishes the new
+    /// write position, so at that instant the write position still looks a lap short. So the
+    /// writer records its latest release in two header words (`releasedFrom`, `releasedTo`,
+    /// FORMAT.md). The stretch `[cursor, oldest)` was released exactly when `oldest` is the
+    /// latest release's end (oldest positions only grow, so no eviction produced that value) and
+    /// the release began at or before the cursor.
+    /// Any doubt (a release in progress, an older writer that leaves the words 0) says
+    /// overwritten, as before.
     private mutating func noteLap(to oldest: UInt64) {
-        // Acquiring: loaded after the oldest position, so it is at least the write position
-        // that made the writer move it; a later, larger one only errs towards "overwritten".
-        let write = words.map { unsafe $0.write.pointee.load(ordering: .acquiring) } ?? limit
-        let released = write <= cursor + UInt64(header.capacity)
+        var released = false
+        if header.headerSize >= RingHeader.releaseWordsEnd, file.length >= RingHeader.releaseWordsEnd, words != nil {
+            // Acquiring: pairs with the releasing store of `releasedTo`, made after `releasedFrom`.
+            let to = unsafe file.atomicWord(at: RingHeader.releasedToOffset).pointee.load(ordering: .acquiring)
+            let from = unsafe file.atomicWord(at: RingHeader.releasedFromOffset).pointee.load(ordering: .acquiring)
+            released = to == oldest && from <= cursor
+        }
         lastSkipWasRelease = released
         noteSkip(ReadIssue(reason: released ? .released : .lapped, fileOffset: fileOffset(of: cursor), byteCount: Int(oldest - cursor)))
         cursor = oldest
