@@ -1,7 +1,7 @@
 /// The file header, mirroring the byte table in `docs/FORMAT.md` (format version 1).
 ///
 /// The first 64 bytes are written once at creation; bytes 0..<32 are covered by the checksum
-/// stored at 32. The words at 64..<104 change while a writer runs and are read and written only
+/// stored at 32. The words at 64..<120 change while a writer runs and are read and written only
 /// as 64-bit atomics through `MappedFile.atomicWord(at:)`. All integers are little-endian.
 ///
 /// ```
