@@ -50,8 +50,9 @@ package struct ConsensusFailureLine: Equatable, Sendable {
 
     /// The value of `err`: a JSON member (`"err":"…"`) or a logfmt pair (`err="…"` or `err=word`).
     static func errorText(in text: String) -> String? {
-        if text.hasPrefix("{") || text.contains("\"err\":") {
-            let bytes = Array(text.utf8)
+        if let brace = text.firstIndex(of: "{"), text.contains("\"err\"") {
+            // A JSON log line, perhaps after a journald or syslog prefix.
+            let bytes = Array(text[brace...].utf8)
             if let value = bytes.withUnsafeBytes({ raw -> [UInt8]? in
                 guard let span = unsafe JSONScan.value(forKey: Array("err".utf8), in: raw), span.isString else { return nil }
                 return unsafe JSONScan.unescapedString(span, in: raw)
@@ -131,6 +132,23 @@ package struct HaltTrigger: Equatable, Sendable, CustomStringConvertible {
         self.type = type
         self.field = field
         self.value = value
+        typeBytes = Array(type.utf8)
+        fieldBytes = field.map { Array($0.utf8) } ?? []
+        valueBytes = value.map { Array($0.utf8) } ?? []
+        var escaped: [UInt8] = []
+        if let value { appendJSONString(value, to: &escaped) }
+        escapedValueBytes = Array(escaped.dropFirst().dropLast())
+    }
+
+    // The same as bytes, made once: `matches` runs on every record and allocates nothing for
+    // records of other types.
+    private let typeBytes: [UInt8]
+    private let fieldBytes: [UInt8]
+    private let valueBytes: [UInt8]
+    private let escapedValueBytes: [UInt8]
+
+    package static func == (a: HaltTrigger, b: HaltTrigger) -> Bool {
+        a.type == b.type && a.field == b.field && a.value == b.value
     }
 
     /// Why a `--halt-on` specification was refused.
@@ -172,22 +190,25 @@ package struct HaltTrigger: Equatable, Sendable, CustomStringConvertible {
     }
 
     private func matchesRecord(_ record: UnsafeRawBufferPointer) -> Bool {
-        guard let span = unsafe JSONScan.value(forKey: Self.typeKey, in: record), span.isString,
-            let name = unsafe JSONScan.unescapedString(span, in: record), name.elementsEqual(type.utf8)
-        else { return false }
-        guard let field, let value else { return true }
-        guard let fieldSpan = unsafe JSONScan.value(forKey: Array(field.utf8), in: record) else { return false }
+        guard let span = unsafe JSONScan.value(forKey: Self.typeKey, in: record), span.isString else { return false }
+        if span.hasEscapes {
+            guard unsafe JSONScan.unescapedString(span, in: record) == typeBytes else { return false }
+        } else {
+            guard span.range.count == typeBytes.count,
+                unsafe typeBytes.withUnsafeBytes({ unsafe $0.elementsEqual(UnsafeRawBufferPointer(rebasing: record[span.range])) })
+            else { return false }
+        }
+        guard field != nil, value != nil else { return true }
+        guard let fieldSpan = unsafe JSONScan.value(forKey: fieldBytes, in: record) else { return false }
         if fieldSpan.isString {
             guard let text = unsafe JSONScan.unescapedString(fieldSpan, in: record) else { return false }
-            return text.contains(Array(value.utf8))
+            return text.contains(valueBytes)
         }
         let raw = unsafe Array(UnsafeRawBufferPointer(rebasing: record[fieldSpan.range]))
         if raw.first == UInt8(ascii: "[") || raw.first == UInt8(ascii: "{") {
-            var escaped: [UInt8] = []
-            appendJSONString(value, to: &escaped)
-            return raw.contains(Array(value.utf8)) || raw.contains(Array(escaped.dropFirst().dropLast()))
+            return raw.contains(valueBytes) || raw.contains(escapedValueBytes)
         }
-        return raw.elementsEqual(value.utf8)
+        return raw == valueBytes
     }
 
     /// Whether `record` fires this trigger (a string's UTF-8).

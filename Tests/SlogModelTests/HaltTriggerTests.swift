@@ -14,8 +14,9 @@ import SlogModel
     static let cometJSON = #"{"level":"error","module":"consensus","err":"+2/3 committed an invalid block: wrong Block.Header.AppHash.  Expected \#(expected), got \#(got)","stack":"goroutine 110 [running]:\nruntime/debug.Stack()\n\t/usr/local/go/src/runtime/debug/stack.go:24 +0x5e\n","time":"2026-12-03T13:00:00Z","message":"CONSENSUS FAILURE!!!"}"#
     /// What `journalctl -u agd` (without `-o cat`) prints: a syslog prefix.
     static let journald = "Dec 03 13:00:00 validator agd[4242]: " + cometLogfmt
+    static let journaldJSON = "Dec 03 13:00:00 validator agd[4242]: " + cometJSON
 
-    @Test(arguments: [tendermint, cometLogfmt, cometJSON, journald])
+    @Test(arguments: [tendermint, cometLogfmt, cometJSON, journald, journaldJSON])
     func everySpellingGivesBothAppHashesAndTheError(line: String) throws {
         let failure = try #require(ConsensusFailureLine(line))
         #expect(failure.expectedAppHash == Self.expected)
