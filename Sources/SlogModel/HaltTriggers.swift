@@ -53,7 +53,7 @@ package struct ConsensusFailureLine: Equatable, Sendable {
         if let brace = text.firstIndex(of: "{"), text.contains("\"err\"") {
             // A JSON log line, perhaps after a journald or syslog prefix.
             let bytes = Array(text[brace...].utf8)
-            if let value = bytes.withUnsafeBytes({ raw -> [UInt8]? in
+            if let value = unsafe bytes.withUnsafeBytes({ raw -> [UInt8]? in
                 guard let span = unsafe JSONScan.value(forKey: Array("err".utf8), in: raw), span.isString else { return nil }
                 return unsafe JSONScan.unescapedString(span, in: raw)
             }) {

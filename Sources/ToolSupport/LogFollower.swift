@@ -99,7 +99,7 @@ package struct LogFollower: ~Copyable {
         }
         var info = stat()
         guard unsafe fstat(fd, &info) == 0 else {
-            _ = unsafe close(fd)
+            _ = close(fd)
             return false
         }
         if saidMissing { notices.append("\(path): opened") }
