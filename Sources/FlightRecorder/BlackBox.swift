@@ -13,6 +13,15 @@ public struct BlackBox: Sendable, Equatable {
         case haltDetailsOnly
     }
 
+    /// Whether this call preserved the box, or found it already preserved.
+    public enum Disposition: Sendable, Equatable {
+        /// This call sealed the ring and wrote the box.
+        case preserved
+        /// A box for this height existed already (preserved earlier by this recorder, or found
+        /// in the black-box directory): it is returned and nothing was written.
+        case alreadyPreserved
+    }
+
     /// Something that went wrong while preserving; the evidence is sealed regardless.
     public enum Problem: Sendable, Equatable, CustomStringConvertible {
         /// The sealed ring could not be renamed to `destination`; it stays sealed at `path`.
@@ -21,6 +30,8 @@ public struct BlackBox: Sendable, Equatable {
         case notClosed(reason: String)
         /// No fresh ring could be created at `path`: later records are counted as lost.
         case noFreshRing(path: String, reason: String)
+        /// The compact copy could not be written: the whole sealed ring was kept instead.
+        case notCompacted(reason: String)
 
         /// The sentence for the operator.
         public var description: String {
@@ -29,6 +40,7 @@ public struct BlackBox: Sendable, Equatable {
                 "could not rename the sealed ring to \(destination) (\(reason)); it stays sealed at \(path)"
             case .notClosed(let reason): "closing the sealed ring: \(reason)"
             case .noFreshRing(let path, let reason): "no fresh ring at \(path): \(reason)"
+            case .notCompacted(let reason): "could not write the compact black box (\(reason)); the whole sealed ring was kept"
             }
         }
     }
@@ -47,11 +59,24 @@ public struct BlackBox: Sendable, Equatable {
     public var basis: Basis
     /// What went wrong while preserving (empty normally).
     public var problems: [Problem]
+    /// Whether this call wrote the box or returned one preserved before.
+    public var disposition: Disposition = .preserved
+    /// The app hash the network committed (CometBFT's "got"; `appHash` is this node's, its
+    /// "Expected"), when the caller passed it. Recorded in the halt marker.
+    public var networkAppHash: String?
 
     /// The message to show the operator: what happened, which file to send, the identifier.
     public var message: String {
+        if disposition == .alreadyPreserved {
+            return [
+                "CONSENSUS FAILURE at block \(height): \(reason)",
+                "The black box for block \(height) was already preserved (nothing new written):",
+                "    \(path)",
+                "Send this file to the chain's developers and quote the identifier \(identifier).",
+            ].joined(separator: "\n")
+        }
         var lines = [
-            "CONSENSUS FAILURE at block \(height): \(reason)" + (appHash.map { " (app hash \($0))" } ?? ""),
+            "CONSENSUS FAILURE at block \(height): \(reason)" + (appHash.map { " (app hash \($0)" + (networkAppHash.map { ", network's \($0)" } ?? "") + ")" } ?? ""),
             "The flight recorder preserved its black box (sealed, synced to disk):",
             "    \(path)",
             "Send this file to the chain's developers and quote the identifier \(identifier).",

@@ -131,24 +131,79 @@ public final class FlightRecorder: Sendable {
 
     /// Preserves the black box after a consensus failure at block `height`.
     ///
-    /// Steps: (1) compute the identifier `HEIGHT-HASH` from block `height`'s slog records with
-    /// nondeterministic fields removed (the list slog-diff uses), so validators that
-    /// fail the same way print the same identifier; (2) append a halt marker; (3) seal the ring
-    /// and sync it to disk; (4) rename it to `blackbox-HEIGHT-HASH.ring` in the black-box
-    /// directory, never replacing a file; (5) start a fresh ring at the configured path, so
-    /// recording goes on. Takes milliseconds (it reads the ring and calls `fsync`); records
-    /// from other threads wait meanwhile. Calls are serialized: a second call preserves the
-    /// fresh ring.
+    /// Steps: (1) if a box for `height` exists already (preserved by this recorder, or a
+    /// `blackbox-HEIGHT-*.ring` in the black-box directory), return it with `disposition`
+    /// `.alreadyPreserved` and write nothing; (2) if the directory holds
+    /// `maximumBlackBoxes` boxes, count the trigger and throw `.blackBoxLimitReached`;
+    /// (3) compute the identifier `HEIGHT-HASH` from block `height`'s slog records with
+    /// nondeterministic fields removed (the list slog-diff uses), so validators that fail the
+    /// same way print the same identifier; (4) append a halt marker (height, app hashes, reason,
+    /// identifier, wall time); (5) seal the ring and sync it to disk; (6) write the box,
+    /// `blackbox-HEIGHT-HASH.ring` in the black-box directory, as a compact sealed copy holding
+    /// only the records (never replacing a file; if the copy fails, the whole sealed ring is
+    /// renamed instead); (7) start a fresh ring at the configured path, so recording goes on.
+    /// Takes milliseconds (it reads the ring, copies its records and calls `fsync`); records
+    /// from other threads wait meanwhile.
     ///
+    /// - Parameters:
+    ///   - appHash: this node's app hash (CometBFT's "Expected …").
+    ///   - networkAppHash: the app hash the network committed (CometBFT's "got …").
     /// - Returns: where the file is and the exact message to show the operator.
-    /// - Throws: `.notRecording` when there is no open ring; `.systemCall` (or another ring
-    ///   error) when sealing fails (the
-    ///   ring is then left as it was, still recording). A failed rename is not thrown: the
-    ///   sealed ring stays at its path, which `BlackBox.path` then names.
-    public func preserveBlackBox(height: UInt64, appHash: String? = nil, reason: String) throws(FlightRecorderError) -> BlackBox {
+    /// - Throws: `.blackBoxLimitReached`; `.notRecording` when there is no open ring;
+    ///   `.systemCall` (or another ring error) when sealing fails (the ring is then left as it
+    ///   was, still recording). A failed rename is not thrown: the sealed ring stays at its
+    ///   path, which `BlackBox.path` then names.
+    public func preserveBlackBox(
+        height: UInt64, appHash: String? = nil, networkAppHash: String? = nil, reason: String
+    ) throws(FlightRecorderError) -> BlackBox {
         try state.withLock { (state: inout RecorderState) throws(FlightRecorderError) -> BlackBox in
-            try state.preserveBlackBox(height: height, appHash: appHash, reason: reason)
+            try state.preserveBlackBox(height: height, appHash: appHash, networkAppHash: networkAppHash, reason: reason)
         }
+    }
+
+    /// Preserves the black box for the last block this node committed: what a node does when
+    /// CometBFT reports a consensus failure (the app hash of block H, carried by block H+1's
+    /// header, differs from this node's, and H is the last block it committed).
+    ///
+    /// The height is the last commit this recorder saw (`statistics.lastCommittedHeight`), or,
+    /// after a restart, the last commit marker in the ring; 0 if there is none. Everything else
+    /// is `preserveBlackBox(height:appHash:networkAppHash:reason:)`, including one box per
+    /// height and the limit.
+    ///
+    /// ```swift
+    /// // CometBFT logged: CONSENSUS FAILURE!!! … wrong Block.Header.AppHash.  Expected 4A93…, got 0113…
+    /// let box = try recorder.preserveBlackBoxForLastCommittedBlock(
+    ///     reason: logLine, appHash: "4A93…", networkAppHash: "0113…")
+    /// ```
+    public func preserveBlackBoxForLastCommittedBlock(
+        reason: String, appHash: String? = nil, networkAppHash: String? = nil
+    ) throws(FlightRecorderError) -> BlackBox {
+        try state.withLock { (state: inout RecorderState) throws(FlightRecorderError) -> BlackBox in
+            let height = state.statistics.lastCommittedHeight ?? state.lastCommittedHeightInRing() ?? 0
+            return try state.preserveBlackBox(height: height, appHash: appHash, networkAppHash: networkAppHash, reason: reason)
+        }
+    }
+
+    /// Preserves the black box for the block being executed (the open block; the last
+    /// committed one between blocks): for a failure inside execution, such as a SwingSet kernel
+    /// panic (`##### KERNEL PANIC` in a console record).
+    public func preserveBlackBoxForCurrentBlock(reason: String) throws(FlightRecorderError) -> BlackBox {
+        try state.withLock { (state: inout RecorderState) throws(FlightRecorderError) -> BlackBox in
+            let height = state.statistics.openHeight ?? state.statistics.lastCommittedHeight
+                ?? state.lastCommittedHeightInRing() ?? 0
+            return try state.preserveBlackBox(height: height, appHash: nil, reason: reason)
+        }
+    }
+
+    /// If `line` is CometBFT's consensus-failure log line (`CONSENSUS FAILURE!!!`, old
+    /// Tendermint or CometBFT, plain/logfmt or JSON logging), preserves the black box for the
+    /// last committed block with the line as the reason and its expected/got app hashes, and
+    /// returns it; otherwise returns `nil` (cheap: one substring search). For a Swift node
+    /// that sees CometBFT's log, or a tool that follows it.
+    public func preserveBlackBox(ifConsensusFailure line: String) throws(FlightRecorderError) -> BlackBox? {
+        guard let failure = ConsensusFailureLine(line) else { return nil }
+        return try preserveBlackBoxForLastCommittedBlock(
+            reason: failure.reason, appHash: failure.expectedAppHash, networkAppHash: failure.gotAppHash)
     }
 
     /// Writes a pending drop marker, then closes the ring (everything recorded stays in it).

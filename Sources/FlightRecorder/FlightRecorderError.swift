@@ -17,6 +17,10 @@ public enum FlightRecorderError: Error, Equatable, Sendable, CustomStringConvert
     case ringUnusable(path: String, message: String)
     /// The recorder has no open ring (it was closed, or reopening after a black box failed).
     case notRecording(reason: String)
+    /// No black box was preserved for block `height`: `directory` already holds `limit` of
+    /// them (`Configuration.maximumBlackBoxes`). The trigger is counted in
+    /// `Statistics.blackBoxTriggersOverLimit`.
+    case blackBoxLimitReached(height: UInt64, limit: Int, directory: String)
 
     /// The message for a person.
     public var description: String {
@@ -27,6 +31,8 @@ public enum FlightRecorderError: Error, Equatable, Sendable, CustomStringConvert
             message
         case .notRecording(let reason):
             "flight recorder is not recording: \(reason)"
+        case .blackBoxLimitReached(let height, let limit, let directory):
+            "black box for block \(height) not preserved: \(directory) already holds \(limit) black boxes (the limit); move the ones already reported elsewhere"
         }
     }
 

@@ -67,8 +67,11 @@ struct RecorderState: ~Copyable {
         flushDrop()
         appendMarker(.blockCommit(height: height))
         flushDrop()  // in case the commit marker itself overwrote more of the block
-        guard let next = writer?.write else { return }
-        if let releasePoint = ledger.commit(height: height, nextPosition: next) {
+        guard let next = writer?.write, let sequence = writer?.nextRecordSequence, let oldest = writer?.oldest else { return }
+        if let releasePoint = ledger.commit(
+            height: height, nextPosition: next, nextSequence: sequence, oldest: oldest,
+            oldestSequence: writer?.oldestRecordSequence)
+        {
             writer?.release(before: releasePoint)
         }
         statistics.blocksCommitted += 1
@@ -134,16 +137,17 @@ struct RecorderState: ~Copyable {
         }
     }
 
-    /// After an append: if the ring overwrote records of the open block, remember them.
+    /// After an append: if the ring overwrote protected records (the open block, the last K
+    /// committed), remember them. O(1) when nothing protected was overwritten.
     private mutating func noteEviction() {
-        guard let oldest = writer?.oldest, ledger.open.map({ oldest > $0.begin }) ?? false else { return }
+        guard let oldest = writer?.oldest, ledger.protectedStart.map({ oldest > $0 }) ?? false else { return }
         let before = ledger.pendingDrop?.count ?? 0
         if ledger.noteEviction(oldest: oldest, oldestSequence: writer?.oldestRecordSequence) {
             statistics.droppedRecords += (ledger.pendingDrop?.count ?? 0) - before
         }
     }
 
-    /// Writes the drop marker for records of the open block overwritten so far, if any.
+    /// Writes the drop marker for protected records overwritten so far, if any.
     ///
     /// Writing the marker can itself overwrite more of the block (in a ring that small), which
     /// is then reported by another marker; the loop is bounded so a pathological ring cannot
@@ -151,8 +155,11 @@ struct RecorderState: ~Copyable {
     private mutating func flushDrop() {
         for _ in 0..<4 {
             guard let drop = ledger.takePendingDrop() else { return }
-            statistics.lastError = "block \(ledger.openHeight.map(String.init) ?? "?") outgrew the ring: \(drop.count) records overwritten"
-            appendMarker(.dropped(height: ledger.openHeight, firstSequence: drop.first, lastSequence: drop.last, count: drop.count))
+            let height = drop.height.map(String.init) ?? "?"
+            statistics.lastError = drop.height == ledger.openHeight
+                ? "block \(height) outgrew the ring: \(drop.count) records overwritten"
+                : "protected blocks from \(height) on outgrew the ring: \(drop.count) records overwritten"
+            appendMarker(.dropped(height: drop.height, firstSequence: drop.first, lastSequence: drop.last, count: drop.count))
         }
     }
 
@@ -164,29 +171,86 @@ struct RecorderState: ~Copyable {
         do { try open.close() } catch { throw FlightRecorderError(error, path: configuration.path) }
     }
 
-    mutating func preserveBlackBox(height: UInt64, appHash: String?, reason: String) throws(FlightRecorderError) -> BlackBox {
+    /// The height of the last block-commit marker in the ring (after a restart the ledger is
+    /// fresh, but the ring remembers). Reads the ring: for the rare black-box path only.
+    func lastCommittedHeightInRing() -> UInt64? {
+        guard var reader = try? RingReader.open(path: configuration.path) else { return nil }
+        var height: UInt64?
+        while let event = reader.next() {
+            guard case .record(let info) = event, info.kind == .blockCommitMarker else { continue }
+            if case .blockCommit(let committed)? = unsafe reader.withRecordBytes({ unsafe Marker.decode(kind: info.kind, bytes: $0) }) {
+                height = committed
+            }
+        }
+        return height
+    }
+
+    /// The boxes this recorder preserved, by height (at most one per height).
+    var preservedBoxes: [UInt64: BlackBox] = [:]
+
+    mutating func preserveBlackBox(
+        height: UInt64, appHash: String?, networkAppHash: String? = nil, reason: String
+    ) throws(FlightRecorderError) -> BlackBox {
+        // One box per height: a repeated trigger returns the box, writes nothing.
+        if var box = preservedBoxes[height] {
+            statistics.repeatedBlackBoxTriggers += 1
+            box.disposition = .alreadyPreserved
+            return box
+        }
+        let path = configuration.path
+        let directory = configuration.blackBoxDirectory ?? RingOpening.directory(of: path)
+        let names = BlackBoxDirectory.boxNames(in: directory)
+        if let name = BlackBoxDirectory.box(forHeight: height, in: names) {
+            statistics.repeatedBlackBoxTriggers += 1
+            let box = BlackBoxDirectory.existingBox(path: "\(directory)/\(name)", name: name, height: height, reason: reason)
+            preservedBoxes[height] = box
+            return box
+        }
+        guard names.count < max(configuration.maximumBlackBoxes, 0) else {
+            statistics.blackBoxTriggersOverLimit += 1
+            let error = FlightRecorderError.blackBoxLimitReached(
+                height: height, limit: configuration.maximumBlackBoxes, directory: directory)
+            statistics.lastError = error.description
+            throw error
+        }
         guard writer != nil else {
             throw .notRecording(reason: statistics.lastError ?? "the recorder was closed")
         }
         flushDrop()
-        let path = configuration.path
         let fingerprint = BlockFingerprint.compute(
             ringPath: path, height: height, fields: configuration.nondeterministicFields, reason: reason)
         let identifier = BlackBox.identifier(height: height, fingerprint: fingerprint)
-        appendMarker(.halt(height: height, appHash: appHash, reason: reason, identifier: identifier))
+        appendMarker(.halt(
+            height: height, appHash: appHash, reason: reason, identifier: identifier, networkAppHash: networkAppHash,
+            time: system_wallClockSeconds()))
         do { try writer?.seal() } catch { throw FlightRecorderError(error, path: path) }
         let sealed = writer.take()!
 
-        let directory = configuration.blackBoxDirectory ?? RingOpening.directory(of: path)
+        // The box is a compact sealed copy holding only the records (not the preallocated
+        // capacity); if that cannot be written, the whole sealed ring is renamed instead.
         var destination = RingOpening.uniquePath(in: directory, base: "blackbox-\(identifier)", suffix: ".ring")
         var problems: [BlackBox.Problem] = []
+        var compacted = false
+        let temporary = "\(destination).compacting-\(system_getpid())"
         do {
-            try RingFile.moveWithoutReplacing(path, to: destination)
+            try sealed.writeCompactSealedCopy(to: temporary)
+            try RingFile.moveWithoutReplacing(temporary, to: destination)
+            compacted = true
         } catch {
-            problems.append(.notRenamed(path: path, destination: destination, reason: error.description))
-            destination = path
+            try? system_unlink(temporary)
+            problems.append(.notCompacted(reason: error.description))
+        }
+        if !compacted {
+            do {
+                try RingFile.moveWithoutReplacing(path, to: destination)
+            } catch {
+                problems.append(.notRenamed(path: path, destination: destination, reason: error.description))
+                destination = path
+            }
         }
         do { try sealed.close() } catch { problems.append(.notClosed(reason: error.description)) }
+        // The sealed full ring is now a copy of the box: remove it, so a fresh ring takes its path.
+        if compacted { try? system_unlink(path) }
 
         // Go on recording into a fresh ring, unless the sealed one still occupies the path.
         ledger = BlockLedger(retention: configuration.retention)
@@ -202,8 +266,11 @@ struct RecorderState: ~Copyable {
             }
         }
         if let last = problems.last { statistics.lastError = last.description }
-        return BlackBox(
+        statistics.blackBoxesPreserved += 1
+        let box = BlackBox(
             identifier: identifier, height: height, path: destination, appHash: appHash, reason: reason,
-            basis: BlackBox.Basis(fingerprint), problems: problems)
+            basis: BlackBox.Basis(fingerprint), problems: problems, networkAppHash: networkAppHash)
+        preservedBoxes[height] = box
+        return box
     }
 }

@@ -11,8 +11,10 @@ extension FlightRecorder {
         public var blocksBegun: UInt64 = 0
         /// Blocks committed.
         public var blocksCommitted: UInt64 = 0
-        /// Records of uncommitted blocks overwritten because one block outgrew the ring (each
-        /// stretch is also written into the ring as a drop marker).
+        /// Records of protected blocks (the open one and the last K committed, see `Retention`)
+        /// overwritten because they outgrew the ring together (each stretch is also written
+        /// into the ring as a drop marker). Older committed blocks overwritten to make room are
+        /// not counted: retention released them.
         public var droppedRecords: UInt64 = 0
         /// Records too large for the ring, each replaced by a record-too-large marker.
         public var oversizedRecords: UInt64 = 0
@@ -24,5 +26,12 @@ extension FlightRecorder {
         public var openHeight: UInt64?
         /// The last committed block.
         public var lastCommittedHeight: UInt64?
+        /// Black boxes this recorder preserved.
+        public var blackBoxesPreserved: UInt64 = 0
+        /// Triggers for a height whose box was already preserved: they returned that box and
+        /// wrote nothing.
+        public var repeatedBlackBoxTriggers: UInt64 = 0
+        /// Triggers refused because the black-box directory held `maximumBlackBoxes` boxes.
+        public var blackBoxTriggersOverLimit: UInt64 = 0
     }
 }

@@ -18,6 +18,13 @@ package enum SlogFields {
         return unsafe name.withUnsafeBytes { unsafe $0.elementsEqual(UnsafeRawBufferPointer(rebasing: record[span.range])) }
     }
 
+    /// The top-level number member `key` (integer or fraction, such as the slog's `time`), or
+    /// `nil`.
+    package static func number(_ key: [UInt8], in record: UnsafeRawBufferPointer) -> Double? {
+        guard let span = unsafe JSONScan.value(forKey: key, in: record), !span.isString, span.range.count <= 40 else { return nil }
+        return unsafe Double(String(decoding: UnsafeRawBufferPointer(rebasing: record[span.range]), as: UTF8.self))
+    }
+
     /// The top-level non-negative integer member `key`, or `nil`.
     package static func unsigned(_ key: [UInt8], in record: UnsafeRawBufferPointer) -> UInt64? {
         unsafe JSONScan.value(forKey: key, in: record).flatMap { unsafe JSONScan.uint64($0, in: record) }
@@ -98,7 +105,7 @@ package struct BlockAttribution {
             return nil
         case .dropped(let height, _, _, _)?:
             return height ?? currentHeight
-        case .halt(let height, _, _, _)?:
+        case .halt(let height, _, _, _, _, _)?:
             return height
         default:
             return currentHeight

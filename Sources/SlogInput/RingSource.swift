@@ -67,6 +67,7 @@ package final class RingSource: SlogSource {
     private static func cause(_ reason: ReadIssue.Reason) -> SlogProblem.Cause {
         switch reason {
         case .lapped: .lapped
+        case .released: .released
         case .damagedFrame(let why): .damaged(why)
         case .checksumMismatch(let sequence): .checksumMismatch(sequence: sequence)
         case .sequenceGap(let expected, let found): .sequenceGap(expected: expected, found: found)

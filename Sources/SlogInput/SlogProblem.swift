@@ -8,6 +8,9 @@ package struct SlogProblem: Equatable, Sendable, CustomStringConvertible {
     package enum Cause: Equatable, Sendable {
         /// A live writer overwrote records before the reader got to them (a notice).
         case lapped
+        /// The recorder's strict retention released records before the reader got to them (a
+        /// notice; nothing was overwritten).
+        case released
         /// Bytes that are not a valid record; the text says what is wrong.
         case damaged(String)
         /// A SlogRing frame whose checksum does not match.
@@ -54,7 +57,7 @@ package struct SlogProblem: Equatable, Sendable, CustomStringConvertible {
     /// Whether the input is damaged (as opposed to a notice that loses nothing of the file).
     package var isDamage: Bool {
         switch cause {
-        case .lapped, .recovered: false
+        case .lapped, .released, .recovered: false
         default: true
         }
     }
@@ -66,6 +69,7 @@ package struct SlogProblem: Equatable, Sendable, CustomStringConvertible {
         switch cause {
         // The causes a ring reader also reports take their words from its one table.
         case .lapped: text += ReadIssue.Reason.lapped.message
+        case .released: text += ReadIssue.Reason.released.message
         case .damaged(let why): text += ReadIssue.Reason.damagedFrame(why).message
         case .checksumMismatch(let sequence): text += ReadIssue.Reason.checksumMismatch(sequence: sequence).message
         case .sequenceGap(let expected, let found):

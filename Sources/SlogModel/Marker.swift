@@ -40,7 +40,12 @@ package enum Marker: Equatable, Sendable {
     /// A slog record of `size` bytes did not fit in the ring; `snippet` is its start.
     case recordTooLarge(size: Int, snippet: String)
     /// The node halted at `height`; the black box was preserved as `identifier` (`HEIGHT-HASH`).
-    case halt(height: UInt64, appHash: String?, reason: String, identifier: String)
+    /// `appHash` is this node's app hash (CometBFT's "Expected"), `networkAppHash` the one the
+    /// network committed ("got"), `time` the wall-clock time of the halt (seconds since the
+    /// epoch).
+    case halt(
+        height: UInt64, appHash: String?, reason: String, identifier: String, networkAppHash: String? = nil,
+        time: Double? = nil)
 
     /// The record kind this marker is stored under.
     package var kind: RecordKind {
@@ -103,11 +108,13 @@ package enum Marker: Equatable, Sendable {
         case .recordTooLarge(let size, let snippet):
             json.number("size", Int64(size))
             json.string("snippet", snippet)
-        case .halt(let height, let appHash, let reason, let identifier):
+        case .halt(let height, let appHash, let reason, let identifier, let networkAppHash, let time):
             json.number("blockHeight", height)
             if let appHash { json.string("appHash", appHash) }
+            if let networkAppHash { json.string("networkAppHash", networkAppHash) }
             json.string("reason", reason)
             json.string("identifier", identifier)
+            if let time { json.raw("time", "\(time)") }
         }
         json.finish()
     }
@@ -117,7 +124,7 @@ package enum Marker: Equatable, Sendable {
         guard kind.isMarker else { return nil }
         let keys = ["blockHeight", "blockTime", "crankNum", "crankhash", "activityhash", "event", "pid", "time",
                     "version", "note", "firstSequence", "lastSequence", "count", "size", "snippet", "appHash",
-                    "reason", "identifier"]
+                    "reason", "identifier", "networkAppHash"]
         let spans = unsafe JSONScan.values(forKeys: keys.map { Array($0.utf8) }, in: unsafe bytes)
         func span(_ key: String) -> JSONValueSpan? { keys.firstIndex(of: key).flatMap { spans[$0] } }
         func unsigned(_ key: String) -> UInt64? { span(key).flatMap { unsafe JSONScan.uint64($0, in: bytes) } }
@@ -151,8 +158,10 @@ package enum Marker: Equatable, Sendable {
             return .recordTooLarge(size: Int(clamping: size), snippet: text("snippet") ?? "")
         case .haltMarker:
             guard let height = unsigned("blockHeight") else { return nil }
+            let time = span("time").map { unsafe String(decoding: UnsafeRawBufferPointer(rebasing: bytes[$0.range]), as: UTF8.self) }
             return .halt(height: height, appHash: text("appHash"), reason: text("reason") ?? "",
-                         identifier: text("identifier") ?? "")
+                         identifier: text("identifier") ?? "", networkAppHash: text("networkAppHash"),
+                         time: time.flatMap(Double.init))
         default:
             return nil
         }

@@ -20,11 +20,11 @@ struct Validator {
 @MainActor func runThreeValidators(directory: String) throws -> (rings: [String], blackBox: BlackBox?) {
     let divergence = (height: options.divergeHeight, crank: options.divergeCrank)
     let validators = [
-        Validator(name: "alice", ringPath: "\(directory)/alice.ring", capacity: 4 << 20, retention: .asMuchAsFits,
+        Validator(name: "alice", ringPath: "\(directory)/alice.ring", capacity: 4 << 20, retention: .keepingWhatFits(protecting: 2),
                   slog: AgoricSlog(clockOffset: 0)),
-        Validator(name: "bob", ringPath: "\(directory)/bob.ring", capacity: 1 << 20, retention: .committedBlocks(4),
+        Validator(name: "bob", ringPath: "\(directory)/bob.ring", capacity: 1 << 20, retention: .onlyLastCommittedBlocks(4),
                   slog: AgoricSlog(clockOffset: 0.0137)),
-        Validator(name: "carol", ringPath: "\(directory)/carol.ring", capacity: 2 << 20, retention: .committedBlocks(2),
+        Validator(name: "carol", ringPath: "\(directory)/carol.ring", capacity: 2 << 20, retention: .keepingWhatFits(protecting: 2),
                   slog: AgoricSlog(clockOffset: 0.2411, divergeAt: divergence)),
     ]
     var rings: [String] = []
@@ -46,8 +46,8 @@ struct Validator {
         let statistics = recorder.statistics
         let keeps: String
         switch validator.retention {
-        case .asMuchAsFits: keeps = "keeps as much as fits"
-        case .committedBlocks(let count): keeps = "keeps the last \(count) committed blocks"
+        case .keepingWhatFits(let count): keeps = "keeps what fits, protecting the last \(count) committed blocks"
+        case .onlyLastCommittedBlocks(let count): keeps = "keeps only the last \(count) committed blocks"
         }
         print("  \(validator.name): \(statistics.records) slog records, \(statistics.blocksCommitted) blocks committed, ring \(validator.capacity >> 10) KiB, \(keeps)")
         if diverges {

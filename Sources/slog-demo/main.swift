@@ -7,7 +7,8 @@
 ///    its own ring, ring size and clock. Carol's state diverges in block H at crank K; she learns
 ///    it when H+1 is voted on, halts, and preserves her black box, printing the operator message
 ///    with its HEIGHT-HASH. A fourth validator failing the same way prints the same identifier.
-/// 2. `slog-tail --info` shows what carol's black box holds.
+/// 2. `slog-tail --info` shows what carol's black box is and holds (identifier, reason, halt
+///    time, app hash, heights), and `slog-tail --summary` shows its blocks at a glance.
 /// 3. `slog-diff` over the three rings names the first divergent crank and the differing field.
 /// 4. A writer process is killed with SIGKILL mid-block and its ring reopens intact.
 /// 5. A live reader follows a small ring that wraps many times and never returns a torn record.
@@ -132,6 +133,11 @@ print("\n2. What carol's black box holds")
 if let box {
     let info = runSibling("slog-tail", ["--info", box.path])
     check(info.status == 0 && info.output.contains("sealed"), "slog-tail reads the sealed black box with no problems")
+    check(info.output.contains("black box:       \(box.identifier)") && info.output.contains("reason:          \(box.reason)"),
+          "--info says what the box is: its identifier and reason")
+    let summary = runSibling("slog-tail", ["--summary", "--blocks", "4", box.path])
+    check(summary.status == 0 && summary.output.contains("\n\(options.divergeHeight) ") && summary.output.contains("crank durations"),
+          "slog-tail --summary shows the box's last blocks, including block \(options.divergeHeight), at a glance")
 }
 
 // MARK: Step 3: where the validators diverged.

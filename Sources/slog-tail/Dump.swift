@@ -6,7 +6,8 @@ import SlogInput
 /// Prints the selected records of one or more sources, oldest first, one JSON line each.
 ///
 /// Steps per record: (1) attribute it to a block (only when a height selection needs it);
-/// (2) apply `--type` and `--crank`; (3) apply the height range; (4) keep it in the `--blocks`
+/// (2) apply `--since`/`--until` (the record's `time`, or the last one seen for a record without
+/// one), `--type` and `--crank`; (3) apply the height range; (4) keep it in the `--blocks`
 /// window, or else the `-n` window, or else print it. At the end the windows are printed (blocks
 /// first, narrowed by `-n` when both are given). Problems go to stderr as they are met.
 ///
@@ -31,8 +32,15 @@ struct Dumper {
     /// Problems that are damage (exit status 1), as opposed to notices.
     private(set) var damage = 0
     private static let crankKey = Array("crankNum".utf8)
+    private static let timeKey = Array("time".utf8)
+    private let since: Double?
+    private let until: Double?
+    /// The `time` of the last record that had one: records without (markers, mostly) go with it.
+    private var lastTime: Double?
 
     init(_ options: Options) {
+        since = options.since
+        until = options.until
         typeNames = options.types.map { Array($0.utf8) }
         crank = options.crank
         heights = options.heights
@@ -87,6 +95,10 @@ struct Dumper {
             if !openingClosed && attribution.hasSeenBoundary {
                 closeOpening(height: attribution.openingHeight, output: &output)
             }
+        }
+        if since != nil || until != nil {
+            if let time = SlogFields.number(Self.timeKey, in: bytes) { lastTime = time }
+            guard let time = lastTime, since.map({ time >= $0 }) ?? true, until.map({ time <= $0 }) ?? true else { return }
         }
         if isMarker && !printMarkers { return }
         if !typeNames.isEmpty {

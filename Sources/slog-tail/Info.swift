@@ -20,6 +20,8 @@ struct Census {
     var recorderOpens = 0
     var restarts = 0
     var halts = 0
+    /// The last halt marker: what a black box is (BoxInfo.swift).
+    var halt: HaltFacts?
     var problems: [SlogProblem] = []
     var damage: Int { problems.filter(\.isDamage).count }
     var notes: Int { problems.count - damage }
@@ -57,8 +59,11 @@ struct Census {
                 case .recorderOpened(let event, _, _, _, _)?:
                     recorderOpens += 1
                     if event == "reopened" { restarts += 1 }
-                case .halt?:
+                case .halt(let height, let appHash, let reason, let identifier, let networkAppHash, let time)?:
                     halts += 1
+                    halt = HaltFacts(
+                        height: height, identifier: identifier, reason: reason, time: time, appHash: appHash,
+                        networkAppHash: networkAppHash)
                 default:
                     break
                 }
@@ -116,6 +121,7 @@ func describe(_ source: any SlogSource, json: Bool, to output: inout OutputBuffe
             "\"sealed\":\(bool(status.sealed))", "\"writerActive\":\(bool(status.writerActive))",
             "\"problems\":\(census.damage)", "\"lostRecords\":\(census.lostRecords)", "\"notes\":\(census.notes)",
         ]
+        fields += haltJSONFields(census)
         fields += status.details.map { "\(jsonEscaped($0.name)):\($0.value)" }
         fields.append("\"remarks\":[" + status.remarks.map(jsonEscaped).joined(separator: ",") + "]")
         output.append("{" + fields.joined(separator: ",") + "}\n")
@@ -147,6 +153,7 @@ func describe(_ source: any SlogSource, json: Bool, to output: inout OutputBuffe
         lines.append("restarts:        " + restarts + ")")
     }
     if let sealed = status.sealed { lines.append("sealed:          \(sealed ? "yes (preserved black box)" : "no")") }
+    lines += haltLines(census)
     if ring { lines.append("writer active:   \(status.writerActive.map { $0 ? "yes" : "no" } ?? "unknown")") }
     for detail in status.details {
         lines.append((detail.name + ":").padding(17) + "\(detail.value)")

@@ -3,13 +3,20 @@ import SlogInput
 
 /// Command-line options of slog-tail, parsed by hand (no dependencies).
 struct Options {
-    enum Mode { case dump, info, verify }
+    enum Mode { case dump, info, verify, summary }
 
     var paths: [String] = []
     var mode = Mode.dump
     var format: SlogFormat?
     var json = false
     var follow = false
+    /// `-F`: follow the path, not the file: after the ring is sealed (a black box preserved)
+    /// or replaced, go on with the ring at the same path.
+    var followName = false
+    /// `--since T` / `--until T`: records whose slog `time` lies in this range (seconds since
+    /// the epoch; `until` inclusive).
+    var since: Double?
+    var until: Double?
     var markers = false
     /// `-n N`: only the last N records of the selection.
     var lastRecords: Int?
@@ -26,6 +33,7 @@ struct Options {
     /// Whether any option narrows which records are printed.
     var selects: Bool {
         lastRecords != nil || lastBlocks != nil || heights != nil || crank != nil || !types.isEmpty || markers
+            || since != nil || until != nil
     }
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options {
@@ -33,7 +41,9 @@ struct Options {
         var fromHeight: UInt64?
         var toHeight: UInt64?
         var height: UInt64?
-        let takesValue: Set = ["-n", "--blocks", "--height", "--from-height", "--to-height", "--crank", "--type", "--format"]
+        let takesValue: Set = [
+            "-n", "--blocks", "--height", "--from-height", "--to-height", "--crank", "--type", "--format", "--since", "--until",
+        ]
         var cursor = ArgumentCursor(arguments, takesValue: takesValue, shortWithInlineValue: "-n")
         while let item = try cursor.next() {
             guard case .option(let argument) = item else {
@@ -55,6 +65,16 @@ struct Options {
             case "--verify": try options.setMode(.verify)
             case "--json": options.json = true
             case "-f", "--follow": options.follow = true
+            case "-F", "--follow-name":
+                options.follow = true
+                options.followName = true
+            case "--summary": try options.setMode(.summary)
+            case "--since", "--until":
+                let text = try value()
+                guard let time = SlogTime.parse(text) else {
+                    throw UsageError(message: "\(argument) '\(text)' is not a time (seconds since the epoch, or ISO-8601 such as 2026-12-03T13:00:00Z)")
+                }
+                if argument == "--since" { options.since = time } else { options.until = time }
             case "--markers": options.markers = true
             case "-n": options.lastRecords = try count()
             case "--blocks": options.lastBlocks = try count()
@@ -98,8 +118,18 @@ struct Options {
         if options.paths.filter({ $0 == "-" }).count > 1 {
             throw UsageError(message: "standard input ('-') can be read only once")
         }
-        if options.json && options.mode != .info { throw UsageError(message: "--json goes with --info") }
-        if options.mode != .dump {
+        if let since = options.since, let until = options.until, since > until {
+            throw UsageError(message: "--since is after --until")
+        }
+        if options.json && options.mode != .info && options.mode != .summary {
+            throw UsageError(message: "--json goes with --info or --summary")
+        }
+        if options.mode == .summary {
+            if options.lastRecords != nil || options.crank != nil || !options.types.isEmpty || options.markers {
+                throw UsageError(message: "--summary selects by block and time only (--blocks, --height, --from-height, --to-height, --since, --until)")
+            }
+            if options.follow { throw UsageError(message: "--summary cannot be combined with --follow") }
+        } else if options.mode != .dump {
             let name = options.mode == .info ? "--info" : "--verify"
             if options.selects { throw UsageError(message: "\(name) reads the whole file; it takes no selection options") }
             if options.follow { throw UsageError(message: "\(name) cannot be combined with --follow") }
@@ -114,7 +144,7 @@ struct Options {
     }
 
     private mutating func setMode(_ new: Mode) throws(UsageError) {
-        if mode != .dump && mode != new { throw UsageError(message: "--info and --verify cannot be combined") }
+        if mode != .dump && mode != new { throw UsageError(message: "--info, --verify and --summary cannot be combined") }
         mode = new
     }
 }

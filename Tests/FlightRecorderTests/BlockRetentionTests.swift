@@ -5,15 +5,16 @@ import Testing
 import SlogModel
 import SlogRing
 
-/// Retention per block: after every commit the ring holds exactly the last K committed blocks
-/// (and, mid-block, the open one), read back with the real `RingReader`.
+/// Retention per block, read back with the real `RingReader`: strict retention holds exactly the
+/// last K committed blocks after every commit (and, mid-block, the open one); the default keeps
+/// every block that fits and protects the open one plus the last K committed.
 @Suite struct BlockRetentionTests {
     @Test(arguments: [0, 1, 2, 3])
     func afterEveryCommitTheRingHoldsExactlyTheLastKCommittedBlocks(keep: Int) throws {
         try withTemporaryDirectory { dir in
             var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
             configuration.capacity = 1 << 20
-            configuration.retention = .committedBlocks(keep)
+            configuration.retention = .onlyLastCommittedBlocks(keep)
             let recorder = try FlightRecorder(configuration: configuration)
             let node = SimulatedNode()
             for height in UInt64(1)...12 {
@@ -78,6 +79,9 @@ import SlogRing
         try withTemporaryDirectory { dir in
             var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
             configuration.capacity = 64 << 10
+            // Only the open block protected: block 1 is free to go (see the next test for
+            // protected committed blocks).
+            configuration.retention = .keepingWhatFits(protecting: 0)
             let recorder = try FlightRecorder(configuration: configuration)
             let small = SimulatedNode()
             for line in small.block(1) { recorder.record(line) }
@@ -107,6 +111,112 @@ import SlogRing
             if let first = view.sequences.first {
                 #expect(view.sequences == Array(first..<(first + UInt64(view.sequences.count))))
             }
+            try recorder.close()
+        }
+    }
+
+    /// The issue's case: a healthy peer with the default configuration, fed 40 blocks of a few
+    /// hundred KB into a 64 MiB ring, still holds all 40 (strict retention would hold 2).
+    @Test func theDefaultRingOfAHealthyPeerHoldsEveryBlockThatFits() throws {
+        try withTemporaryDirectory { dir in
+            var configuration = FlightRecorder.Configuration(path: "\(dir)/peer.ring")
+            configuration.capacity = 64 << 20
+            #expect(configuration.retention == .keepingWhatFits(protecting: 2))
+            let recorder = try FlightRecorder(configuration: configuration)
+            let node = SimulatedNode(bodyPadding: 7000, cranksPerBlock: 20)
+            var bytes = 0
+            for height in UInt64(1)...40 {
+                for line in node.block(height) {
+                    recorder.record(line)
+                    bytes += line.utf8.count
+                }
+            }
+            #expect(bytes / 40 > 250_000 && bytes / 40 < 400_000, "\(bytes / 40) bytes per block")
+            let view = try readRing(configuration.path)
+            #expect(view.issues.isEmpty)
+            #expect(view.begunHeights == Array(1...40))
+            #expect(view.committedHeights == Array(1...40))
+            #expect(recorder.statistics.droppedRecords == 0)
+            try recorder.close()
+        }
+    }
+
+    /// When the ring is full the oldest blocks make room, one record at a time: what stays is
+    /// the newest suffix of everything recorded, many more blocks than K, and nothing is counted
+    /// as dropped while only unprotected blocks go.
+    @Test func aFullRingOverwritesOnlyBlocksOlderThanTheProtectedOnes() throws {
+        try withTemporaryDirectory { dir in
+            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
+            configuration.capacity = 64 << 10
+            let recorder = try FlightRecorder(configuration: configuration)
+            let node = SimulatedNode(bodyPadding: 300)
+            var all: [String] = []
+            for height in UInt64(1)...60 {
+                for line in node.block(height) {
+                    recorder.record(line)
+                    all.append(line)
+                }
+            }
+            let view = try readRing(configuration.path)
+            #expect(view.issues.isEmpty)
+            #expect(view.slog.count > 5 * node.block(1).count)
+            #expect(Array(all.suffix(view.slog.count)) == view.slog)
+            #expect(view.committedHeights.last == 60 && view.committedHeights.count > 5)
+            #expect(recorder.statistics.droppedRecords == 0)
+            try recorder.close()
+        }
+    }
+
+    /// Protected committed blocks are not overwritten silently: when the open block and the last
+    /// K committed ones do not fit together, the records of the committed ones that had to go
+    /// are a counted drop with a drop marker naming the oldest block touched.
+    @Test func overwritingAProtectedCommittedBlockIsACountedDrop() throws {
+        try withTemporaryDirectory { dir in
+            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
+            configuration.capacity = 64 << 10
+            configuration.retention = .keepingWhatFits(protecting: 2)
+            let recorder = try FlightRecorder(configuration: configuration)
+            // About 28 KB per block: two fit, the third overwrites protected block 1.
+            let node = SimulatedNode(bodyPadding: 3000, cranksPerBlock: 4)
+            for height in UInt64(1)...2 { for line in node.block(height) { recorder.record(line) } }
+            #expect(recorder.statistics.droppedRecords == 0)
+            for line in node.block(3) { recorder.record(line) }
+            let statistics = recorder.statistics
+            #expect(statistics.droppedRecords > 0)
+            #expect(statistics.lastError?.contains("outgrew the ring") == true, "\(statistics.lastError ?? "")")
+            let view = try readRing(configuration.path)
+            let drops = view.markers.compactMap { marker -> (UInt64?, UInt64, UInt64, UInt64)? in
+                if case .dropped(let h, let first, let last, let count) = marker { (h, first, last, count) } else { nil }
+            }
+            #expect(!drops.isEmpty)
+            #expect(drops.first?.0 == 1)
+            #expect(drops.map(\.3).reduce(0, +) == statistics.droppedRecords)
+            for drop in drops { #expect(!view.sequences.contains { (drop.1...drop.2).contains($0) }) }
+            try recorder.close()
+        }
+    }
+
+    /// A reader that falls behind strict retention is told its records were released, not
+    /// overwritten (the writer never wrote a whole ring past them); one the writer really
+    /// lapped is told so.
+    @Test func aReaderBehindStrictRetentionIsToldReleasedNotOverwritten() throws {
+        try withTemporaryDirectory { dir in
+            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
+            configuration.capacity = 1 << 20
+            configuration.retention = .onlyLastCommittedBlocks(0)
+            let recorder = try FlightRecorder(configuration: configuration)
+            var reader = try RingReader.open(path: configuration.path)
+            let node = SimulatedNode()
+            let first = node.block(1)
+            recorder.record(first[0])
+            #expect(drain(&reader).slog == [first[0]])
+            for line in first.dropFirst() { recorder.record(line) }
+            for height in UInt64(2)...5 { for line in node.block(height) { recorder.record(line) } }
+            let view = drain(&reader)
+            #expect(!view.issues.isEmpty)
+            #expect(view.issues.allSatisfy { $0.reason == .released }, "\(view.issues)")
+            #expect(view.issues.allSatisfy { $0.description.contains("released by the recorder's retention") })
+            #expect(view.issues.compactMap(\.lostRecords).reduce(0, +) > 0)
             try recorder.close()
         }
     }

@@ -62,7 +62,8 @@ import Testing
             #expect(header.capacity == 4096)
             #expect(header.headerSize == 4096)
             #expect(Array(file[0..<64]) == header.encodedPrefix())
-            // Bytes 104..<headerSize are reserved and zero (FORMAT.md "Mutable words").
+            // The release words (104..<120) start zero and bytes 120..<headerSize are reserved
+            // and zero (FORMAT.md "Mutable words").
             #expect(file[104..<4096].allSatisfy { $0 == 0 })
         }
     }
@@ -85,6 +86,8 @@ import Testing
             "nextSequence": (RingHeader.nextSequenceOffset, 8),
             "flags": (RingHeader.flagsOffset, 8),
             "writerOpenCount": (RingHeader.writerOpenCountOffset, 8),
+            "releasedFrom": (RingHeader.releasedFromOffset, 8),
+            "releasedTo": (RingHeader.releasedToOffset, 8),
         ]
         let named = (immutable + mutable).filter { $0.field != nil }
         #expect(Set(named.compactMap(\.field)) == Set(expected.keys))
@@ -95,7 +98,7 @@ import Testing
         }
         // The rows tile the header with no hole or overlap, and the checksum covers what it says.
         #expect(FormatDocument.tiles(immutable, from: 0, to: 64))
-        #expect(FormatDocument.tiles(mutable, from: 64, to: 104))
+        #expect(FormatDocument.tiles(mutable, from: 64, to: RingHeader.releaseWordsEnd))
         #expect(RingHeader.checksummedLength == RingHeader.headerChecksumOffset)
     }
 

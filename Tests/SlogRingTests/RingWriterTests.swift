@@ -71,6 +71,33 @@ import Testing
         }
     }
 
+    /// A reader overtaken by releases is told "released"; once the writer has also evicted past
+    /// the released stretch (a real lap), the same kind of stretch is "overwritten".
+    @Test func aReaderTellsReleasedFromOverwritten() throws {
+        try withTemporaryDirectory { dir in
+            let path = "\(dir)/a.ring"
+            var writer = try RingWriter.create(path: path, capacity: 4096)
+            var reader = try RingReader.open(path: path)
+            _ = try writer.append("first")
+            #expect(drain(&reader).sequences == [0])
+            for i in 1...5 { _ = try writer.append("record \(i)") }
+            writer.release(before: writer.write)
+            for i in 6...8 { _ = try writer.append("record \(i)") }
+            writer.release(before: writer.write)
+            var view = drain(&reader)
+            #expect(view.issues.map(\.reason) == [.released], "\(view.issues)")
+            #expect(view.issues.first?.lostRecords == 8)
+            // Now released and then lapped: the writer wrote a whole ring past the reader.
+            _ = try writer.append("seen")
+            #expect(drain(&reader).sequences == [9])
+            writer.release(before: writer.write)
+            for i in 0..<200 { _ = try writer.append(payload(for: UInt64(i), length: 100)) }
+            view = drain(&reader)
+            #expect(view.issues.map(\.reason) == [.lapped], "\(view.issues)")
+            try writer.close()
+        }
+    }
+
     /// Regression: a reader lapped while the ring was momentarily empty (everything released)
     /// counted the lost records again on the next record (a spurious sequence gap) or lap.
     @Test func lapsThatEmptyTheRingCountEachLostRecordOnce() throws {
@@ -85,7 +112,8 @@ import Testing
             func read() {
                 let contents = drain(&reader)
                 lost += contents.issues.map(\.lostRecords)
-                #expect(contents.issues.allSatisfy { $0.reason == .lapped }, "\(contents.issues)")
+                // Released, not overwritten: the writer never wrote a whole ring past them.
+                #expect(contents.issues.allSatisfy { $0.reason == .released }, "\(contents.issues)")
                 sequences += contents.sequences
             }
             for i in 1...5 { _ = try writer.append("record \(i)") }

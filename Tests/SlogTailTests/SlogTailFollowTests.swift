@@ -98,4 +98,36 @@ import SlogRing
         #expect(tail.finish() == 0)
         #expect(tail.stdout == slogText([#"{"type":"a"}"#, #"{"type":"b"}"#, #"{"type":"c"}"#]))
     }
+
+    /// The issue's false alarm: a follower that falls behind a recorder whose strict retention
+    /// releases committed blocks, in a ring that never wraps, is told the records were
+    /// released, never that they were overwritten. With the default retention nothing is
+    /// released, so the same follower misses nothing.
+    @Test(arguments: [true, false])
+    func followBehindRetentionNeverReportsOverwrittenRecords(strict: Bool) throws {
+        try withTemporaryDirectory { dir in
+            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
+            configuration.capacity = 4 << 20
+            if strict { configuration.retention = .onlyLastCommittedBlocks(0) }
+            let recorder = try FlightRecorder(configuration: configuration)
+            let blocks = (UInt64(1)...20).map { SyntheticSlog.block($0) }
+            for line in blocks[0] { recorder.record(line) }
+            let tail = try RunningTool("slog-tail", ["-f", configuration.path])
+            defer { tail.finish() }
+            #expect(tail.wait { stdout, _ in stdout.hasSuffix(slogText([blocks[0].last!])) })
+            tail.signal(SIGSTOP)
+            for block in blocks.dropFirst() { for line in block { recorder.record(line) } }
+            tail.signal(SIGCONT)
+            _ = try recorder.preserveBlackBox(height: 20, reason: "end of test")
+            try recorder.close()
+            #expect(tail.finish() == 0)
+            #expect(!tail.stderr.contains("overwritten by the writer"), "\(tail.stderr)")
+            if strict {
+                #expect(tail.stderr.contains("released by the recorder's retention before it could be read (not overwritten)"), "\(tail.stderr)")
+            } else {
+                #expect(tail.stderr.isEmpty)
+                #expect(tail.stdout == slogText(blocks.flatMap { $0 }))
+            }
+        }
+    }
 }

@@ -73,12 +73,13 @@ import SlogRing
             let path = "\(dir)/node.ring"
             var configuration = FlightRecorder.Configuration(path: path)
             configuration.capacity = 64 << 10
+            configuration.retention = .onlyLastCommittedBlocks(2)
             let recorder = try FlightRecorder(configuration: configuration)
             let lines = SyntheticSlog.blocks(1...4) + Array(SyntheticSlog.block(5).prefix(3))
             for line in lines { recorder.record(line) }
             let box = try recorder.preserveBlackBox(height: 5, reason: "app hash mismatch")
             try recorder.close()
-            // Retention keeps the last two committed blocks and the open one.
+            // Strict retention keeps the last two committed blocks and the open one.
             let kept = SyntheticSlog.block(3) + SyntheticSlog.block(4) + Array(SyntheticSlog.block(5).prefix(3))
             #expect(try readRing(box.path).slog == kept)
             let run = try runTool("slog-tail", [box.path])

@@ -1,7 +1,7 @@
 /// The file header, mirroring the byte table in `docs/FORMAT.md` (format version 1).
 ///
 /// The first 64 bytes are written once at creation; bytes 0..<32 are covered by the checksum
-/// stored at 32. The words at 64..<104 change while a writer runs and are read and written only
+/// stored at 32. The words at 64..<120 change while a writer runs and are read and written only
 /// as 64-bit atomics through `MappedFile.atomicWord(at:)`. All integers are little-endian.
 ///
 /// ```
@@ -28,6 +28,13 @@ public struct RingHeader: Equatable, Sendable {
     static let flagsOffset = 88
     /// How many times a writer has opened this file, including its creation (atomic).
     static let writerOpenCountOffset = 96
+    /// Where the latest `release(before:)` moved the oldest position from (atomic; in the
+    /// bytes v1 reserves as zero, so older writers leave it 0: see FORMAT.md).
+    static let releasedFromOffset = 104
+    /// Where the latest `release(before:)` moved the oldest position to (atomic).
+    static let releasedToOffset = 112
+    /// The header size the release words need.
+    static let releaseWordsEnd = 120
 
     /// `"SLOGRNG\0"` read as a little-endian u64.
     public static let magic: UInt64 = 0x0047_4E52_474F_4C53

@@ -19,6 +19,10 @@ public struct ReadIssue: Equatable, Sendable, CustomStringConvertible {
     public enum Reason: Equatable, Sendable {
         /// A live writer overwrote these frames before the reader got to them.
         case lapped
+        /// The writer released these frames (strict retention: committed blocks older than the
+        /// ones it keeps) before the reader got to them. Their bytes were not overwritten: the
+        /// reader was behind the recorder's retention, not behind a whole ring.
+        case released
         /// The bytes at this place are not a valid frame (the message says what is wrong).
         case damagedFrame(String)
         /// A frame whose checksum does not match its contents.
@@ -57,6 +61,7 @@ extension ReadIssue.Reason {
     public var message: String {
         switch self {
         case .lapped: "gap: overwritten by the writer before it could be read"
+        case .released: "gap: released by the recorder's retention before it could be read (not overwritten)"
         case .damagedFrame(let why): why
         case .checksumMismatch(let sequence): "checksum mismatch in frame claiming sequence \(sequence)"
         case .sequenceGap(let expected, let found): "sequence jumps from \(expected) to \(found)"

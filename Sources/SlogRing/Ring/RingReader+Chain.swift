@@ -53,7 +53,8 @@ extension RingReader {
                     // Published after the header was read, overwritten before this reader got
                     // to them: the rest of the same lap.
                     pendingIssues.append(ReadIssue(
-                        reason: .lapped, fileOffset: offset, byteCount: 0, lostRecords: frame.sequence - expected))
+                        reason: lastSkipWasRelease ? .released : .lapped, fileOffset: offset, byteCount: 0,
+                        lostRecords: frame.sequence - expected))
                 } else {
                     noteGap(expected: expected, found: frame.sequence, at: offset)
                 }
@@ -79,8 +80,28 @@ extension RingReader {
         return true
     }
 
+    /// Notes that the oldest position moved past the cursor, and why: *released* by the writer
+    /// (`RingWriter.release(before:)`, strict retention; the bytes were not overwritten) or
+    /// *overwritten* (evicted to make room, the normal lap).
+    ///
+    /// The positions alone cannot tell: a writer evicts before it writes and publishes the new
+    /// write position, so at that instant the write position still looks a lap short. So the
+    /// writer records its latest release in two header words (`releasedFrom`, `releasedTo`,
+    /// FORMAT.md). The stretch `[cursor, oldest)` was released exactly when `oldest` is the
+    /// latest release's end (oldest positions only grow, so no eviction produced that value) and
+    /// the release began at or before the cursor.
+    /// Any doubt (a release in progress, an older writer that leaves the words 0) says
+    /// overwritten, as before.
     private mutating func noteLap(to oldest: UInt64) {
-        noteSkip(ReadIssue(reason: .lapped, fileOffset: fileOffset(of: cursor), byteCount: Int(oldest - cursor)))
+        var released = false
+        if header.headerSize >= RingHeader.releaseWordsEnd, file.length >= RingHeader.releaseWordsEnd, words != nil {
+            // Acquiring: pairs with the releasing store of `releasedTo`, made after `releasedFrom`.
+            let to = unsafe file.atomicWord(at: RingHeader.releasedToOffset).pointee.load(ordering: .acquiring)
+            let from = unsafe file.atomicWord(at: RingHeader.releasedFromOffset).pointee.load(ordering: .acquiring)
+            released = to == oldest && from <= cursor
+        }
+        lastSkipWasRelease = released
+        noteSkip(ReadIssue(reason: released ? .released : .lapped, fileOffset: fileOffset(of: cursor), byteCount: Int(oldest - cursor)))
         cursor = oldest
         if limit < cursor { limit = cursor }
     }

@@ -16,7 +16,8 @@ internal import Synchronization
 /// Guarantees:
 /// - Every record returned passed its checksum and was not being overwritten while it was
 ///   copied: after copying, the reader re-loads the oldest position, which the writer advances
-///   before it overwrites anything. A record the writer overtook is reported as `.lapped`.
+///   before it overwrites anything. A record the writer overtook is reported as `.lapped`; one
+///   the writer released (strict retention) before the reader got to it, as `.released`.
 /// - Damage never stops it: a bad frame is reported with its offset and the reader scans ahead
 ///   for the next valid frame. A file whose header is unusable is salvaged by scanning every
 ///   8-byte offset for valid frames and returning them in sequence order.
@@ -47,6 +48,8 @@ public struct RingReader: ~Copyable {
     /// Whether `expected` was last set from the header after a lap (not from a record read):
     /// records the header did not count yet are then lap losses, not a sequence gap.
     var lossSettledFromHeader = false
+    /// Whether the last stretch the oldest position skipped was released, not overwritten.
+    var lastSkipWasRelease = false
     /// Issues waiting to be returned before the next record, and the first sequence they lost.
     var pendingIssues: [ReadIssue] = []
     var pendingFirstLost: UInt64?
@@ -191,7 +194,7 @@ public struct RingReader: ~Copyable {
     /// a caught-up reader meets a wrap that evicted everything it had already read) lost
     /// nothing, so it is not reported.
     private mutating func settleLoss(_ lost: UInt64?) {
-        if lost == 0, pendingIssues.allSatisfy({ $0.reason == .lapped }) {
+        if lost == 0, pendingIssues.allSatisfy({ $0.reason == .lapped || $0.reason == .released }) {
             pendingIssues.removeAll()
             return
         }
@@ -216,7 +219,11 @@ public struct RingReader: ~Copyable {
     /// Notes a skipped region; the records it cost are counted when the next record arrives.
     mutating func noteSkip(_ issue: ReadIssue) {
         // Two laps in a row, with nothing returned between them, are one skipped stretch.
-        if issue.reason == .lapped, let last = pendingIssues.last, last.reason == .lapped {
+        if issue.reason == .lapped || issue.reason == .released, let last = pendingIssues.last,
+            last.reason == .lapped || last.reason == .released
+        {
+            // A stretch partly overwritten is reported as overwritten.
+            if issue.reason == .lapped { pendingIssues[pendingIssues.count - 1].reason = .lapped }
             pendingIssues[pendingIssues.count - 1].byteCount += issue.byteCount
             return
         }

@@ -213,7 +213,7 @@ public struct RingWriter: ~Copyable {
 
     /// The size of the frame (or implicit padding) at `position`, which must be a frame
     /// boundary between the oldest and the write position.
-    private func frameSize(at position: UInt64) -> Int {
+    func frameSize(at position: UInt64) -> Int {
         let gap = implicitPaddingSize(at: position, capacity: capacity)
         if gap > 0 { return gap }
         let offset = Int(position % UInt64(capacity))
@@ -238,9 +238,23 @@ public struct RingWriter: ~Copyable {
         guard target > oldestPosition else { return }
         var oldest = oldestPosition
         while oldest < target { oldest += UInt64(frameSize(at: oldest)) }
+        // The release words, so a reader overtaken by releases (not by overwriting) can tell
+        // (RingReader.noteLap): [releasedFrom, releasedTo) is the latest run of releases with
+        // no eviction between them. A release that continues the run (the oldest position has
+        // not moved since the last one) keeps `from`; otherwise the run starts here. Stored
+        // `from`, then `to` (releasing: a reader that loads `to` with acquire sees this `from`
+        // or a later one), then the oldest position.
+        if header.headerSize >= RingHeader.releaseWordsEnd {
+            let fromWord = unsafe file.atomicWord(at: RingHeader.releasedFromOffset)
+            let toWord = unsafe file.atomicWord(at: RingHeader.releasedToOffset)
+            // Relaxed: this process is the only writer of these words.
+            let continuesRun = unsafe toWord.pointee.load(ordering: .relaxed) == oldestPosition && oldestPosition != 0
+            if !continuesRun { unsafe fromWord.pointee.store(oldestPosition, ordering: .relaxed) }
+            unsafe toWord.pointee.store(oldest, ordering: .releasing)
+        }
         oldestPosition = oldest
-        // Releasing: orders nothing the reader depends on, but keeps the word monotone with
-        // respect to earlier appends for readers that load it with acquire.
+        // Releasing: publishes the release words above before the oldest position, and keeps
+        // the word monotone with respect to earlier appends for readers that load it with acquire.
         unsafe oldestWord.pointee.store(oldest, ordering: .releasing)
         #if SLOG_INTERNAL_CHECKS
         _checkInvariants()
