@@ -181,7 +181,8 @@ struct RecorderState: ~Copyable {
         var destination = RingOpening.uniquePath(in: directory, base: "blackbox-\(identifier)", suffix: ".ring")
         var problems: [BlackBox.Problem] = []
         do {
-            try RingFile.moveWithoutReplacing(path, to: destination)
+            // A name taken meanwhile (even by a dangling symbolic link) moves on to the next.
+            destination = try RingOpening.moveAside(path, in: directory, base: "blackbox-\(identifier)", suffix: ".ring")
         } catch {
             problems.append(.notRenamed(path: path, destination: destination, reason: error.description))
             destination = path

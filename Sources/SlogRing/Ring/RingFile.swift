@@ -21,4 +21,11 @@ public enum RingFile {
     public static func exists(_ path: String) -> Bool {
         system_exists(path)
     }
+
+    /// Whether anything at all has the name `path`, a dangling symbolic link included (which
+    /// `exists` reports as absent, since it follows links). The corresponding C function is
+    /// `lstat`.
+    public static func nameIsTaken(_ path: String) -> Bool {
+        (try? system_fileKind(atPath: path)) != Optional<FileKind?>.some(nil)
+    }
 }

@@ -308,3 +308,83 @@ package func system_findByte(_ byte: UInt8, in bytes: UnsafeRawBufferPointer, fr
     guard let found = unsafe memchr(base + from, Int32(byte), bytes.count - from) else { return nil }
     return unsafe UnsafeRawPointer(found) - base
 }
+
+// MARK: What a path names
+
+/// The kind of file a path or descriptor names (a symbolic link is reported as itself).
+package enum FileKind: Sendable, Equatable, CustomStringConvertible {
+    case regular, symbolicLink, directory, fifo, characterDevice, blockDevice, socket, other
+
+    init(mode: mode_t) {
+        switch mode & S_IFMT {
+        case S_IFREG: self = .regular
+        case S_IFLNK: self = .symbolicLink
+        case S_IFDIR: self = .directory
+        case S_IFIFO: self = .fifo
+        case S_IFCHR: self = .characterDevice
+        case S_IFBLK: self = .blockDevice
+        case S_IFSOCK: self = .socket
+        default: self = .other
+        }
+    }
+
+    /// `a symbolic link`, `a directory`, ... for messages.
+    package var description: String {
+        switch self {
+        case .regular: "a regular file"
+        case .symbolicLink: "a symbolic link"
+        case .directory: "a directory"
+        case .fifo: "a named pipe (FIFO)"
+        case .characterDevice: "a character device"
+        case .blockDevice: "a block device"
+        case .socket: "a socket"
+        case .other: "not a regular file"
+        }
+    }
+}
+
+/// What `path` itself names, without following a symbolic link there; `nil` when nothing
+/// does. The corresponding C function is `lstat`.
+package func system_fileKind(atPath path: String) throws(Errno) -> FileKind? {
+    var info = stat()
+    do {
+        _ = try valueOrErrno { unsafe lstat(path, &info) }
+    } catch where error == .noSuchFileOrDirectory {
+        return nil
+    }
+    return FileKind(mode: info.st_mode)
+}
+
+/// What the open descriptor names. The corresponding C function is `fstat`.
+internal func system_fileKind(_ fd: Int32) throws(Errno) -> FileKind {
+    var info = stat()
+    _ = try valueOrErrno { unsafe fstat(fd, &info) }
+    return FileKind(mode: info.st_mode)
+}
+
+/// Whether a process with this id exists (possibly another user's). The corresponding C
+/// function is `kill(pid, 0)`.
+package func system_processExists(_ pid: Int32) -> Bool {
+    guard pid > 0 else { return false }
+    return kill(pid, 0) == 0 || errno == EPERM
+}
+
+/// The names in a directory (without `.` and `..`). The corresponding C functions are
+/// `opendir`, `readdir` and `closedir`.
+package func system_directoryEntries(_ path: String) throws(Errno) -> [String] {
+    guard let directory = unsafe opendir(path) else { throw Errno.current }
+    defer { unsafe closedir(directory) }
+    var names: [String] = []
+    while let entry = unsafe readdir(directory) {
+        let name = unsafe withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            unsafe String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
+
+/// Moves the file offset of `fd` to `offset`. The corresponding C function is `lseek`.
+package func system_seek(_ fd: Int32, to offset: Int) throws(Errno) {
+    _ = try valueOrErrno { lseek(fd, off_t(offset), SEEK_SET) }
+}
