@@ -84,8 +84,21 @@ struct RecorderState: ~Copyable {
             statistics.bytes += UInt64(bytes.count)
             noteEviction()
         } catch {
+            if case .truncated = error {
+                stopRecording(error)
+                return
+            }
             recordTooLarge(size: bytes.count, prefix: bytes)
         }
+    }
+
+    /// The ring was truncated under the writer (only reported when the host installed the
+    /// truncation guard, `RingFile.installTruncationGuard()`; otherwise that is SIGBUS): stop
+    /// writing it. Later records count as lost; `lastError` says why; the host keeps running.
+    private mutating func stopRecording(_ error: SlogRingError) {
+        statistics.lostRecords += 1
+        statistics.lastError = "recording stopped: \(error)"
+        writer = nil
     }
 
     /// Counts a record too large for the ring and writes its marker, with a snippet of its

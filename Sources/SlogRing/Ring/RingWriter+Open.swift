@@ -265,7 +265,7 @@ extension RingWriter {
         _ descriptor: Int32, length: Int, path: String, removingOnFailure temporary: String?
     ) throws(SlogRingError) -> MappedFile {
         do {
-            return try MappedFile(descriptor: descriptor, length: length, writable: true)
+            return try MappedFile(descriptor: descriptor, length: length, writable: true, guarded: true)
         } catch {
             if let temporary { try? system_unlink(temporary) }
             throw .io(operation: "map the ring", path: path, error)
