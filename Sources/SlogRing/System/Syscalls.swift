@@ -259,7 +259,7 @@ package func system_exists(_ path: String) -> Bool {
 /// The first offset at or after `offset` that holds data (not a hole), or `nil` when only holes
 /// follow up to the end of the file; `offset` itself where the file system cannot tell. The
 /// corresponding C function is `lseek(SEEK_DATA)`.
-internal func system_nextData(_ fd: Int32, from offset: Int) -> Int? {
+package func system_nextData(_ fd: Int32, from offset: Int) -> Int? {
     // SEEK_DATA is 3 on Linux; Glibc exposes the name only under _GNU_SOURCE.
     let result = lseek(fd, off_t(offset), 3)
     if result >= 0 { return Int(result) }
