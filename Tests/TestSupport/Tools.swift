@@ -120,6 +120,25 @@ public final class RunningTool {
 
     public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
+    /// Sends SIGSTOP and returns once the kernel reports the process stopped (state `T` in
+    /// /proc/PID/stat), at most `seconds`. `kill` returns before the target has stopped: on a
+    /// loaded machine it can run on for a while, reading what the test meant it to miss.
+    @discardableResult
+    public func stop(seconds: Double = 10) -> Bool {
+        kill(process.processIdentifier, SIGSTOP)
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")"),
+                stat[stat.index(close, offsetBy: 2)] == "T"
+            {
+                return true
+            }
+            usleep(1_000)
+        }
+        return false
+    }
+
     /// Waits (at most `seconds`, then SIGKILL) for the tool to exit; returns its status.
     @discardableResult
     public func finish(seconds: Double = 10) -> Int32 {
@@ -131,4 +150,17 @@ public final class RunningTool {
         group.wait()
         return process.terminationStatus
     }
+}
+
+/// Whether `condition` holds, polling for up to `seconds`. For states another process can hold
+/// for an instant through no fault of the code under test: a child that another test thread is
+/// spawning shares this process's open files between `fork` and `exec` (descriptors are closed
+/// at `exec`, `O_CLOEXEC`), and with them a writer's lock; on a loaded machine that instant grows.
+public func eventually(seconds: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(10_000)
+    }
+    return try condition()
 }

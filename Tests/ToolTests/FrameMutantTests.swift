@@ -37,9 +37,13 @@ import SlogRing
             let seed = "\(dir)/seed.ring"
             try Self.seedRing(seed)
             let original = try readFile(seed)
-            var mutants = FrameMutants(ring: original, seed: 15)
+            // SLOG_FRAME_MUTANTS / SLOG_FRAME_MUTANT_SEED make longer trials (docs/RELIABILITY.md).
+            let environment = ProcessInfo.processInfo.environment
+            let count = environment["SLOG_FRAME_MUTANTS"].flatMap { Int($0) } ?? 300
+            let mutantSeed = environment["SLOG_FRAME_MUTANT_SEED"].flatMap { UInt64($0) } ?? 15
+            var mutants = FrameMutants(ring: original, seed: mutantSeed)
             var all = mutants.extremeMutants()
-            for _ in 0..<300 { all.append(mutants.next()) }
+            for _ in 0..<count { all.append(mutants.next()) }
             var changes: [String: String] = [:]
             var files: [String] = []
             for (index, mutant) in all.enumerated() {
