@@ -9,7 +9,7 @@ import Testing
 @Suite struct RingHostilePathTests {
 
     /// Runs slog-stress to completion within `seconds` (then SIGKILL: a hang is a failure).
-    static func runStress(_ arguments: [String], seconds: Double = 10) throws -> (status: Int32, signaled: Bool, stderr: String, timedOut: Bool) {
+    static func runStress(_ arguments: [String], seconds: Double = testPatience) throws -> (status: Int32, signaled: Bool, stderr: String, timedOut: Bool) {
         let process = Process()
         process.executableURL = builtProductsDirectory().appendingPathComponent("slog-stress")
         process.arguments = arguments

@@ -6,12 +6,12 @@ import SlogRing
 /// Inputs that cost the tools memory and time out of proportion to what they print (issue 15):
 /// millions of bad lines, an endless device, a sparse Agoric file claiming a 256 GB arena; and a
 /// slogfile truncated in place under `--follow`. Real files and processes; no wall-clock
-/// assertions: a bound of 10 s marks a hang, a data limit (`ulimit -d`) marks unbounded memory.
+/// assertions: a generous bound (`testPatience`) marks a hang, a data limit (`ulimit -d`) marks unbounded memory.
 @Suite struct SlogTailHostileInputTests {
     /// Runs `tool arguments` under `ulimit -d` (KiB of data segment: heap and private
     /// mappings), waiting at most `seconds`; a process still running then is killed.
     static func run(
-        _ tool: String, _ arguments: [String], dataLimitKiB: Int = 65536, seconds: Double = 10
+        _ tool: String, _ arguments: [String], dataLimitKiB: Int = 65536, seconds: Double = testPatience
     ) throws -> (status: Int32, signaled: Bool, timedOut: Bool, stdout: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
@@ -54,7 +54,7 @@ import SlogRing
             #expect(lines.count == 1000 + 2, "the first 1000 problems, the omission line, the summary")
             #expect(lines.dropLast().last == "\(path): 399000 more problems not shown (only the first 1000 are kept)")
             #expect(lines.last == "\(path): DAMAGED: 0 valid records, 400000 problem(s), 400000 records known lost")
-            let diff = try Self.run("slog-diff", [path, path], seconds: 60)
+            let diff = try Self.run("slog-diff", [path, path], seconds: 2 * testPatience)
             #expect(!diff.signaled && !diff.timedOut && diff.status == 2, "\(diff.status)")
             #expect(diff.stdout.contains("399999 more problem"), "\(diff.stdout)")
         }

@@ -8,7 +8,7 @@ import SlogRing
 /// left exactly as it was; nothing is moved aside or created. And a ring truncated under the
 /// running recorder stops the recording, not the process.
 @Suite struct SlogRecordHostileRingTests {
-    /// Runs slog-record with empty input, at most 10 s (a loop is a failure, not a hang).
+    /// Runs slog-record with empty input, at most `testPatience` (a loop is a failure, not a hang).
     static func record(ring: String) throws -> (status: Int32, stderr: String, timedOut: Bool) {
         let process = Process()
         process.executableURL = builtProductsDirectory().appendingPathComponent("slog-record")
@@ -18,7 +18,7 @@ import SlogRing
         let errors = Pipe()
         process.standardError = errors
         try process.run()
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(testPatience)
         while process.isRunning && Date() < deadline { usleep(10_000) }
         let timedOut = process.isRunning
         if timedOut { kill(process.processIdentifier, SIGKILL) }
