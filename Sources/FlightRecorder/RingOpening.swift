@@ -64,11 +64,16 @@ enum RingOpening {
 
     /// `directory/base + suffix`, or `directory/base-2 + suffix` (and so on) if that name is
     /// taken by anything, a dangling symbolic link included (`lstat`, not `access`).
-    static func uniquePath(in directory: String, base: String, suffix: String, from counter: Int = 1) -> String {
+    static func uniquePath(in directory: String, base: String, suffix: String) -> String {
+        freeName(in: directory, base: base, suffix: suffix, from: 1).path
+    }
+
+    /// The first free name from `counter` on, and its counter.
+    private static func freeName(in directory: String, base: String, suffix: String, from counter: Int) -> (path: String, counter: Int) {
         var counter = counter
         while true {
             let candidate = "\(directory)/\(base)\(counter == 1 ? "" : "-\(counter)")\(suffix)"
-            if !RingFile.nameIsTaken(candidate) { return candidate }
+            if !RingFile.nameIsTaken(candidate) { return (candidate, counter) }
             counter += 1
         }
     }
@@ -79,13 +84,13 @@ enum RingOpening {
     static func moveAside(_ path: String, in directory: String, base: String, suffix: String) throws(SlogRingError) -> String {
         var counter = 1
         while true {
-            let candidate = uniquePath(in: directory, base: base, suffix: suffix, from: counter)
+            let candidate = freeName(in: directory, base: base, suffix: suffix, from: counter)
             do {
-                try RingFile.moveWithoutReplacing(path, to: candidate)
-                return candidate
+                try RingFile.moveWithoutReplacing(path, to: candidate.path)
+                return candidate.path
             } catch {
-                guard case .io(_, _, .fileExists) = error, counter < 1000 else { throw error }
-                counter = (Int(candidate.dropLast(suffix.count).split(separator: "-").last ?? "") ?? counter) + 1
+                guard case .io(_, _, .fileExists) = error, candidate.counter < 1000 else { throw error }
+                counter = candidate.counter + 1
             }
         }
     }
