@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs one libFuzzer target (docs/RELIABILITY.md "Fuzzing").
 #
-# usage: scripts/fuzz.sh TARGET [SECONDS]      TARGET: ring | agoric | jsonl | json | diff | all
+# usage: scripts/fuzz.sh TARGET [SECONDS]      TARGET: ring | frames | agoric | jsonl | json | diff | all
 #        scripts/fuzz.sh --replay              runs every target over its seeds and regressions once
 #
 # The package's library sources (SlogRing and its C shim, SlogModel, FlightRecorder, SlogInput) are compiled
@@ -18,7 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 build=$root/.build-fuzz
-targets=(ring agoric jsonl json diff)
+targets=(ring frames agoric jsonl json diff)
 target=${1:?usage: scripts/fuzz.sh TARGET [SECONDS] (TARGET: ${targets[*]} | all | --replay)}
 seconds=${2:-60}
 mkdir -p "$build/obj" "$build/findings"
@@ -103,7 +103,10 @@ run_one() {  # run_one NAME SECONDS
     build_target "$name"
     mkdir -p "$build/corpus/$name" "$build/findings/$name"
     # New inputs go to the first directory only; the kept ones are read, never written.
-    local dirs=("$build/corpus/$name" "$build/seeds/$name")
+    # frames starts from the ring seeds: the same images, checksums recomputed after mutation.
+    local seeds=$build/seeds/$name
+    [[ $name == frames ]] && seeds=$build/seeds/ring
+    local dirs=("$build/corpus/$name" "$seeds")
     for kept in Fuzz/Regressions/$name Fuzz/Corpus/$name; do [[ -d $kept ]] && dirs+=("$kept"); done
     echo "fuzz.sh: fuzzing $name for ${secs}s" >&2
     "$build/fuzz-$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
@@ -118,9 +121,10 @@ all) for t in "${targets[@]}"; do run_one "$t" "$seconds"; done ;;
     for t in "${targets[@]}"; do
         build_target "$t"
         inputs=("$build/seeds/$t")
+        [[ $t == frames ]] && inputs=("$build/seeds/ring")
         for kept in Fuzz/Regressions/$t Fuzz/Corpus/$t; do [[ -d $kept ]] && inputs+=("$kept"); done
         "$build/fuzz-$t" -runs=0 "${inputs[@]}"
     done ;;
-ring | agoric | jsonl | json | diff) run_one "$target" "$seconds" ;;
+ring | frames | agoric | jsonl | json | diff) run_one "$target" "$seconds" ;;
 *) echo "fuzz.sh: unknown target $target (${targets[*]} | all | --replay)" >&2; exit 2 ;;
 esac

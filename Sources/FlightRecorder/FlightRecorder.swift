@@ -20,6 +20,18 @@ public final class FlightRecorder: Sendable {
     /// every tool's `--version`.
     public static let version = flightRecorderVersion
 
+    /// Keeps this process alive when the ring file is truncated underneath the recorder (or
+    /// any ring reader): installs, once, a `SIGBUS` handler for ring mappings only
+    /// (`RingFile.installTruncationGuard()`). Call it before opening the recorder. Off unless
+    /// called: the library never changes the host's signal handling on its own. With it, a
+    /// truncated ring stops the recording (`isRecording` false, `lastError` says why) instead
+    /// of killing the process; faults anywhere else behave as before. Returns whether it is
+    /// installed.
+    @discardableResult
+    public static func installTruncationGuard() -> Bool {
+        RingFile.installTruncationGuard()
+    }
+
     /// The configuration the recorder was opened with.
     package let configuration: Configuration
     /// What opening did that an operator should know: a sealed or damaged ring moved aside,

@@ -46,7 +46,8 @@ public enum FlightRecorderError: Error, Equatable, Sendable, CustomStringConvert
         case .invalidCapacity, .recordTooLarge:
             self = .invalidConfiguration(path: path, message: error.description)
         case .notARing(let file, _), .unsupportedVersion(let file, _, _), .headerDamaged(let file, _),
-            .truncated(let file, _, _), .sealed(let file), .corrupt(let file, _, _), .capacityMismatch(let file, _, _):
+            .truncated(let file, _, _), .sealed(let file), .corrupt(let file, _, _), .capacityMismatch(let file, _, _),
+            .notARegularFile(let file, _):
             self = .ringUnusable(path: file, message: error.description)
         }
     }

@@ -87,8 +87,21 @@ struct RecorderState: ~Copyable {
             statistics.bytes += UInt64(bytes.count)
             noteEviction()
         } catch {
+            if case .truncated = error {
+                stopRecording(error)
+                return
+            }
             unsafe recordTooLarge(size: bytes.count, prefix: bytes)
         }
+    }
+
+    /// The ring was truncated under the writer (only reported when the host installed the
+    /// truncation guard, `RingFile.installTruncationGuard()`; otherwise that is SIGBUS): stop
+    /// writing it. Later records count as lost; `lastError` says why; the host keeps running.
+    private mutating func stopRecording(_ error: SlogRingError) {
+        statistics.lostRecords += 1
+        statistics.lastError = "recording stopped: \(error)"
+        writer = nil
     }
 
     /// Counts a record too large for the ring and writes its marker, with a snippet of its
@@ -234,7 +247,9 @@ struct RecorderState: ~Copyable {
         let temporary = "\(destination).compacting-\(system_getpid())"
         do {
             try sealed.writeCompactSealedCopy(to: temporary)
-            try RingFile.moveWithoutReplacing(temporary, to: destination)
+            // A name taken meanwhile (even by a dangling symbolic link) moves on to the next.
+            destination = try RingOpening.moveAside(
+                temporary, in: directory, base: "blackbox-\(identifier)", suffix: ".ring")
             compacted = true
         } catch {
             try? system_unlink(temporary)
@@ -242,7 +257,7 @@ struct RecorderState: ~Copyable {
         }
         if !compacted {
             do {
-                try RingFile.moveWithoutReplacing(path, to: destination)
+                destination = try RingOpening.moveAside(path, in: directory, base: "blackbox-\(identifier)", suffix: ".ring")
             } catch {
                 problems.append(.notRenamed(path: path, destination: destination, reason: error.description))
                 destination = path

@@ -180,6 +180,29 @@ package final class JSONLinesSource: SlogSource {
         }
         if got == 0 { reachedEnd = true } else { reachedEnd = false }
         end += got
+        if got == 0 && follow && file.isRegularFile { noticeTruncationInPlace() }
         return got
+    }
+
+    /// At the end of a followed regular file: if it is now shorter than what was read from it,
+    /// it was truncated in place (logrotate's `copytruncate`). Reading at the old offset would
+    /// skip the new records (and start mid-line); instead say so and read from its start. A
+    /// partial line left from before the truncation is dropped with the old contents.
+    private func noticeTruncationInPlace() {
+        let readTo = offset + (end - start)
+        guard let size = try? file.size(), size < readTo else { return }
+        do { try file.seek(to: 0) } catch {
+            failed = true
+            pendingProblem = SlogProblem(file: displayName, fileOffset: 0, cause: .readFailed(error))
+            return
+        }
+        pendingProblem = SlogProblem(
+            file: displayName, fileOffset: 0, cause: .truncatedInPlace(readTo: readTo, newSize: size))
+        start = 0
+        end = 0
+        offset = 0
+        lineNumber = 0
+        discarding = false
+        reachedEnd = false
     }
 }

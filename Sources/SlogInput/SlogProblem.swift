@@ -34,6 +34,9 @@ package struct SlogProblem: Equatable, Sendable, CustomStringConvertible {
         case incompleteLastLine
         /// Reading the input failed.
         case readFailed(Errno)
+        /// A followed slogfile became shorter than what was already read (rotated in place,
+        /// logrotate's `copytruncate`): reading starts again at its new beginning (a notice).
+        case truncatedInPlace(readTo: Int, newSize: Int)
     }
 
     /// The input as messages name it.
@@ -57,7 +60,7 @@ package struct SlogProblem: Equatable, Sendable, CustomStringConvertible {
     /// Whether the input is damaged (as opposed to a notice that loses nothing of the file).
     package var isDamage: Bool {
         switch cause {
-        case .lapped, .released, .recovered: false
+        case .lapped, .released, .recovered, .truncatedInPlace: false
         default: true
         }
     }
@@ -84,6 +87,9 @@ package struct SlogProblem: Equatable, Sendable, CustomStringConvertible {
         case .lineTooLong(let limit): text += "line longer than \(limit) bytes"
         case .incompleteLastLine: text += "input ends in the middle of a record (no newline, not a complete JSON object)"
         case .readFailed(let errno): text += "read failed: \(errno)"
+        case .truncatedInPlace(let readTo, let newSize):
+            text += "note: file was truncated in place to \(newSize) bytes after \(readTo) bytes had been read "
+            text += "(rotated with copytruncate?); reading it again from its start"
         }
         if byteCount > 0 { text += "; skipped \(byteCount) bytes" }
         if let lostRecords { text += "; \(lostRecords) record\(lostRecords == 1 ? "" : "s") lost" }

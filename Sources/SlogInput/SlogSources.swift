@@ -4,7 +4,7 @@ import SlogRing
 package enum SlogSources {
     /// `SLOGRNG\0`, SlogRing's magic as it appears in the file (little-endian, as the
     /// header stores it).
-    package static let ringMagic: [UInt8] = withUnsafeBytes(of: RingHeader.magic.littleEndian) { Array($0) }
+    package static let ringMagic: [UInt8] = unsafe withUnsafeBytes(of: RingHeader.magic.littleEndian) { unsafe Array($0) }
     /// `AG-SLOG!`, Agoric's magic as it appears in the file.
     package static let agoricMagic: [UInt8] = Array("AG-SLOG!".utf8)
 

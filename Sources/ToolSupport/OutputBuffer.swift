@@ -11,6 +11,9 @@ internal import Darwin
 /// tools that print records; `toolName` prefixes its error message.
 package struct OutputBuffer {
     private var bytes: [UInt8] = []
+    /// Messages for standard error, written by `flush()` right after the output that preceded
+    /// them: problems stay next to the records they follow, without a write each.
+    private var errors: [UInt8] = []
     private let limit = 1 << 16
 
     /// The tool name its error messages start with.
@@ -37,7 +40,20 @@ package struct OutputBuffer {
         if bytes.count >= limit { flush() }
     }
 
+    /// Queues `text` for standard error; `flush()` writes it after the output before it.
+    package mutating func appendError(_ text: String) {
+        errors.append(contentsOf: text.utf8)
+        if errors.count >= limit { flush() }
+    }
+
     package mutating func flush() {
+        defer {
+            if !errors.isEmpty {
+                unsafe errors.withUnsafeBytes { buffer in _ = try? unsafe system_writeAll(2, buffer) }
+                errors.removeAll(keepingCapacity: true)
+            }
+        }
+        guard !bytes.isEmpty else { return }
         let written = unsafe bytes.withUnsafeBytes { buffer in
             Result { () throws(Errno) in try unsafe system_writeAll(1, buffer) }
         }

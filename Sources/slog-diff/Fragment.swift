@@ -47,7 +47,11 @@ struct Fragment {
     var restarts = 0
     var firstHeight: UInt64?
     var lastHeight: UInt64?
+    /// Problems, one note per stretch between two finished cranks (see `FragmentBuilder.problem`).
     var problems: [ProblemNote] = []
+    /// Every problem met, and those that are damage, counted before coalescing.
+    var problemCount = 0
+    var damageCount = 0
     /// Interned strings; index 0 is "unknown".
     var names: [String] = [""]
     private var nameIndex: [String: UInt16] = [:]
@@ -59,6 +63,8 @@ struct Fragment {
         /// The last crank finished before it, and the first finished after it (in stream order).
         var afterCrank: UInt64?
         var beforeCrank: UInt64?
+        /// Further problems met in the same stretch, folded into this note.
+        var folded = 0
     }
 
     init(label: String, displayName: String, format: SlogFormat) {
@@ -72,7 +78,7 @@ struct Fragment {
 
     var firstCrank: UInt64? { latest.keys.min() }
     var lastCrank: UInt64? { latest.keys.max() }
-    var damage: Int { problems.filter { $0.problem.isDamage }.count }
+    var damage: Int { damageCount }
 
     func name(_ index: UInt16) -> String? { index == 0 ? nil : names[Int(index)] }
 
@@ -143,6 +149,20 @@ struct FragmentBuilder: CrankScannerClient {
     mutating func problem(_ problem: SlogProblem, hole: Bool, lastClosedCrank: UInt64?) {
         var problem = problem
         problem.file = fragment.displayName  // a spooled standard input has another path
+        fragment.problemCount += 1
+        if problem.isDamage { fragment.damageCount += 1 }
+        // Problems with no crank finished between them cover the same cranks, so one note
+        // stands for them all: memory stays bounded by the cranks, not by the damage (a file
+        // of three million bad lines was 1.3 GB, issue 15). The comparison sees the same ranges.
+        if let last = fragment.problems.indices.last, fragment.problems[last].beforeCrank == nil,
+            fragment.problems[last].afterCrank == lastClosedCrank
+        {
+            let shown = fragment.problems[last].problem.isDamage || fragment.problems[last].hole
+            if !shown && (problem.isDamage || hole) { fragment.problems[last].problem = problem }
+            fragment.problems[last].hole = fragment.problems[last].hole || hole
+            fragment.problems[last].folded += 1
+            return
+        }
         fragment.problems.append(Fragment.ProblemNote(problem: problem, hole: hole, afterCrank: lastClosedCrank))
     }
 

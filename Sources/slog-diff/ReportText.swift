@@ -22,8 +22,9 @@ struct TextReport {
             for note in damage.prefix(Self.problemsShown) {
                 lines.append("   " + paint("problem: ", .yellow) + problemText(note))
             }
-            if damage.count > Self.problemsShown {
-                lines.append("   ... \(damage.count - Self.problemsShown) more problems (slog-tail --verify lists them all)")
+            let shown = damage.prefix(Self.problemsShown).reduce(0) { $0 + 1 + $1.folded }
+            if fragment.problemCount > shown {
+                lines.append("   ... \(fragment.problemCount - shown) more problems (slog-tail --verify lists them)")
             }
         }
         guard let comparison = report.comparison else {
@@ -192,6 +193,7 @@ struct TextReport {
 
     private func problemText(_ note: Fragment.ProblemNote) -> String {
         note.problem.description + between(note)
+            + (note.folded > 0 ? " (and \(note.folded) more problem\(note.folded == 1 ? "" : "s") there)" : "")
     }
 
     private func between(_ note: Fragment.ProblemNote) -> String {

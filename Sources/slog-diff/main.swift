@@ -21,6 +21,7 @@
 import ToolSupport
 import SlogModel
 import SlogInput
+import SlogRing
 
 #if canImport(Glibc)
 import Glibc
@@ -75,6 +76,8 @@ let usageText = """
 
     """
 
+// A ring truncated while it is read ends the reading there, not the process (issue 15).
+RingFile.installTruncationGuard()
 var output = OutputBuffer(toolName: "slog-diff")
 let options: Options
 do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch {

@@ -65,4 +65,6 @@ if options.help {
     exit(0)
 }
 Signals.install()
+// A ring truncated under the recorder stops the recording instead of killing it (issue 15).
+FlightRecorder.installTruncationGuard()
 exit(Session.run(options))

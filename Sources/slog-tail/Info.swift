@@ -22,10 +22,12 @@ struct Census {
     var halts = 0
     /// The last halt marker: what a black box is (BoxInfo.swift).
     var halt: HaltFacts?
-    var problems: [SlogProblem] = []
-    var damage: Int { problems.filter(\.isDamage).count }
-    var notes: Int { problems.count - damage }
-    var lostRecords: UInt64 { problems.filter(\.isDamage).reduce(0) { $0 + ($1.lostRecords ?? 0) } }
+    /// Counted, the first `ProblemLog.defaultLimit` kept (memory bounded by the output, not by
+    /// the input's damage).
+    var problems = ProblemLog()
+    var damage: Int { problems.damage }
+    var notes: Int { problems.notes }
+    var lostRecords: UInt64 { problems.lostRecords }
     var validRecords: Int { slogRecords + markers + otherRecords }
 
     private var attribution = BlockAttribution()
@@ -55,7 +57,7 @@ struct Census {
                 switch marker {
                 case .dropped(_, _, _, let count)?:
                     dropMarkers += 1
-                    droppedRecords += count
+                    droppedRecords = droppedRecords.addingSaturating(count)
                 case .recorderOpened(let event, _, _, _, _)?:
                     recorderOpens += 1
                     if event == "reopened" { restarts += 1 }
@@ -71,7 +73,7 @@ struct Census {
                 otherRecords += 1
                 note(record)
             case .problem(let problem):
-                problems.append(problem)
+                problems.add(problem)
             }
         }
     }
@@ -171,7 +173,8 @@ func describe(_ source: any SlogSource, json: Bool, to output: inout OutputBuffe
 func verify(_ source: any SlogSource, to output: inout OutputBuffer) -> Census {
     var census = Census()
     census.read(source, details: false)
-    for problem in census.problems { output.append("\(problem)\n") }
+    for problem in census.problems.kept { output.append("\(problem)\n") }
+    if let omitted = census.problems.omissionSummary { output.append("\(source.displayName): \(omitted)\n") }
     var summary = "\(source.displayName): \(census.damage == 0 ? "ok" : "DAMAGED"): \(census.validRecords) valid records, \(census.damage) problem(s)"
     if census.lostRecords > 0 { summary += ", \(census.lostRecords) records known lost" }
     if census.notes > 0 { summary += ", \(census.notes) note(s)" }

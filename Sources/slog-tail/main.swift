@@ -17,6 +17,7 @@
 /// 2 usage error or unreadable file.
 import ToolSupport
 import SlogInput
+import SlogRing
 
 #if canImport(Glibc)
 import Glibc
@@ -88,6 +89,9 @@ let usageText = """
 
     """
 
+// A ring truncated while it is read ends the reading there, not the process (the library
+// leaves this to the program: issue 15).
+RingFile.installTruncationGuard()
 var output = OutputBuffer(toolName: "slog-tail")
 let options: Options
 do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch {

@@ -50,6 +50,57 @@ import SlogInput
         }
     }
 
+    /// Reads `path` as a ring to the end, counting problems as the tools do (`ProblemLog`).
+    static func drainCounting(_ path: String) -> ProblemLog {
+        var problems = ProblemLog(limit: 16)
+        guard let source = try? SlogSources.open(path, format: .ring) else { return problems }
+        var events = 0
+        while events < 100_000, let event = source.next() {
+            events += 1
+            if case .problem(let problem) = event { problems.add(problem); _ = "\(problem)"; continue }
+            source.withRecordBytes { bytes in _ = bytes.reduce(0, &+) }
+        }
+        _ = source.status
+        return problems
+    }
+
+    /// The `frames` target's inputs, checksums recomputed as the target does (issue 15).
+    @Test func frameInputsReplayWithValidChecksums() throws {
+        let inputs = Self.inputs("frames")
+        #expect(!inputs.isEmpty)
+        try withTemporaryDirectory { dir in
+            for input in inputs {
+                var bytes = try readFile(input)
+                RingImage.reseal(&bytes)
+                try writeFile("\(dir)/input", bytes)
+                _ = Self.drainCounting("\(dir)/input")
+            }
+        }
+    }
+
+    /// A few hundred CRC-valid frame-level mutants of a recorded ring (markers included) through
+    /// the ring source and the problem counting, in-process: a sequence of 2^64-1 made the
+    /// lost-record sum trap (issue 15). Processes run them too (ToolTests/FrameMutantTests).
+    @Test func crcValidFrameMutantsReadWithoutTrapping() throws {
+        try withTemporaryDirectory { dir in
+            let seed = "\(dir)/seed.ring"
+            var lines: [String] = []
+            for height in UInt64(1)...6 { lines += SimulatedNode().block(height) }
+            try recordRing(seed, capacity: 16 << 10, lines)
+            var mutants = FrameMutants(ring: try readFile(seed), seed: 1515)
+            var all = mutants.extremeMutants()
+            for _ in 0..<400 { all.append(mutants.next()) }
+            var lostEverything = false
+            for mutant in all {
+                try writeFile("\(dir)/m.ring", mutant.bytes)
+                let problems = Self.drainCounting("\(dir)/m.ring")
+                #expect(problems.kept.count <= 16)
+                if problems.lostRecords == .max { lostEverything = true }
+            }
+            #expect(lostEverything, "some mutant claims 2^64-1 lost records; the sum saturates")
+        }
+    }
+
     @Test func recordInputsReplayThroughTheScannerAndNormalizer() throws {
         let inputs = Self.inputs("json")
         #expect(!inputs.isEmpty)

@@ -185,7 +185,8 @@ import Testing
             #expect(reader.status?.writerActive == true)
             #expect(drain(&reader).strings == ["one"])
             try first.close()
-            #expect(reader.status?.writerActive == false)
+            // A child another test is spawning may share the closed descriptor until its exec.
+            #expect(eventually { reader.status?.writerActive == false })
             // Once the first writer is gone the lock is free again.
             let second = try RingWriter.open(path: path)
             try second.close()

@@ -163,7 +163,10 @@ import SlogRing
             let ring = try readRing(path)
             let dropped = ring.markers.compactMap { if case .dropped(_, _, _, let count) = $0 { count } else { nil } }
             #expect(!dropped.isEmpty)
-            let run = try runTool("slog-tail", ["--info", "--json", path])
+            // The lock of the closed writer can live on for an instant in a child another test
+            // is spawning (fork before exec): ask again until no writer holds it.
+            var run = try runTool("slog-tail", ["--info", "--json", path])
+            _ = try eventually { run = try runTool("slog-tail", ["--info", "--json", path]); return run.stdout.contains(#""writerActive":false"#) }
             #expect(run.status == 0, "\(run.stderr)")
             let object = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
             #expect(object["format"] as? String == "ring")
@@ -208,7 +211,9 @@ import SlogRing
             for line in SyntheticSlog.block(7, cranks: 1) { _ = try writer.append(line) }
             try writer.seal()
             try writer.close()
-            let run = try runTool("slog-tail", ["--info", path])
+            var run = try runTool("slog-tail", ["--info", path])
+            // As above: a child being spawned by another test may hold the lock for an instant.
+            _ = try eventually { run = try runTool("slog-tail", ["--info", path]); return run.stdout.contains("writer active:   no") }
             #expect(run.status == 0)
             let bytes = SyntheticSlog.block(7, cranks: 1).reduce(0) { $0 + $1.utf8.count }
             let used = SyntheticSlog.block(7, cranks: 1).reduce(0) { $0 + 24 + ($1.utf8.count + 7) / 8 * 8 }

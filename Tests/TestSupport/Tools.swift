@@ -3,9 +3,14 @@ import Synchronization
 
 // Shared by every test target that runs the package's executables (Tests/TestSupport).
 
+/// How long a test waits for another process before calling it a failure (a hang). Never a
+/// measure of speed: every wait returns as soon as its condition holds.
+public let testPatience: Double = 60
+
 /// Bytes collected by one thread and read by another.
 public final class LockedBytes: Sendable {
     private let value = Mutex(Data())
+    public init() {}
     public func append(_ data: Data) { value.withLock { $0.append(data) } }
     public var data: Data { value.withLock { $0 } }
     public var text: String { String(decoding: data, as: UTF8.self) }
@@ -108,7 +113,10 @@ public final class RunningTool {
     public var isRunning: Bool { process.isRunning }
 
     /// Waits up to `seconds` until `condition` holds for what was printed; returns whether it did.
-    public func wait(seconds: Double = 10, until condition: (_ stdout: String, _ stderr: String) -> Bool) -> Bool {
+    /// The bound is only a failure bound: a passing wait returns as soon as the condition holds.
+    /// It is generous because a loaded machine (two suites at once on two cores, issue 15) took
+    /// more than 10 s to start a debug tool and print its first lines.
+    public func wait(seconds: Double = testPatience, until condition: (_ stdout: String, _ stderr: String) -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
             if condition(stdout, stderr) { return true }
@@ -119,9 +127,28 @@ public final class RunningTool {
 
     public func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
+    /// Sends SIGSTOP and returns once the kernel reports the process stopped (state `T` in
+    /// /proc/PID/stat), at most `seconds`. `kill` returns before the target has stopped: on a
+    /// loaded machine it can run on for a while, reading what the test meant it to miss.
+    @discardableResult
+    public func stop(seconds: Double = testPatience) -> Bool {
+        kill(process.processIdentifier, SIGSTOP)
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")"),
+                stat[stat.index(close, offsetBy: 2)] == "T"
+            {
+                return true
+            }
+            usleep(1_000)
+        }
+        return false
+    }
+
     /// Waits (at most `seconds`, then SIGKILL) for the tool to exit; returns its status.
     @discardableResult
-    public func finish(seconds: Double = 10) -> Int32 {
+    public func finish(seconds: Double = testPatience) -> Int32 {
         try? input?.fileHandleForWriting.close()
         let deadline = Date().addingTimeInterval(seconds)
         while process.isRunning && Date() < deadline { usleep(5_000) }
@@ -130,4 +157,17 @@ public final class RunningTool {
         group.wait()
         return process.terminationStatus
     }
+}
+
+/// Whether `condition` holds, polling for up to `seconds`. For states another process can hold
+/// for an instant through no fault of the code under test: a child that another test thread is
+/// spawning shares this process's open files between `fork` and `exec` (descriptors are closed
+/// at `exec`, `O_CLOEXEC`), and with them a writer's lock; on a loaded machine that instant grows.
+public func eventually(seconds: Double = testPatience, _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if try condition() { return true }
+        usleep(10_000)
+    }
+    return try condition()
 }

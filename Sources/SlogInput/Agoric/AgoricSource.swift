@@ -337,12 +337,25 @@ package final class AgoricSource: SlogSource {
     /// does not have.
     private func nextNewline(from: Int, before end: Int) -> Int? {
         var position = from
+        var nextHoleCheck = position
         while position < end {
             let physical = self.physical(position)
             var piece = min(end - position, arenaSize - physical)
             if physical >= availableArena {
                 position += piece
                 continue
+            }
+            if position >= nextHoleCheck {
+                // Holes hold no newline: jump over them, as ring readers do (a sparse file whose
+                // header claims a 256 GB arena was read zero by zero for a minute, issue 15).
+                let offset = AgoricHeader.size + physical
+                let data = bytes.file.nextData(from: offset) ?? (AgoricHeader.size + availableArena)
+                let hole = min(max(0, data - offset), piece)
+                nextHoleCheck = position + hole + CachedFileBytes.chunkSize
+                if hole > 0 {
+                    position += hole
+                    continue
+                }
             }
             piece = min(piece, availableArena - physical, CachedFileBytes.chunkSize)
             budget -= piece / 8

@@ -53,6 +53,17 @@ package final class InputFile {
     }
 
     /// Whether a read would return at once (input waiting, or the end).
+    /// The first offset at or after `offset` that holds data, not a hole; `nil` when only holes
+    /// follow; `offset` itself where the file system cannot tell (`lseek(SEEK_DATA)`).
+    package func nextData(from offset: Int) -> Int? {
+        system_nextData(descriptor, from: offset)
+    }
+
+    /// Makes the next `read` start at `offset`. The corresponding C function is `lseek`.
+    package func seek(to offset: Int) throws(Errno) {
+        try system_seek(descriptor, to: offset)
+    }
+
     package func hasInput() -> Bool {
         system_hasInput(descriptor)
     }

@@ -17,10 +17,16 @@ struct MappedFile: ~Copyable {
     /// The open descriptor (kept for locks, `fsync` and `fstat`).
     let descriptor: Int32
     let writable: Bool
+    /// The truncation guard's slot for this mapping (writers only; readers register their
+    /// own), released before unmapping.
+    private(set) var guardSlot: Int?
+    /// Whether the truncation guard covers this mapping.
+    var isGuarded: Bool { guardSlot != nil }
 
     /// Maps the first `length` bytes of `descriptor`, taking ownership of the descriptor: it is
-    /// closed here on failure and by `deinit`/`close()` on success.
-    init(descriptor: Int32, length: Int, writable: Bool) throws(Errno) {
+    /// closed here on failure and by `deinit`/`close()` on success. `guarded` registers a
+    /// writable mapping with the truncation guard, if the process installed it.
+    init(descriptor: Int32, length: Int, writable: Bool, guarded: Bool = false) throws(Errno) {
         precondition(length > 0, "cannot map an empty range")
         let mapped: UnsafeMutableRawPointer
         do {
@@ -33,9 +39,12 @@ struct MappedFile: ~Copyable {
         self.length = length
         self.descriptor = descriptor
         self.writable = writable
+        self.guardSlot = guarded ? unsafe TruncationGuard.register(mapped, length: length, writable: writable) : nil
     }
 
     deinit {
+        // Before unmapping: the guard must never replace a page of someone else's mapping.
+        if let guardSlot { TruncationGuard.unregister(guardSlot) }
         // Best effort: errors cannot be reported from deinit. Use close() to see them.
         try? unsafe system_munmap(base, length: length)
         try? system_close(descriptor)
@@ -43,8 +52,9 @@ struct MappedFile: ~Copyable {
 
     /// Unmaps and closes, reporting the first failure.
     consuming func close() throws(Errno) {
-        let (address, count, fd) = unsafe (base, length, descriptor)
+        let (address, count, fd, slot) = unsafe (base, length, descriptor, guardSlot)
         discard self
+        if let slot { TruncationGuard.unregister(slot) }
         var failure: Errno?
         do { try unsafe system_munmap(address, length: count) } catch { failure = error }
         do { try system_close(fd) } catch { failure = failure ?? error }

@@ -28,4 +28,24 @@ public enum RingFile {
     public static func exists(_ path: String) -> Bool {
         system_exists(path)
     }
+
+    /// Installs, once per process, the `SIGBUS` handler that keeps ring readers, and writers
+    /// opened afterwards, alive when their file is truncated underneath them (see
+    /// `TruncationGuard` in RingReader+TruncationGuard.swift). Returns whether it is installed.
+    ///
+    /// Never called by the libraries themselves: changing a process's signal handling is the
+    /// host's decision. The tools call it at start; a node that links FlightRecorder may call
+    /// it before opening the recorder. Faults outside ring mappings still go to the handler
+    /// that was installed before (or kill the process as before).
+    @discardableResult
+    public static func installTruncationGuard() -> Bool {
+        TruncationGuard.install()
+    }
+
+    /// Whether anything at all has the name `path`, a dangling symbolic link included (which
+    /// `exists` reports as absent, since it follows links). The corresponding C function is
+    /// `lstat`.
+    public static func nameIsTaken(_ path: String) -> Bool {
+        (try? system_fileKind(atPath: path)) != Optional<FileKind?>.some(nil)
+    }
 }

@@ -19,8 +19,19 @@ internal import Darwin
 /// copy and, when it moved, asks `fstat` and stops at the new end of file with a
 /// `.beyondEndOfFile` issue (see `RingReader.checkForTruncation()`).
 ///
-/// Costs: nothing on the writer (writers are not registered: a truncated writer still dies,
-/// DESIGN.md "Crash model"); one relaxed atomic load per frame on the reader. Faults at any
+/// Opt-in, once per process (`RingFile.installTruncationGuard()`): a library must not change
+/// its host's signal handling unasked (issue 15). The tools install it at start; a node that
+/// links FlightRecorder may, to keep its writer alive too. Without it, readers and writers map
+/// their files unguarded, and a truncation underneath them is SIGBUS as for any mapping.
+///
+/// Writers opened after installation are registered too, with a writable replacement page:
+/// the append that faulted writes into anonymous memory, sees the fault count move before it
+/// publishes anything, finds the file shorter than its mapping, and throws `.truncated`, as
+/// every later append does (RingWriter+Truncation). FlightRecorder counts those records as
+/// dropped and says why in `lastError`; the host keeps running.
+///
+/// Costs: one relaxed atomic load per append on a guarded writer (none unguarded); one relaxed
+/// atomic load per frame on the reader. Faults at any
 /// other address are passed on to the handler that was installed before (the Swift runtime's
 /// backtracer, a sanitizer) or, if there was none, to the default action, so crashes elsewhere
 /// still crash. The handler calls only `mmap` and atomics. At most `slotCount` mappings are
@@ -31,16 +42,30 @@ enum TruncationGuard {
     /// and emptied end-first, so the handler never sees a half-written range as valid.
     nonisolated(unsafe) static let starts = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: slotCount)
     nonisolated(unsafe) static let ends = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: slotCount)
+    /// 1 where the slot's mapping is a writer's (its replacement page must be writable).
+    nonisolated(unsafe) static let writable = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: slotCount)
+    /// Whether `install()` ran (and succeeded); nothing is registered before.
+    static let isInstalled = Atomic<Bool>(false)
     /// Faults absorbed so far, in any guarded mapping of this process.
     static let faults = Atomic<UInt64>(0)
     nonisolated(unsafe) static var previous = sigaction()
     nonisolated(unsafe) static var pageSize: UInt = 4096
 
+    /// Installs the handler, once per process; returns whether it is installed.
+    static func install() -> Bool {
+        let done = installed
+        // Releasing: the slot arrays were initialized before; pairs with the acquiring load
+        // in register().
+        if done { isInstalled.store(true, ordering: .releasing) }
+        return done
+    }
+
     /// Installs the handler once per process (thread-safe: a global's initializer runs once).
-    static let installed: Bool = {
+    private static let installed: Bool = {
         for slot in 0..<slotCount {
             unsafe (starts + slot).initialize(to: Atomic(0))
             unsafe (ends + slot).initialize(to: Atomic(0))
+            unsafe (writable + slot).initialize(to: Atomic(0))
         }
         unsafe pageSize = UInt(max(4096, sysconf(Int32(_SC_PAGESIZE))))
         var action = sigaction()
@@ -51,11 +76,15 @@ enum TruncationGuard {
     }()
 
     /// Guards `[address, address + length)`; returns the slot to pass to `unregister`, or nil.
-    static func register(_ address: UnsafeRawPointer, length: Int) -> Int? {
-        guard installed else { return nil }
+    static func register(_ address: UnsafeRawPointer, length: Int, writable isWritable: Bool = false) -> Int? {
+        // Acquiring: pairs with the releasing store in install().
+        guard isInstalled.load(ordering: .acquiring) else { return nil }
         let start = UInt(bitPattern: address)
         for slot in 0..<slotCount {
             if unsafe starts[slot].compareExchange(expected: 0, desired: start, ordering: .relaxed).exchanged {
+                unsafe writable[slot].store(isWritable ? 1 : 0, ordering: .relaxed)
+                // Releasing: publishes the start and writable flag with the end; pairs with
+                // the acquiring load of the end in slot(containing:).
                 unsafe ends[slot].store(start + UInt(length), ordering: .releasing)
                 return slot
             }
@@ -69,14 +98,15 @@ enum TruncationGuard {
         unsafe starts[slot].store(0, ordering: .releasing)
     }
 
-    /// Whether `address` lies in a guarded mapping (async-signal-safe: atomics only).
-    static func isGuarded(_ address: UInt) -> Bool {
+    /// The slot of the guarded mapping `address` lies in, if any (async-signal-safe: atomics
+    /// only).
+    static func slot(containing address: UInt) -> Int? {
         for slot in 0..<slotCount {
             let end = unsafe ends[slot].load(ordering: .acquiring)
             let start = unsafe starts[slot].load(ordering: .relaxed)
-            if start != 0, end != 0, address >= start, address < end { return true }
+            if start != 0, end != 0, address >= start, address < end { return slot }
         }
-        return false
+        return nil
     }
 }
 
@@ -86,10 +116,13 @@ private func truncationGuardHandler(
 ) {
     if let info = unsafe info {
         let address = unsafe UInt(bitPattern: info.pointee._sifields._sigfault.si_addr)
-        if TruncationGuard.isGuarded(address) {
+        if let slot = TruncationGuard.slot(containing: address) {
             let pageSize = unsafe TruncationGuard.pageSize
             let page = unsafe UnsafeMutableRawPointer(bitPattern: address & ~(pageSize - 1))
-            let replaced = unsafe mmap(page, Int(pageSize), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
+            // A writer's store must succeed too: its page is writable (private, so nothing
+            // written there reaches any file).
+            let protection = unsafe TruncationGuard.writable[slot].load(ordering: .relaxed) == 1 ? PROT_READ | PROT_WRITE : PROT_READ
+            let replaced = unsafe mmap(page, Int(pageSize), protection, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
             if unsafe replaced != MAP_FAILED {
                 TruncationGuard.faults.add(1, ordering: .relaxed)
                 return

@@ -20,7 +20,17 @@ extension RingWriter {
     public static func create(path: String, capacity: Int) throws(SlogRingError) -> RingWriter {
         try validate(capacity: capacity)
         let header = RingHeader(capacity: capacity, createdAtNanoseconds: wallClockNanoseconds())
-        let temporary = "\(path).creating-\(system_getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            if let kind = try system_fileKind(atPath: path) {
+                // A symbolic link (dangling or not) is never replaced or followed; anything else
+                // that exists makes the link below fail with EEXIST, as before.
+                if kind != .regular { throw SlogRingError.notARegularFile(path: path, kind: kind.description) }
+            }
+        } catch let error as SlogRingError {
+            throw error
+        } catch {}
+        removeStaleTemporaries(of: path)
+        let temporary = "\(path)\(temporaryMarker)\(system_getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let descriptor: Int32
         do {
             descriptor = try system_open(temporary, O_RDWR | O_CREAT | O_EXCL, 0o600)
@@ -49,6 +59,13 @@ extension RingWriter {
                 from: bytes.baseAddress!, byteCount: bytes.count)
         }
         unsafe file.atomicWord(at: RingHeader.writerOpenCountOffset).pointee.store(1, ordering: .relaxed)
+        // The header reaches the disk before the name does: a power loss never leaves a ring
+        // of zeros at `path` (which would be refused as not a ring, since only files with the
+        // magic are ever moved aside). Only the header page is dirty here, so this is cheap.
+        do { try file.sync() } catch {
+            try? system_unlink(temporary)
+            throw .io(operation: "sync the new ring's header", path: path, error)
+        }
         file.prefaultForWriting()
         do {
             try system_link(temporary, path)
@@ -69,9 +86,32 @@ extension RingWriter {
     ///   `.headerDamaged`, `.truncated`, `.corrupt`, `.io`. On `.corrupt` or `.headerDamaged`,
     ///   read the file with `RingReader` to recover its valid records, and move it aside.
     public static func open(path: String) throws(SlogRingError) -> RingWriter {
+        // Refuse anything but a regular file before opening it: opening a device can have
+        // effects of its own, and a symbolic link would let the ring land elsewhere.
+        do {
+            if let kind = try system_fileKind(atPath: path), kind != .regular {
+                throw SlogRingError.notARegularFile(path: path, kind: kind.description)
+            }
+        } catch let error as SlogRingError {
+            throw error
+        } catch let error as Errno {
+            throw .io(operation: "look at the ring path", path: path, error)
+        } catch {
+            preconditionFailure("unreachable: \(error)")
+        }
         let descriptor: Int32
-        do { descriptor = try system_open(path, O_RDWR, 0) } catch {
+        do {
+            // O_NOFOLLOW and O_NONBLOCK: a symbolic link or FIFO swapped in since the check
+            // above fails or returns at once; the kind is checked again on the descriptor.
+            descriptor = try system_open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK, 0)
+        } catch {
+            if error == .tooManySymbolicLinks { throw .notARegularFile(path: path, kind: FileKind.symbolicLink.description) }
+            if error == .isADirectory { throw .notARegularFile(path: path, kind: FileKind.directory.description) }
             throw .io(operation: "open the ring for writing", path: path, error)
+        }
+        if let kind = try? system_fileKind(descriptor), kind != .regular {
+            try? system_close(descriptor)
+            throw .notARegularFile(path: path, kind: kind.description)
         }
         let size: Int
         do {
@@ -104,6 +144,15 @@ extension RingWriter {
             try? system_close(descriptor)
             throw .truncated(path: path, expectedSize: header.fileSize, actualSize: size)
         }
+        do {
+            // A ring this process did not create may have holes (a sparse copy, a restore):
+            // writing into a hole on a full disk through the mapping is SIGBUS. Reserving every
+            // block now makes a full disk an error here instead (a no-op for a ring we created).
+            try system_fallocate(descriptor, length: header.fileSize)
+        } catch {
+            try? system_close(descriptor)
+            throw .io(operation: "reserve \(header.fileSize) bytes of disk space (posix_fallocate)", path: path, error)
+        }
         let file = try map(descriptor, length: header.fileSize, path: path, removingOnFailure: nil)
         // Acquiring: pairs with the releasing stores of whichever writer ran last (possibly a
         // process that died; its stores are in the page cache).
@@ -131,7 +180,12 @@ extension RingWriter {
     /// - Throws: everything `open(path:)` and `create(path:capacity:)` throw, and
     ///   `.capacityMismatch` when an existing ring has another capacity.
     public static func openOrCreate(path: String, capacity: Int) throws(SlogRingError) -> RingWriter {
+        // Each pass either opens, creates, or loses a creation race to a process that then
+        // holds a ring at `path`; a path that keeps vanishing is someone else's doing, so the
+        // number of passes is bounded rather than trusted.
+        var passes = 0
         while true {
+            passes += 1
             let writer: RingWriter
             do {
                 writer = try open(path: path)
@@ -140,7 +194,7 @@ extension RingWriter {
                 do {
                     return try create(path: path, capacity: capacity)
                 } catch let error {
-                    guard case .io(_, _, .fileExists) = error else { throw error }
+                    guard case .io(_, _, .fileExists) = error, passes < 100 else { throw error }
                     continue  // another process created it first: open theirs
                 }
             }
@@ -150,6 +204,34 @@ extension RingWriter {
                 throw .capacityMismatch(path: path, existing: existing, requested: capacity)
             }
             return writer
+        }
+    }
+
+    /// What a temporary file of `create` has after the ring's path: `.creating-PID-RANDOM`.
+    static let temporaryMarker = ".creating-"
+
+    /// Removes the temporary files that creations of `path` killed midway left behind (each
+    /// is a fully reserved ring-sized file). One is stale when no open file holds its writer
+    /// lock (the creator takes it right after creating the file and holds it until the file
+    /// is linked) and the process named in it no longer exists: both, so that a creator
+    /// between `open` and `lock`, or a reused process id, never loses its file. Symbolic
+    /// links and anything but regular files are left alone. Best effort: errors are ignored.
+    static func removeStaleTemporaries(of path: String) {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let prefix = (slash.map { String(path[path.index(after: $0)...]) } ?? path) + temporaryMarker
+        guard let names = try? system_directoryEntries(directory.isEmpty ? "/" : directory) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            let rest = name.dropFirst(prefix.count)
+            guard let dash = rest.firstIndex(of: "-"), let pid = Int32(rest[..<dash]) else { continue }
+            let candidate = (directory.isEmpty ? "" : directory) + "/" + name
+            guard pid != system_getpid(), !system_processExists(pid),
+                (try? system_fileKind(atPath: candidate)) == .regular
+            else { continue }
+            guard let fd = try? system_open(candidate, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0) else { continue }
+            let locked = (try? system_isLockedExclusive(fd)) ?? nil
+            try? system_close(fd)
+            if locked != true { try? system_unlink(candidate) }
         }
     }
 
@@ -183,7 +265,7 @@ extension RingWriter {
         _ descriptor: Int32, length: Int, path: String, removingOnFailure temporary: String?
     ) throws(SlogRingError) -> MappedFile {
         do {
-            return try MappedFile(descriptor: descriptor, length: length, writable: true)
+            return try MappedFile(descriptor: descriptor, length: length, writable: true, guarded: true)
         } catch {
             if let temporary { try? system_unlink(temporary) }
             throw .io(operation: "map the ring", path: path, error)

@@ -42,6 +42,10 @@ public struct RingWriter: ~Copyable {
     var nextSequence: UInt64
     /// `writePosition % capacity`, kept incrementally so appends do no division.
     var writeOffset: Int
+    /// The truncation guard's fault count last seen (guarded writers only), and the error
+    /// every append throws once the file was found truncated (RingReader+TruncationGuard).
+    var faultsSeen: UInt64
+    var truncation: SlogRingError?
 
     /// The largest payload `append` accepts: a frame that fills the whole data region.
     public var maximumPayloadLength: Int {
@@ -61,6 +65,7 @@ public struct RingWriter: ~Copyable {
         self.oldestPosition = unsafe oldestWord.pointee.load(ordering: .relaxed)
         self.nextSequence = unsafe nextSequenceWord.pointee.load(ordering: .relaxed)
         self.writeOffset = Int(writePosition % UInt64(header.capacity))
+        self.faultsSeen = TruncationGuard.faults.load(ordering: .relaxed)
         self.file = file
         self.path = path
         self.header = header
@@ -105,6 +110,8 @@ public struct RingWriter: ~Copyable {
         guard length <= maximumPayloadLength else {
             throw .recordTooLarge(size: length, maximum: maximumPayloadLength)
         }
+        // Guarded writers only: one relaxed load, unless the guard absorbed a fault.
+        if file.isGuarded { try checkForTruncation() }
         let size = FrameHeader.frameSize(payloadLength: length)
         if size > capacity - writeOffset { wrap() }
         let start = writePosition
@@ -121,6 +128,9 @@ public struct RingWriter: ~Copyable {
         }
         let checksum = unsafe FrameHeader.computeChecksum(headerBytes: frame, payload: payload)
         unsafe frame.storeBytes(of: checksum.littleEndian, toByteOffset: FrameHeader.checksumOffset, as: UInt32.self)
+        // The stores above may have gone to a page the guard put in place of a truncated one:
+        // publish nothing then.
+        if file.isGuarded { try checkForTruncation() }
 
         nextSequence = sequence &+ 1
         writePosition = end
@@ -220,10 +230,30 @@ public struct RingWriter: ~Copyable {
         let frame = unsafe FrameHeader(loadingFrom: data + offset)
         // The writer wrote (or validated at open) every frame in [oldest, write), so this holds
         // unless another process scribbled on the file; trap rather than walk garbage.
-        precondition(
-            frame.structuralProblem(at: position, capacity: capacity, limit: writePosition) == nil,
-            "\(path): frame at data offset \(offset) changed under the writer")
+        guard frame.structuralProblem(at: position, capacity: capacity, limit: writePosition) == nil else {
+            // A guarded writer whose file was cut reads zeros here: step on; the append throws
+            // `.truncated` before it publishes anything.
+            precondition(
+                file.isGuarded && TruncationGuard.faults.load(ordering: .relaxed) != faultsSeen,
+                "\(path): frame at data offset \(offset) changed under the writer")
+            return 8
+        }
         return frame.frameSize
+    }
+
+    /// Throws `.truncated` if the file is shorter than the mapping: checked when the truncation
+    /// guard absorbed a fault since the last look (any guarded mapping's: a reader's fault
+    /// costs this writer one `fstat`), and for good once found.
+    mutating func checkForTruncation() throws(SlogRingError) {
+        if let truncation { throw truncation }
+        let faults = TruncationGuard.faults.load(ordering: .relaxed)
+        guard faults != faultsSeen else { return }
+        faultsSeen = faults
+        let size = (try? system_fileSize(file.descriptor)) ?? 0
+        guard size < file.length else { return }
+        let error = SlogRingError.truncated(path: path, expectedSize: file.length, actualSize: size)
+        truncation = error
+        throw error
     }
 
     // MARK: Releasing, sealing, syncing

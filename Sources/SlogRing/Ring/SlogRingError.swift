@@ -24,6 +24,9 @@ public enum SlogRingError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidCapacity(Int, reason: String)
     /// An existing ring has a different capacity from the one requested.
     case capacityMismatch(path: String, existing: Int, requested: Int)
+    /// The path names something a writer must not touch: a symbolic link (never followed), a
+    /// directory, a device, a FIFO or a socket. Nothing was opened, created or moved there.
+    case notARegularFile(path: String, kind: String)
 
     /// The message for a person: the file, the offset when there is one, and the cause.
     public var description: String {
@@ -50,6 +53,8 @@ public enum SlogRingError: Error, Equatable, Sendable, CustomStringConvertible {
             "invalid ring capacity \(capacity): \(reason)"
         case .capacityMismatch(let path, let existing, let requested):
             "\(path): existing ring has capacity \(existing) bytes, not the requested \(requested)"
+        case .notARegularFile(let path, let kind):
+            "\(path): refusing to write a ring there: it is \(kind), not a regular file (symbolic links are never followed)"
         }
     }
 }

@@ -35,6 +35,11 @@ public struct Errno: Error, RawRepresentable, Hashable, Sendable, CustomStringCo
     public static let notSupported = Errno(rawValue: EOPNOTSUPP)
     /// Read-only file system. The corresponding C error is `EROFS`.
     public static let readOnlyFileSystem = Errno(rawValue: EROFS)
+    /// A symbolic link where none is followed (`O_NOFOLLOW`), or too many of them.
+    /// The corresponding C error is `ELOOP`.
+    public static let tooManySymbolicLinks = Errno(rawValue: ELOOP)
+    /// A directory where a file was expected. The corresponding C error is `EISDIR`.
+    public static let isADirectory = Errno(rawValue: EISDIR)
 
     /// The message `strerror` gives for this code (for example "No space left on device").
     public var description: String {

@@ -259,7 +259,7 @@ package func system_exists(_ path: String) -> Bool {
 /// The first offset at or after `offset` that holds data (not a hole), or `nil` when only holes
 /// follow up to the end of the file; `offset` itself where the file system cannot tell. The
 /// corresponding C function is `lseek(SEEK_DATA)`.
-internal func system_nextData(_ fd: Int32, from offset: Int) -> Int? {
+package func system_nextData(_ fd: Int32, from offset: Int) -> Int? {
     // SEEK_DATA is 3 on Linux; Glibc exposes the name only under _GNU_SOURCE.
     let result = lseek(fd, off_t(offset), 3)
     if result >= 0 { return Int(result) }
@@ -277,12 +277,13 @@ package func system_wallClockSeconds() -> Double {
 /// UTC wall time as `20261124T013000Z`, for file names. The corresponding C functions are
 /// `time` and `gmtime_r`.
 package func system_utcTimestamp() -> String {
-    var now = unsafe time(nil)
-    var parts = tm()
+    var now = time(nil)
+    var parts = unsafe tm()
     unsafe gmtime_r(&now, &parts)
     func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-    return "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))T"
-        + "\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))Z"
+    let date = unsafe "\(parts.tm_year + 1900)\(two(parts.tm_mon + 1))\(two(parts.tm_mday))"
+    let hms = unsafe "\(two(parts.tm_hour))\(two(parts.tm_min))\(two(parts.tm_sec))"
+    return date + "T" + hms + "Z"
 }
 
 /// Whether `fd` is a regular file (seekable, with a size); false for pipes, sockets, terminals
@@ -307,4 +308,84 @@ package func system_findByte(_ byte: UInt8, in bytes: UnsafeRawBufferPointer, fr
     guard let base = bytes.baseAddress, from < bytes.count else { return nil }
     guard let found = unsafe memchr(base + from, Int32(byte), bytes.count - from) else { return nil }
     return unsafe UnsafeRawPointer(found) - base
+}
+
+// MARK: What a path names
+
+/// The kind of file a path or descriptor names (a symbolic link is reported as itself).
+package enum FileKind: Sendable, Equatable, CustomStringConvertible {
+    case regular, symbolicLink, directory, fifo, characterDevice, blockDevice, socket, other
+
+    init(mode: mode_t) {
+        switch mode & S_IFMT {
+        case S_IFREG: self = .regular
+        case S_IFLNK: self = .symbolicLink
+        case S_IFDIR: self = .directory
+        case S_IFIFO: self = .fifo
+        case S_IFCHR: self = .characterDevice
+        case S_IFBLK: self = .blockDevice
+        case S_IFSOCK: self = .socket
+        default: self = .other
+        }
+    }
+
+    /// `a symbolic link`, `a directory`, ... for messages.
+    package var description: String {
+        switch self {
+        case .regular: "a regular file"
+        case .symbolicLink: "a symbolic link"
+        case .directory: "a directory"
+        case .fifo: "a named pipe (FIFO)"
+        case .characterDevice: "a character device"
+        case .blockDevice: "a block device"
+        case .socket: "a socket"
+        case .other: "not a regular file"
+        }
+    }
+}
+
+/// What `path` itself names, without following a symbolic link there; `nil` when nothing
+/// does. The corresponding C function is `lstat`.
+package func system_fileKind(atPath path: String) throws(Errno) -> FileKind? {
+    var info = stat()
+    do {
+        _ = try valueOrErrno { unsafe lstat(path, &info) }
+    } catch where error == .noSuchFileOrDirectory {
+        return nil
+    }
+    return FileKind(mode: info.st_mode)
+}
+
+/// What the open descriptor names. The corresponding C function is `fstat`.
+internal func system_fileKind(_ fd: Int32) throws(Errno) -> FileKind {
+    var info = stat()
+    _ = try valueOrErrno { unsafe fstat(fd, &info) }
+    return FileKind(mode: info.st_mode)
+}
+
+/// Whether a process with this id exists (possibly another user's). The corresponding C
+/// function is `kill(pid, 0)`.
+package func system_processExists(_ pid: Int32) -> Bool {
+    guard pid > 0 else { return false }
+    return kill(pid, 0) == 0 || errno == EPERM
+}
+
+/// The names in a directory (without `.` and `..`). The corresponding C functions are
+/// `opendir`, `readdir` and `closedir`.
+package func system_directoryEntries(_ path: String) throws(Errno) -> [String] {
+    guard let directory = unsafe opendir(path) else { throw Errno.current }
+    defer { unsafe closedir(directory) }
+    var names: [String] = []
+    while let entry = unsafe readdir(directory) {
+        let name = unsafe withUnsafeBytes(of: entry.pointee.d_name) { raw in
+            unsafe String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+}
+
+/// Moves the file offset of `fd` to `offset`. The corresponding C function is `lseek`.
+package func system_seek(_ fd: Int32, to offset: Int) throws(Errno) {
+    _ = try valueOrErrno { lseek(fd, off_t(offset), SEEK_SET) }
 }

@@ -1,0 +1,123 @@
+import TestSupport
+import Foundation
+import Testing
+import FlightRecorder
+import SlogRing
+
+/// What a node may find at its ring and black-box paths, and what the library may do to its
+/// host process (issue 15): a file that is not a ring, a device, a FIFO or a directory is
+/// refused and left untouched; a taken black-box name (even a dangling symbolic link) moves on
+/// to the next name; a truncated ring stops the recording without killing the host (when it
+/// opted in); and preserving a black box leaves the host's signal handling alone.
+@Suite struct HostileRingPathTests {
+    /// A file named by mistake as the ring (`--ring /etc/hosts`) was moved aside and replaced.
+    @Test(arguments: [[], Array("127.0.0.1 localhost\n".utf8), [UInt8](repeating: 0, count: 8192)])
+    func aRegularFileThatIsNotARingIsRefusedAndLeftUntouched(contents: [UInt8]) throws {
+        try withTemporaryDirectory { dir in
+            let path = "\(dir)/hosts"
+            try writeFile(path, contents)
+            #expect(throws: FlightRecorderError.self) { _ = try FlightRecorder(configuration: .init(path: path)) }
+            #expect(try readFile(path) == contents)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["hosts"])
+        }
+    }
+
+    @Test func aDirectoryAFIFOAndADeviceAreRefusedAndLeftUntouched() throws {
+        try withTemporaryDirectory { dir in
+            let directory = "\(dir)/adir"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+            let fifo = "\(dir)/afifo"
+            #expect(mkfifo(fifo, 0o600) == 0)
+            for path in [directory, fifo, "/dev/null"] {
+                do {
+                    _ = try FlightRecorder(configuration: .init(path: path))
+                    Issue.record("\(path) was accepted as a ring")
+                } catch {
+                    #expect("\(error)".contains("not a regular file"), "\(error)")
+                }
+            }
+            #expect(Set(try FileManager.default.contentsOfDirectory(atPath: dir)) == ["adir", "afifo"])
+            var info = stat()
+            #expect(lstat("/dev/null", &info) == 0 && info.st_mode & S_IFMT == S_IFCHR)
+        }
+    }
+
+    /// A dangling symbolic link at the `-2` black-box name made the rename fail: the sealed
+    /// ring stayed at the ring path, no fresh ring could be created, every later record lost.
+    @Test func aTakenBlackBoxNameMovesOnToTheNextFreeName() throws {
+        try withTemporaryDirectory { dir in
+            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
+            configuration.capacity = 1 << 20
+            let recorder = try FlightRecorder(configuration: configuration)
+            let node = SimulatedNode()
+            for line in node.block(1) { recorder.record(line) }
+            let first = try recorder.preserveBlackBox(height: 1, reason: "x")
+            // The next black box of the same failure would be `-2`: a dangling link sits there.
+            let taken = "\(dir)/blackbox-\(first.identifier)-2.ring"
+            #expect(symlink("\(dir)/nowhere", taken) == 0)
+            for line in node.block(1) { recorder.record(line) }
+            let second = try recorder.preserveBlackBox(height: 1, reason: "x")
+            #expect(second.problems.isEmpty, "\(second.problems)")
+            #expect(second.path == "\(dir)/blackbox-\(first.identifier)-3.ring")
+            #expect(try readRing(second.path).sealed)
+            // The link is untouched and nothing was created through it.
+            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: taken)) == "\(dir)/nowhere")
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/nowhere"))
+            // And the node records on, into a fresh ring.
+            #expect(recorder.isRecording)
+            recorder.record(#"{"type":"after"}"#)
+            try recorder.close()
+            #expect(try readRing(configuration.path).slog == [#"{"type":"after"}"#])
+        }
+    }
+
+    /// The reader `preserveBlackBox` uses (the block fingerprint) installed a process-wide
+    /// SIGBUS handler in the host. In a fresh process: the handler after preserving a black
+    /// box is the one before.
+    @Test func preservingABlackBoxLeavesTheHostsSignalHandlingAlone() async {
+        await #expect(processExitsWith: .success) {
+            var before = sigaction()
+            sigaction(SIGBUS, nil, &before)
+            var template = Array("/tmp/flightrecorder-exit-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { exit(3) }
+            let dir = String(cString: made)
+            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
+            configuration.capacity = 1 << 20
+            guard let recorder = try? FlightRecorder(configuration: configuration) else { exit(4) }
+            for line in SimulatedNode().block(1) { recorder.record(line) }
+            guard let box = try? recorder.preserveBlackBox(height: 1, reason: "x") else { exit(5) }
+            try? recorder.close()
+            var after = sigaction()
+            sigaction(SIGBUS, nil, &after)
+            try? FileManager.default.removeItem(atPath: dir)
+            let same = unsafeBitCast(before.__sigaction_handler.sa_sigaction, to: Int.self)
+                == unsafeBitCast(after.__sigaction_handler.sa_sigaction, to: Int.self)
+                && before.sa_flags == after.sa_flags
+            exit(same && box.problems.isEmpty ? 0 : 1)
+        }
+    }
+
+    /// A ring truncated under a live writer killed the writer (and its host) with SIGBUS. With
+    /// the guard the host opted into, the recording stops and says why; the process lives on.
+    @Test func aRingTruncatedUnderTheWriterStopsTheRecordingNotTheHost() async {
+        await #expect(processExitsWith: .success) {
+            #expect(FlightRecorder.installTruncationGuard())
+            var template = Array("/tmp/flightrecorder-exit-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { exit(3) }
+            let dir = String(cString: made)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
+            configuration.capacity = 1 << 20
+            guard let recorder = try? FlightRecorder(configuration: configuration) else { exit(4) }
+            let node = SimulatedNode(bodyPadding: 200)
+            for line in node.block(1) { recorder.record(line) }
+            guard truncate("\(dir)/node.ring", 4096 + 1000) == 0 else { exit(5) }
+            for height in UInt64(2)...40 { for line in node.block(height) { recorder.record(line) } }
+            let stopped = !recorder.isRecording
+            let said = recorder.statistics.lastError?.contains("truncated") == true
+            let lost = recorder.statistics.lostRecords > 0
+            try? recorder.close()
+            exit(stopped && said && lost ? 0 : 1)
+        }
+    }
+}
