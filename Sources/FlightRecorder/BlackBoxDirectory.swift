@@ -1,28 +1,18 @@
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
 internal import SlogModel
 internal import SlogRing
 
 /// The black boxes already in a directory: `blackbox-HEIGHT-HASH[-N].ring` files. Read on each
 /// preserve (rare), so the limit and "one box per height" hold across restarts of the node.
 enum BlackBoxDirectory {
-    /// The names of the black-box files in `directory` (empty if it cannot be read).
+    /// The names of the black-box files in `directory` (empty if it cannot be read). Only
+    /// regular files count: a symbolic link (even a dangling one) or anything else that merely
+    /// carries a box's name is never taken for a preserved box, so it cannot suppress one.
     static func boxNames(in directory: String) -> [String] {
-        guard let stream = unsafe opendir(directory) else { return [] }
-        defer { unsafe closedir(stream) }
-        var names: [String] = []
-        while let entry = unsafe readdir(stream) {
-            // Safe: `d_name` is a NUL-terminated array inside the entry, valid until the next
-            // readdir; it is copied into a String here.
-            let name = unsafe withUnsafeBytes(of: &entry.pointee.d_name) { raw in
-                unsafe String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name.hasPrefix("blackbox-") && name.hasSuffix(".ring") { names.append(name) }
-        }
-        return names.sorted()
+        let names = (try? system_directoryEntries(directory)) ?? []
+        return names.filter { name in
+            name.hasPrefix("blackbox-") && name.hasSuffix(".ring")
+                && (try? system_fileKind(atPath: "\(directory)/\(name)")) == .regular
+        }.sorted()
     }
 
     /// The name of the box for block `height` among `names`, if there is one.

@@ -42,26 +42,38 @@ import SlogRing
         }
     }
 
-    /// A dangling symbolic link at the `-2` black-box name made the rename fail: the sealed
-    /// ring stayed at the ring path, no fresh ring could be created, every later record lost.
+    /// A dangling symbolic link at a black-box name made the rename fail: the sealed ring
+    /// stayed at the ring path, no fresh ring could be created, every later record lost. Links
+    /// that merely carry a box's name must also not count as "this height is preserved".
     @Test func aTakenBlackBoxNameMovesOnToTheNextFreeName() throws {
         try withTemporaryDirectory { dir in
+            let node = SimulatedNode()
+            // The identifier this failure gets (it depends only on the block's records).
+            try FileManager.default.createDirectory(atPath: "\(dir)/twin", withIntermediateDirectories: false)
+            var twinConfiguration = FlightRecorder.Configuration(path: "\(dir)/twin/node.ring")
+            twinConfiguration.capacity = 1 << 20
+            let twin = try FlightRecorder(configuration: twinConfiguration)
+            for line in node.block(1) { twin.record(line) }
+            let identifier = try twin.preserveBlackBox(height: 1, reason: "x").identifier
+            try twin.close()
+
             var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
             configuration.capacity = 1 << 20
             let recorder = try FlightRecorder(configuration: configuration)
-            let node = SimulatedNode()
             for line in node.block(1) { recorder.record(line) }
-            let first = try recorder.preserveBlackBox(height: 1, reason: "x")
-            // The next black box of the same failure would be `-2`: a dangling link sits there.
-            let taken = "\(dir)/blackbox-\(first.identifier)-2.ring"
-            #expect(symlink("\(dir)/nowhere", taken) == 0)
-            for line in node.block(1) { recorder.record(line) }
-            let second = try recorder.preserveBlackBox(height: 1, reason: "x")
-            #expect(second.problems.isEmpty, "\(second.problems)")
-            #expect(second.path == "\(dir)/blackbox-\(first.identifier)-3.ring")
-            #expect(try readRing(second.path).sealed)
-            // The link is untouched and nothing was created through it.
-            #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: taken)) == "\(dir)/nowhere")
+            // Dangling links sit at the box's name and at its `-2` name.
+            let taken = ["\(dir)/blackbox-\(identifier).ring", "\(dir)/blackbox-\(identifier)-2.ring"]
+            for link in taken { #expect(symlink("\(dir)/nowhere", link) == 0) }
+            let box = try recorder.preserveBlackBox(height: 1, reason: "x")
+            #expect(box.identifier == identifier)
+            #expect(box.disposition == .preserved, "a link with a box's name is not a preserved box")
+            #expect(box.problems.isEmpty, "\(box.problems)")
+            #expect(box.path == "\(dir)/blackbox-\(identifier)-3.ring")
+            #expect(try readRing(box.path).sealed)
+            // The links are untouched and nothing was created through them.
+            for link in taken {
+                #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link)) == "\(dir)/nowhere")
+            }
             #expect(!FileManager.default.fileExists(atPath: "\(dir)/nowhere"))
             // And the node records on, into a fresh ring.
             #expect(recorder.isRecording)
