@@ -100,6 +100,16 @@ package struct NondeterministicFields: Sendable, Equatable {
     /// - `console`: vat and kernel console output may include node-local text.
     /// - `"replay": true`: a restarted validator replays vat transcripts and logs those
     ///   deliveries again; they are not consensus execution and appear on that validator only.
+    /// - Restart-only records (class P of `shared/reference/agoric-slog-schema.md` §1): a node
+    ///   writes them when it loads a vat into *this process*, which a restarted node does lazily,
+    ///   inside whatever crank first needs the vat (between its `crank-start` and `deliver`):
+    ///   `create-vat` (written the first time a vat is loaded in a process, not only at
+    ///   creation), `vat-startup-start`/`vat-startup-finish`, `start-replay`/`finish-replay`
+    ///   (around the replayed deliveries) and `heap-snapshot-load`. A validator that did not
+    ///   restart has none of them in that crank. (`heap-snapshot-save` is consensus: every
+    ///   validator saves at the same transcript position.) The kernel start-up records
+    ///   (`kernel-init-*`, `import-kernel-*`, `cosmic-swingset-init`) are also restart-only but
+    ///   lie between cranks; they stay, because readers recognise a restart by them.
     package static let agoric = NondeterministicFields(
         fields: [
             "time", "monotime", "seconds",
@@ -108,7 +118,10 @@ package struct NondeterministicFields: Sendable, Equatable {
         ],
         suffixes: ["Seconds", "Time"],
         suffixExceptions: ["blockTime"],
-        excludedTypes: ["console"],
+        excludedTypes: [
+            "console",
+            "create-vat", "vat-startup-start", "vat-startup-finish", "start-replay", "finish-replay", "heap-snapshot-load",
+        ],
         excludesReplay: true,
         nestedFields: ["dr": ["timestamps"]]
     )

@@ -1,0 +1,74 @@
+extension ConsensusNormalizer {
+    /// What ``canonical(_:fields:into:using:)`` made of a record.
+    package enum Canonical: Equatable, Sendable {
+        /// Not consensus execution: an excluded type or `"replay": true` (the record is valid).
+        case excluded
+        /// `output` holds the record's consensus content in canonical form.
+        case record
+        /// The bytes are not one valid JSON object: damage, not content.
+        case notJSON
+    }
+
+    /// The record's consensus content in the canonical spelling of ``CanonicalJSON``: the
+    /// members ``normalize(_:fields:)`` keeps, each value canonical, members sorted by key.
+    ///
+    /// Two records with equal JSON values compare equal whatever their formatting (whitespace,
+    /// escapes, number spelling, member order); this is what slog-diff digests and compares.
+    /// Unlike ``normalize(_:fields:)``, the whole record is validated: a record that is not one
+    /// valid JSON object is ``Canonical/notJSON`` even where its top level looks well formed.
+    ///
+    /// - Parameters:
+    ///   - bytes: One record, without its newline.
+    ///   - fields: What differs between honest validators, usually ``NondeterministicFields/agoric``.
+    ///   - output: Replaced by the canonical content (meaningful only for ``Canonical/record``).
+    ///   - canonicalizer: Scratch state, reused from record to record to avoid allocating.
+    /// - Complexity: O(n) in the record's length.
+    package static func canonical(
+        _ bytes: UnsafeRawBufferPointer, fields: NondeterministicFields, into output: inout [UInt8],
+        using canonicalizer: inout CanonicalJSON
+    ) -> Canonical {
+        output.removeAll(keepingCapacity: true)
+        // Only an object is a slog record.
+        var first = 0
+        while first < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[first]) { first += 1 }
+        guard first < bytes.count, bytes[first] == JSONScan.ASCII.openBrace else { return .notJSON }
+        var policy = ConsensusPolicy(fields: fields)
+        guard canonicalizer.append(bytes, to: &output, policy: &policy) else { return .notJSON }
+        return policy.excluded ? .excluded : .record
+    }
+
+    /// The canonical content of one record, allocating (for callers outside hot loops).
+    package static func canonical(_ bytes: UnsafeRawBufferPointer, fields: NondeterministicFields) -> (Canonical, [UInt8]) {
+        var canonicalizer = CanonicalJSON()
+        var output: [UInt8] = []
+        let outcome = canonical(bytes, fields: fields, into: &output, using: &canonicalizer)
+        return (outcome, output)
+    }
+
+    /// The normalizer's rules as a ``CanonicalJSON/Policy`` for the top-level members.
+    private struct ConsensusPolicy: CanonicalJSON.Policy {
+        let fields: NondeterministicFields
+        var excluded = false
+
+        mutating func rule(forKey key: UnsafeRawBufferPointer) -> CanonicalJSON.MemberRule {
+            if fields.isNondeterministic(key: key) { return .drop }
+            if let names = fields.nestedNames(forKey: key) { return .dropNested(names) }
+            return .keep
+        }
+
+        mutating func member(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+            if key.elementsEqual(ConsensusNormalizer.typeName), value.count >= 2, value.first == JSONScan.ASCII.quote,
+                fields.isExcluded(type: UnsafeRawBufferPointer(rebasing: value.dropFirst().dropLast()))
+            {
+                excluded = true
+            }
+            if fields.excludesReplay, key.elementsEqual(ConsensusNormalizer.replayName), value.elementsEqual(ConsensusNormalizer.trueText) {
+                excluded = true
+            }
+        }
+    }
+
+    fileprivate static let typeName = Array("type".utf8)
+    fileprivate static let replayName = Array("replay".utf8)
+    fileprivate static let trueText = Array("true".utf8)
+}
