@@ -120,6 +120,17 @@ package struct CanonicalJSON {
         while true {
             if expectValue {
                 guard i < end else { return false }
+                // Fast path for the value of a top-level member: already canonical (and valid)?
+                // Then copy it in one piece. Only at this level, so a failure deep inside costs
+                // one extra scan, never one per level.
+                if frames.count == 1, frames[0].isObject, frames[0].currentRule != .dropNested,
+                    let next = canonicalEnd(bytes, i)
+                {
+                    output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<next]))
+                    i = next
+                    expectValue = false
+                    continue
+                }
                 let byte = bytes[i]
                 switch byte {
                 case Byte.openBrace, Byte.openBracket:
@@ -193,6 +204,146 @@ package struct CanonicalJSON {
         }
     }
 
+    /// Open containers of the fast path's check: whether each is an object, and the range of
+    /// its last key (quotes included).
+    private var checkStack: [(isObject: Bool, lastKey: Range<Int>)] = []
+
+    /// The end of the value at `start` if it is valid JSON already in canonical form (no
+    /// whitespace, strings and numbers spelled canonically, members in order), else `nil`.
+    private mutating func canonicalEnd(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+        checkStack.removeAll(keepingCapacity: true)
+        let end = bytes.count
+        var i = start
+        var expectValue = true
+        while true {
+            if expectValue {
+                guard i < end else { return nil }
+                switch bytes[i] {
+                case Byte.openBrace:
+                    i += 1
+                    guard i < end else { return nil }
+                    if bytes[i] == Byte.closeBrace {
+                        i += 1
+                        expectValue = false
+                        break
+                    }
+                    checkStack.append((true, 0..<0))
+                    guard let next = checkedKey(bytes, i) else { return nil }
+                    i = next
+                    continue
+                case Byte.openBracket:
+                    i += 1
+                    guard i < end else { return nil }
+                    if bytes[i] == Byte.closeBracket {
+                        i += 1
+                        expectValue = false
+                        break
+                    }
+                    checkStack.append((false, 0..<0))
+                    continue
+                case Byte.quote:
+                    guard let next = canonicalStringEnd(bytes, i) else { return nil }
+                    i = next
+                case Byte.minus, Byte.zero...Byte.nine:
+                    guard let next = canonicalNumberEnd(bytes, i) else { return nil }
+                    i = next
+                case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+                    guard let next = wordEnd(bytes, i) else { return nil }
+                    i = next
+                default:
+                    return nil
+                }
+                expectValue = false
+                continue
+            }
+            guard let top = checkStack.last else { return i }
+            guard i < end else { return nil }
+            let byte = bytes[i]
+            if byte == Byte.comma {
+                i += 1
+                if top.isObject {
+                    guard let next = checkedKey(bytes, i) else { return nil }
+                    i = next
+                }
+                expectValue = true
+                continue
+            }
+            guard byte == (top.isObject ? Byte.closeBrace : Byte.closeBracket) else { return nil }
+            checkStack.removeLast()
+            i += 1
+        }
+    }
+
+    /// Checks the key at `start` of the innermost object of the check: canonical, after the
+    /// previous key in order, followed by `:`; returns the index of its value.
+    private mutating func checkedKey(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+        guard start < bytes.count, bytes[start] == Byte.quote, let keyEnd = canonicalStringEnd(bytes, start) else { return nil }
+        let top = checkStack.count - 1
+        let previous = checkStack[top].lastKey
+        if !previous.isEmpty, Self.compareKeys(bytes, previous, start..<keyEnd) > 0 { return nil }
+        checkStack[top].lastKey = start..<keyEnd
+        guard keyEnd < bytes.count, bytes[keyEnd] == Byte.colon else { return nil }
+        return keyEnd + 1
+    }
+
+    /// The index after the string at `start` if it is spelled canonically, else `nil`.
+    private func canonicalStringEnd(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+        var i = start + 1
+        let end = bytes.count
+        while i < end {
+            let byte = bytes[i]
+            if byte == Byte.quote { return i + 1 }
+            if byte < 0x20 { return nil }
+            if byte == Byte.backslash {
+                guard i + 1 < end else { return nil }
+                switch bytes[i + 1] {
+                case Byte.quote, Byte.backslash, UInt8(ascii: "b"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    i += 2
+                    continue
+                default:
+                    return nil  // `\/` or `\u`: let the general path decide
+                }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The index after the number at `start` if it is valid and spelled canonically, else `nil`.
+    private func canonicalNumberEnd(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+        // The same rules as `appendNumber`'s fast paths, without writing.
+        let end = bytes.count
+        var i = start
+        let negative = bytes[i] == Byte.minus
+        if negative { i += 1 }
+        guard i < end, (Byte.zero...Byte.nine).contains(bytes[i]) else { return nil }
+        let digitsStart = i
+        if bytes[i] == Byte.zero {
+            i += 1
+        } else {
+            while i < end, (Byte.zero...Byte.nine).contains(bytes[i]) { i += 1 }
+        }
+        let integerDigits = i - digitsStart
+        guard i < end else { return nil }
+        if bytes[i] | 0x20 == UInt8(ascii: "e") { return nil }
+        if bytes[i] != UInt8(ascii: ".") {
+            guard integerDigits <= 15, !(negative && bytes[digitsStart] == Byte.zero) else { return nil }
+            return i
+        }
+        i += 1
+        let fractionStart = i
+        while i < end, (Byte.zero...Byte.nine).contains(bytes[i]) { i += 1 }
+        guard i > fractionStart, i < end, bytes[i] | 0x20 != UInt8(ascii: "e"), bytes[i - 1] != Byte.zero else { return nil }
+        var significant = integerDigits + i - fractionStart
+        if bytes[digitsStart] == Byte.zero {
+            var k = fractionStart
+            while k < i, bytes[k] == Byte.zero { k += 1 }
+            guard k - fractionStart < 6 else { return nil }
+            significant = i - k
+        }
+        return significant <= 15 ? i : nil
+    }
+
     /// Reads `"key" ws : ws` at `i` of the innermost frame (an object), writing the comma if
     /// needed and the canonical key and colon; leaves `i` at the value.
     private mutating func readKey(
@@ -261,23 +412,32 @@ package struct CanonicalJSON {
     /// Rewrites the members of `frame` (all written, the last one ending the output) in key
     /// order, separated by commas.
     private mutating func sortMembers(_ frame: Frame, _ output: inout [UInt8]) {
-        let list = members[frame.memberBase...]
-        guard list.count > 1 else { return }
-        let order = output.withUnsafeBytes { buffer in
-            // Stable: equal keys keep their order.
-            list.indices.sorted { a, b in
-                let c = Self.compareKeys(buffer, members[a].start..<members[a].keyEnd, members[b].start..<members[b].keyEnd)
-                return c < 0 || (c == 0 && a < b)
+        let base = frame.memberBase
+        let count = members.count - base
+        guard count > 1 else { return }
+        // Insertion sort of the members in place (stable: equal keys keep their order); objects
+        // are small, and this allocates nothing.
+        output.withUnsafeBytes { buffer in
+            for i in base + 1..<members.count {
+                let member = members[i]
+                var j = i
+                while j > base,
+                    Self.compareKeys(buffer, members[j - 1].start..<members[j - 1].keyEnd, member.start..<member.keyEnd) > 0
+                {
+                    members[j] = members[j - 1]
+                    j -= 1
+                }
+                members[j] = member
             }
         }
         let start = frame.contentStart
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: output[start...])
         output.removeSubrange(start...)
-        for (n, index) in order.enumerated() {
-            if n > 0 { output.append(Byte.comma) }
-            let member = members[index]
-            output.append(contentsOf: scratch[(member.start - start)..<(member.end - start)])
+        for n in base..<members.count {
+            if n > base { output.append(Byte.comma) }
+            let member = members[n]
+            scratch.withUnsafeBytes { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[(member.start - start)..<(member.end - start)])) }
         }
     }
 
@@ -424,16 +584,20 @@ package struct CanonicalJSON {
     private static let words: [[UInt8]] = [Array("true".utf8), Array("false".utf8), Array("null".utf8)]
 
     private func appendWord(_ bytes: UnsafeRawBufferPointer, _ start: Int, to output: inout [UInt8]) -> Int? {
+        guard let end = wordEnd(bytes, start) else { return nil }
+        output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+        return end
+    }
+
+    /// The index after `true`, `false` or `null` at `start`, else `nil`.
+    private func wordEnd(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
         for word in Self.words where bytes.count - start >= word.count {
             var matches = true
             for k in word.indices where bytes[start + k] != word[k] {
                 matches = false
                 break
             }
-            if matches {
-                output.append(contentsOf: word)
-                return start + word.count
-            }
+            if matches { return start + word.count }
         }
         return nil
     }

@@ -1,5 +1,5 @@
 extension ConsensusNormalizer {
-    /// What ``canonical(_:fields:into:using:)`` made of a record.
+    /// What ``canonical(_:into:using:)`` made of a record.
     package enum Canonical: Equatable, Sendable {
         /// Not consensus execution: an excluded type or `"replay": true` (the record is valid).
         case excluded
@@ -24,29 +24,39 @@ extension ConsensusNormalizer {
     ///   - canonicalizer: Scratch state, reused from record to record to avoid allocating.
     /// - Complexity: O(n) in the record's length.
     package static func canonical(
-        _ bytes: UnsafeRawBufferPointer, fields: NondeterministicFields, into output: inout [UInt8],
-        using canonicalizer: inout CanonicalJSON
+        _ bytes: UnsafeRawBufferPointer, into output: inout [UInt8], using canonicalizer: inout Canonicalizer
     ) -> Canonical {
         output.removeAll(keepingCapacity: true)
         // Only an object is a slog record.
         var first = 0
         while first < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[first]) { first += 1 }
         guard first < bytes.count, bytes[first] == JSONScan.ASCII.openBrace else { return .notJSON }
-        var policy = ConsensusPolicy(fields: fields)
-        guard canonicalizer.append(bytes, to: &output, policy: &policy) else { return .notJSON }
-        return policy.excluded ? .excluded : .record
+        canonicalizer.policy.excluded = false
+        guard canonicalizer.json.append(bytes, to: &output, policy: &canonicalizer.policy) else { return .notJSON }
+        return canonicalizer.policy.excluded ? .excluded : .record
     }
 
     /// The canonical content of one record, allocating (for callers outside hot loops).
     package static func canonical(_ bytes: UnsafeRawBufferPointer, fields: NondeterministicFields) -> (Canonical, [UInt8]) {
-        var canonicalizer = CanonicalJSON()
+        var canonicalizer = Canonicalizer(fields: fields)
         var output: [UInt8] = []
-        let outcome = canonical(bytes, fields: fields, into: &output, using: &canonicalizer)
+        let outcome = canonical(bytes, into: &output, using: &canonicalizer)
         return (outcome, output)
     }
 
+    /// The rules and scratch state of ``canonical(_:into:using:)``, made once and reused from
+    /// record to record (so nothing is copied or allocated per record).
+    package struct Canonicalizer {
+        fileprivate var json = CanonicalJSON()
+        fileprivate var policy: ConsensusPolicy
+
+        package init(fields: NondeterministicFields) {
+            policy = ConsensusPolicy(fields: fields)
+        }
+    }
+
     /// The normalizer's rules as a ``CanonicalJSON/Policy`` for the top-level members.
-    private struct ConsensusPolicy: CanonicalJSON.Policy {
+    fileprivate struct ConsensusPolicy: CanonicalJSON.Policy {
         let fields: NondeterministicFields
         var excluded = false
 

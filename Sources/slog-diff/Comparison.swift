@@ -136,6 +136,17 @@ struct Comparison {
             let activityHashes = all.map(\.activityHash)
             let haveCrankHash = crankHashes.allSatisfy { $0 != nil }
             let haveActivityHash = activityHashes.allSatisfy { $0 != nil }
+            // A hash that is not 64 hex digits where another input has one is damage (slogfiles
+            // and Agoric rings have no checksum), not a divergence.
+            let damagedHash = all.indices.filter { input in
+                let mine = [all[input].crankHash, all[input].activityHash]
+                return mine.contains { $0 != nil && !$0!.isHex }
+                    && all.contains { other in [other.crankHash, other.activityHash].contains { $0?.isHex == true } }
+            }
+            if !damagedHash.isEmpty {
+                skip(number, "its hashes are not hex (damaged) in " + damagedHash.map { fragments[$0].label }.joined(separator: ", "), lost: true)
+                continue
+            }
             if haveCrankHash || haveActivityHash {
                 let basis: Basis = haveCrankHash ? .crankhash : .activityhash
                 result.comparedBy[basis, default: 0] += 1
@@ -157,6 +168,14 @@ struct Comparison {
                     var found = divergence(number, .records, all) { AnyHashable($0.digest) }
                     found.remark = "the \(basis.rawValue)es agree but the records differ (reads and other effects that change no state do not enter the hash)"
                     result.recordsDifferWithEqualHashes = found
+                }
+                // Records lost inside the crank: its hashes agree, but a record that changes no
+                // state (a read) could differ unseen, so the crank was not fully compared.
+                let lost = all.indices.filter { all[$0].lostRecords }
+                if !lost.isEmpty {
+                    skip(number, "records lost in " + lost.map { fragments[$0].label }.joined(separator: ", ") + " (its hashes agree)", lost: true)
+                    lastAgreeing = (number, all[0].height)
+                    continue
                 }
             } else if complete {
                 result.comparedBy[.records, default: 0] += 1

@@ -60,13 +60,17 @@ extension CrankScannerClient {
 
 /// Turns a source's events into cranks, attributing each to its block.
 ///
-/// Steps per slog record: (1) attribute it to a block (`BlockAttribution`); (2) find its type
+/// Steps per slog record: (0) canonicalize it (`ConsensusNormalizer.canonical`, which validates
+/// all of it): a record that is not one valid JSON object is damage, not content: it is
+/// reported as a problem where records may be missing, the open unit loses its completeness,
+/// and nothing else is taken from it (a garbled `crank-finish` gives no hashes);
+/// (1) attribute it to a block (`BlockAttribution`); (2) find its type
 /// and top-level `crankNum`; (3) `crank-start` closes any open unit and opens one;
 /// `crank-finish` closes the open unit with its hashes; another record with a `crankNum`
 /// joins the open unit, or opens one (without start) if none is open or the numbers differ;
 /// a record without `crankNum` joins the open unit, or lies between cranks; kernel start-up
 /// records close an open unit unfinished (a restart); (4) in pass 1, normalize it and add it to
-/// the unit's digest.
+/// the unit's digest (its canonical bytes, so formatting never counts).
 ///
 /// - Complexity: O(record) per record: one top-level scan (`JSONScan`) plus normalization.
 struct CrankScanner {
@@ -75,6 +79,13 @@ struct CrankScanner {
     let digests: Bool
     private var attribution = BlockAttribution()
     private var open: CrankUnit?
+    /// Records may be missing since the last unit closed (a hole between cranks, after a
+    /// finished crank): the next unit that opens without its `crank-start` lost its start.
+    private var holeSinceClose = false
+    private var canonicalizer: ConsensusNormalizer.Canonicalizer
+    /// The canonical bytes of the record being consumed.
+    private var canonicalBytes: [UInt8] = []
+    private var canonicalOutcome = ConsensusNormalizer.Canonical.notJSON
     private var lastClosedCrank: UInt64?
     private var openingResolved = false
     private var recorderOpens = 0
@@ -84,6 +95,7 @@ struct CrankScanner {
     init(rules: NondeterministicFields, digests: Bool) {
         self.rules = rules
         self.digests = digests
+        canonicalizer = ConsensusNormalizer.Canonicalizer(fields: rules)
     }
 
     private static let crankNumKey = Array("crankNum".utf8)
@@ -125,7 +137,7 @@ struct CrankScanner {
                 case .recovered: hole = false
                 default: hole = true
                 }
-                if hole { open?.lostRecords = true }
+                if hole { noteHole() }
                 client.problem(problem, hole: hole, lastClosedCrank: lastClosedCrank)
             }
         }
@@ -143,7 +155,26 @@ struct CrankScanner {
         }
     }
 
+    /// Records may be missing here: the open unit, or the next one to open without its start.
+    private mutating func noteHole() {
+        if open != nil {
+            open!.lostRecords = true
+        } else if lastClosedCrank != nil {
+            holeSinceClose = true
+        }
+    }
+
     private mutating func consume(_ bytes: UnsafeRawBufferPointer, at offset: Int, client: inout some CrankScannerClient) {
+        canonicalOutcome = ConsensusNormalizer.canonical(bytes, into: &canonicalBytes, using: &canonicalizer)
+        if canonicalOutcome == .notJSON {
+            noteHole()
+            let problem = SlogProblem(
+                file: "", fileOffset: offset,
+                cause: .damaged("record is not valid JSON (\(bytes.count) bytes): damage, not compared"))
+            client.problem(problem, hole: true, lastClosedCrank: lastClosedCrank)
+            client.scanned(record: bytes, at: offset, height: height, in: open)
+            return
+        }
         let type = SlogFields.type(in: bytes)
         height = attribution.height(ofRecord: bytes, type: type)
         resolveOpening(&client)
@@ -154,6 +185,7 @@ struct CrankScanner {
         if isType(Self.crankStart) {
             let values = JSONScan.values(forKeys: Self.startKeys, in: bytes)
             closeOpen(finished: false, client: &client)
+            holeSinceClose = false
             var unit = CrankUnit(startOffset: offset, crankNum: values[0].flatMap { JSONScan.uint64($0, in: bytes) }, hasStart: true)
             unit.crankType = values[1].flatMap { Self.text($0, in: bytes) }
             unit.deliveryKind = values[2].flatMap { Self.text($0, in: bytes) } ?? values[3].flatMap { Self.memberType($0, in: bytes) }
@@ -207,23 +239,18 @@ struct CrankScanner {
             closeOpen(finished: false, client: &client)
         }
         open = CrankUnit(startOffset: offset, crankNum: number, hasStart: false)
+        if holeSinceClose {
+            open!.lostRecords = true
+            holeSinceClose = false
+        }
     }
 
     /// Adds a record to the open unit (if any) and tells the client.
     private mutating func add(_ bytes: UnsafeRawBufferPointer, at offset: Int, client: inout some CrankScannerClient) {
-        if open != nil && digests {
-            switch ConsensusNormalizer.normalize(bytes, fields: rules) {
-            case .excluded:
-                break
-            case .record(let normalized):
-                if open!.digester == nil { open!.digester = Digester() }
-                normalized.withUnsafeBytes { open!.digester!.add($0) }
-                open!.comparedRecords += 1
-            case .notJSON:
-                if open!.digester == nil { open!.digester = Digester() }
-                open!.digester!.add(bytes)
-                open!.comparedRecords += 1
-            }
+        if open != nil && digests && canonicalOutcome == .record {
+            if open!.digester == nil { open!.digester = Digester() }
+            canonicalBytes.withUnsafeBytes { open!.digester!.add($0) }
+            open!.comparedRecords += 1
         }
         client.scanned(record: bytes, at: offset, height: height, in: open)
     }

@@ -30,6 +30,8 @@ struct Detail {
     var outcome: Outcome
     /// Up to `--context` records of the reference input just before the first difference.
     var context: [CapturedRecord] = []
+    /// What the record comparison could not cover (a fragment that starts inside the crank).
+    var note: String?
 
     enum Outcome {
         /// The first difference, with the compared records of each side.
@@ -142,20 +144,27 @@ struct Diff {
             func crank(_ input: Int) -> CapturedCrank? {
                 captured[input].first { $0.crankNum == number && $0.found }
             }
-            let summaries = [detail.reference, detail.other].map { fragments[$0].crank(number)! }
-            let incomplete = [detail.reference, detail.other].filter { !fragments[$0].crank(number)!.isComplete }
-            if !incomplete.isEmpty {
-                let why = summaries.contains { $0.lostRecords } ? "records of it were lost in" : "it starts before the window of"
+            let lost = [detail.reference, detail.other].filter { fragments[$0].crank(number)!.lostRecords }
+            if !lost.isEmpty {
                 details[index].outcome = .unavailable(
-                    "the records of crank \(number) cannot be compared: \(why) " + incomplete.map { fragments[$0].label }.joined(separator: ", "))
+                    "the records of crank \(number) cannot be compared: records of it were lost or damaged in "
+                        + lost.map { fragments[$0].label }.joined(separator: ", "))
                 continue
             }
             guard let a = crank(detail.reference), let b = crank(detail.other) else {
                 details[index].outcome = .unavailable("crank \(number) was not found again: did an input change while it was read?")
                 continue
             }
-            let comparedA = a.records.filter { $0.comparedBytes != nil }
-            let comparedB = b.records.filter { $0.comparedBytes != nil }
+            var comparedA = a.records.filter { $0.comparedBytes != nil }
+            var comparedB = b.records.filter { $0.comparedBytes != nil }
+            // A fragment that starts inside the crank: compare what it holds with the same
+            // records of the other (from the first record they share).
+            let cut = [detail.reference, detail.other].filter { !fragments[$0].crank(number)!.hasStart }
+            if !cut.isEmpty {
+                (comparedA, comparedB) = Self.alignStarts(comparedA, comparedB)
+                details[index].note = "crank \(number) starts before the window of " + cut.map { fragments[$0].label }.joined(separator: ", ")
+                    + ": only its records from there on were compared"
+            }
             guard let difference = RecordAlignment.firstDifference(comparedA.map { $0.comparedBytes! }, comparedB.map { $0.comparedBytes! }) else {
                 details[index].outcome = .same(records: comparedA.count)
                 continue
@@ -177,6 +186,18 @@ struct Diff {
         }
         report.details = details
         return report
+    }
+}
+
+extension Diff {
+    /// Two record lists of which one or both lack their beginning: both from the first record
+    /// of the shorter-headed one that the other has too (else the same number from the end).
+    static func alignStarts(_ a: [CapturedRecord], _ b: [CapturedRecord]) -> ([CapturedRecord], [CapturedRecord]) {
+        guard let firstA = a.first?.comparedBytes, let firstB = b.first?.comparedBytes else { return (a, b) }
+        if let j = b.firstIndex(where: { $0.comparedBytes == firstA }) { return (a, Array(b[j...])) }
+        if let i = a.firstIndex(where: { $0.comparedBytes == firstB }) { return (Array(a[i...]), b) }
+        let count = min(a.count, b.count)
+        return (Array(a.suffix(count)), Array(b.suffix(count)))
     }
 }
 

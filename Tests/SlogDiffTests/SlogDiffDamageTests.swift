@@ -75,17 +75,21 @@ import Testing
         }
     }
 
-    @Test func damageInsideACrankStillComparesItsHashes() throws {
+    @Test func damageInsideACrankLeavesItNotFullyCompared() throws {
         try withTemporaryDirectory { dir in
-            // One syscall record of crank 17 lost: its hashes still compare; nothing is hidden.
+            // One syscall record of crank 17 torn: its hashes agree, but a read in the torn
+            // record could differ unseen, so the answer is incomplete, not "all agree".
             var b = Validator(clockOffset: 1).blocks(1...8)
             let index = try #require(b.firstIndex { $0.contains(#""type":"syscall","crankNum":17,"#) })
             b[index] = "{ torn"
             let paths = try writeSlogs(dir, [("a", Validator().blocks(1...8)), ("b", b)])
             let result = try diff(paths)
-            #expect(result.status == 0)
-            #expect(result.verdict == "identical")
-            #expect(result.couldBeHidden == false)
+            #expect(result.status == 2)
+            #expect(result.verdict == "incomplete")
+            #expect(result.couldBeHidden == true)
+            let uncompared = try #require(result.json["uncompared"] as? [[String: Any]])
+            #expect(uncompared.map { $0["reason"] as? String } == ["records lost in B (its hashes agree)"])
+            #expect((result.json["verdictText"] as? String)?.contains("B is damaged") == true)
         }
     }
 

@@ -15,18 +15,18 @@ import Testing
     }
 
     @Test func whitespaceEscapesAndMemberOrderDoNotCount() {
-        let plain = #"{"type":"deliver","kd":["message","ko1",{"methargs":{"body":"#[\"a/b\"]","slots":[]},"result":null}],"vatID":"v1"}"#
+        let plain = ##"{"type":"deliver","kd":["message","ko1",{"methargs":{"body":"#[\"a/b\"]","slots":[]},"result":null}],"vatID":"v1"}"##
         let spellings = [
             plain,
-            #"{ "type" : "deliver", "kd" : [ "message" , "ko1" , { "methargs" : { "body" : "#[\"a/b\"]" , "slots" : [ ] } , "result" : null } ] , "vatID" : "v1" }"#,
-            #"{"type":"deliver","kd":["message","ko1",{"methargs":{"body":"#[\"a\/b\"]","slots":[]},"result":null}],"vatID":"\u0076\u0031"}"#,
-            #"{"vatID":"v1","kd":["message","ko1",{"result":null,"methargs":{"slots":[],"body":"#[\u0022a/b\u0022]"}}],"type":"deliver"}"#,
+            ##"{ "type" : "deliver", "kd" : [ "message" , "ko1" , { "methargs" : { "body" : "#[\"a/b\"]" , "slots" : [ ] } , "result" : null } ] , "vatID" : "v1" }"##,
+            ##"{"type":"deliver","kd":["message","ko1",{"methargs":{"body":"#[\"a\/b\"]","slots":[]},"result":null}],"vatID":"\u0076\u0031"}"##,
+            ##"{"vatID":"v1","kd":["message","ko1",{"result":null,"methargs":{"slots":[],"body":"#[\u0022a/b\u0022]"}}],"type":"deliver"}"##,
             "{\"type\":\"deliver\",\n\t\"kd\":[\"message\",\"ko1\",{\"methargs\":{\"body\":\"#[\\\"a/b\\\"]\",\"slots\":[]},\"result\":null}],\r\n\"vatID\":\"v1\"}",
         ]
         let forms = spellings.map(canonical)
         #expect(forms.allSatisfy { $0 != nil })
         #expect(Set(forms.map { $0! }).count == 1, "\(forms)")
-        #expect(forms[0] == #"{"kd":["message","ko1",{"methargs":{"body":"#[\"a/b\"]","slots":[]},"result":null}],"type":"deliver","vatID":"v1"}"#)
+        #expect(forms[0] == ##"{"kd":["message","ko1",{"methargs":{"body":"#[\"a/b\"]","slots":[]},"result":null}],"type":"deliver","vatID":"v1"}"##)
     }
 
     @Test func numbersAreSpelledAsJavaScriptPrintsThem() {
