@@ -135,7 +135,7 @@ struct TextReport {
                         lines.append("    " + "".padded(to: width) + "  \(b) " + paint(clip(field.b ?? "(absent)", 160), .green))
                     }
                 } else {
-                    lines.append("  (a record is not valid JSON: compared as bytes)")
+                    lines.append("  (the fields of these records could not be listed)")
                 }
             case .extra(let side, let at, let count, let otherAt):
                 let (has, lacks) = side == 0 ? (a, b) : (b, a)

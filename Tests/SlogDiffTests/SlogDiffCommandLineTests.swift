@@ -15,7 +15,9 @@ import Testing
         #expect(run.stderr.isEmpty)
         #expect(run.stdout.hasPrefix("usage: slog-diff [OPTIONS] A B [C ...]\n"))
         #expect(run.stdout.contains("Examples:"))
-        #expect(run.stdout.contains("Exit status: 0 no divergence in the overlap, 1 divergence found, 2 trouble"))
+        #expect(run.stdout.contains("Verdict and exit status:"))
+        #expect(run.stdout.contains("1  divergent: a difference in consensus content the inputs really show"))
+        #expect(run.stdout.contains("0  identical: every crank of the overlap was compared and agrees"))
     }
 
     @Test(arguments: [
