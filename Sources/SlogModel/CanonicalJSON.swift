@@ -88,7 +88,8 @@ package struct CanonicalJSON {
     /// validated (its numbers are not respelled), since it is removed anyway.
     private var droppingFrame: Int?
     private var members: [Member] = []
-    private var scratch: [UInt8] = []
+    private let buffer = ByteBuffer()
+    private let sortScratch = ByteBuffer()
 
     package init() {}
 
@@ -110,6 +111,20 @@ package struct CanonicalJSON {
     package mutating func append(
         _ bytes: UnsafeRawBufferPointer, to output: inout [UInt8], policy: inout some Policy
     ) -> Bool {
+        guard canonicalize(bytes, policy: &policy) else { return false }
+        output.append(contentsOf: result)
+        return true
+    }
+
+    /// The canonical text of the last value ``canonicalize(_:policy:)`` accepted; valid until
+    /// the next call.
+    package var result: UnsafeRawBufferPointer { buffer.bytes }
+
+    /// Canonicalizes `bytes` into ``result`` (replacing it), asking `policy` about each member
+    /// of a top-level object; `false` if the bytes are not one valid JSON value.
+    package mutating func canonicalize(_ bytes: UnsafeRawBufferPointer, policy: inout some Policy) -> Bool {
+        let output = buffer
+        output.removeAll()
         frames.removeAll(keepingCapacity: true)
         members.removeAll(keepingCapacity: true)
         droppingFrame = nil
@@ -156,17 +171,17 @@ package struct CanonicalJSON {
                         continue
                     }
                     if isObject {
-                        guard readKey(bytes, &i, to: &output, policy: &policy) else { return false }
+                        guard readKey(bytes, &i, to: output, policy: &policy) else { return false }
                     }
                     continue
                 case Byte.quote:
-                    guard let next = appendString(bytes, i, to: &output) else { return false }
+                    guard let next = appendString(bytes, i, to: output) else { return false }
                     i = next
                 case Byte.minus, Byte.zero...Byte.nine:
-                    guard let next = appendNumber(bytes, i, to: &output) else { return false }
+                    guard let next = appendNumber(bytes, i, to: output) else { return false }
                     i = next
                 case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
-                    guard let next = appendWord(bytes, i, to: &output) else { return false }
+                    guard let next = appendWord(bytes, i, to: output) else { return false }
                     i = next
                 default:
                     return false
@@ -179,7 +194,7 @@ package struct CanonicalJSON {
             guard !frames.isEmpty else { return i == end }
             let top = frames.count - 1
             if frames[top].isObject {
-                finishMember(top, output: &output, policy: &policy)
+                finishMember(top, output: output, policy: &policy)
             } else {
                 frames[top].kept += 1
             }
@@ -188,7 +203,7 @@ package struct CanonicalJSON {
             if byte == Byte.comma {
                 i = skipWhitespace(bytes, i + 1)
                 if frames[top].isObject {
-                    guard readKey(bytes, &i, to: &output, policy: &policy) else { return false }
+                    guard readKey(bytes, &i, to: output, policy: &policy) else { return false }
                 } else {
                     output.append(Byte.comma)
                 }
@@ -196,7 +211,7 @@ package struct CanonicalJSON {
                 continue
             }
             guard byte == (frames[top].isObject ? Byte.closeBrace : Byte.closeBracket) else { return false }
-            if frames[top].isObject, !frames[top].sorted { sortMembers(frames[top], &output) }
+            if frames[top].isObject, !frames[top].sorted { sortMembers(frames[top], output) }
             if frames[top].isObject { members.removeSubrange(frames[top].memberBase...) }
             output.append(byte)
             frames.removeLast()
@@ -347,14 +362,21 @@ package struct CanonicalJSON {
     /// Reads `"key" ws : ws` at `i` of the innermost frame (an object), writing the comma if
     /// needed and the canonical key and colon; leaves `i` at the value.
     private mutating func readKey(
-        _ bytes: UnsafeRawBufferPointer, _ i: inout Int, to output: inout [UInt8], policy: inout some Policy
+        _ bytes: UnsafeRawBufferPointer, _ i: inout Int, to output: ByteBuffer, policy: inout some Policy
     ) -> Bool {
         let top = frames.count - 1
         guard i < bytes.count, bytes[i] == Byte.quote else { return false }
         frames[top].memberCommaStart = output.count
         if frames[top].kept > 0 { output.append(Byte.comma) }
         frames[top].memberStart = output.count
-        guard let next = appendString(bytes, i, to: &output) else { return false }
+        let next: Int
+        if let end = canonicalStringEnd(bytes, i) {
+            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<end]))
+            next = end
+        } else {
+            guard let end = appendString(bytes, i, to: output) else { return false }
+            next = end
+        }
         frames[top].keyEnd = output.count
         i = skipWhitespace(bytes, next)
         guard i < bytes.count, bytes[i] == Byte.colon else { return false }
@@ -384,7 +406,7 @@ package struct CanonicalJSON {
     }
 
     /// A member of frame `top` was read completely: tell the policy, drop it or keep it.
-    private mutating func finishMember(_ top: Int, output: inout [UInt8], policy: inout some Policy) {
+    private mutating func finishMember(_ top: Int, output: ByteBuffer, policy: inout some Policy) {
         let frame = frames[top]
         if top == 0 {
             let keyText = frame.memberStart + 1..<frame.keyEnd - 1
@@ -411,7 +433,7 @@ package struct CanonicalJSON {
 
     /// Rewrites the members of `frame` (all written, the last one ending the output) in key
     /// order, separated by commas.
-    private mutating func sortMembers(_ frame: Frame, _ output: inout [UInt8]) {
+    private mutating func sortMembers(_ frame: Frame, _ output: ByteBuffer) {
         let base = frame.memberBase
         let count = members.count - base
         guard count > 1 else { return }
@@ -431,13 +453,14 @@ package struct CanonicalJSON {
             }
         }
         let start = frame.contentStart
-        scratch.removeAll(keepingCapacity: true)
-        scratch.append(contentsOf: output[start...])
+        sortScratch.removeAll()
+        sortScratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: output.bytes[start...]))
         output.removeSubrange(start...)
+        let saved = sortScratch.bytes
         for n in base..<members.count {
             if n > base { output.append(Byte.comma) }
             let member = members[n]
-            scratch.withUnsafeBytes { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[(member.start - start)..<(member.end - start)])) }
+            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: saved[(member.start - start)..<(member.end - start)]))
         }
     }
 
@@ -481,7 +504,7 @@ package struct CanonicalJSON {
 
     /// Writes the canonical form of the string whose opening quote is at `start`; returns the
     /// index after its closing quote.
-    private func appendString(_ bytes: UnsafeRawBufferPointer, _ start: Int, to output: inout [UInt8]) -> Int? {
+    private func appendString(_ bytes: UnsafeRawBufferPointer, _ start: Int, to output: ByteBuffer) -> Int? {
         output.append(Byte.quote)
         var i = start + 1
         var run = i
@@ -519,7 +542,7 @@ package struct CanonicalJSON {
                     scalar = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
                     i += 6
                 }
-                appendScalar(scalar, to: &output)
+                appendScalar(scalar, to: output)
             default:
                 return nil
             }
@@ -529,7 +552,7 @@ package struct CanonicalJSON {
     }
 
     /// Writes one code point of a string as `JSON.stringify` would.
-    private func appendScalar(_ scalar: UInt32, to output: inout [UInt8]) {
+    private func appendScalar(_ scalar: UInt32, to output: ByteBuffer) {
         switch scalar {
         case 0x22, 0x5C:
             output.append(Byte.backslash)
@@ -583,7 +606,7 @@ package struct CanonicalJSON {
 
     private static let words: [[UInt8]] = [Array("true".utf8), Array("false".utf8), Array("null".utf8)]
 
-    private func appendWord(_ bytes: UnsafeRawBufferPointer, _ start: Int, to output: inout [UInt8]) -> Int? {
+    private func appendWord(_ bytes: UnsafeRawBufferPointer, _ start: Int, to output: ByteBuffer) -> Int? {
         guard let end = wordEnd(bytes, start) else { return nil }
         output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
         return end
@@ -603,7 +626,7 @@ package struct CanonicalJSON {
     }
 
     /// Validates the number at `start` (JSON grammar) and writes its canonical spelling.
-    private func appendNumber(_ bytes: UnsafeRawBufferPointer, _ start: Int, to output: inout [UInt8]) -> Int? {
+    private func appendNumber(_ bytes: UnsafeRawBufferPointer, _ start: Int, to output: ByteBuffer) -> Int? {
         let end = bytes.count
         var i = start
         let negative = bytes[i] == Byte.minus

@@ -23,17 +23,24 @@ extension ConsensusNormalizer {
     ///   - output: Replaced by the canonical content (meaningful only for ``Canonical/record``).
     ///   - canonicalizer: Scratch state, reused from record to record to avoid allocating.
     /// - Complexity: O(n) in the record's length.
-    package static func canonical(
-        _ bytes: UnsafeRawBufferPointer, into output: inout [UInt8], using canonicalizer: inout Canonicalizer
-    ) -> Canonical {
-        output.removeAll(keepingCapacity: true)
+    ///   (Without `output`: the content is `canonicalizer.result`, valid until its next use.)
+    package static func canonical(_ bytes: UnsafeRawBufferPointer, using canonicalizer: inout Canonicalizer) -> Canonical {
         // Only an object is a slog record.
         var first = 0
         while first < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[first]) { first += 1 }
         guard first < bytes.count, bytes[first] == JSONScan.ASCII.openBrace else { return .notJSON }
         canonicalizer.policy.excluded = false
-        guard canonicalizer.json.append(bytes, to: &output, policy: &canonicalizer.policy) else { return .notJSON }
+        guard canonicalizer.json.canonicalize(bytes, policy: &canonicalizer.policy) else { return .notJSON }
         return canonicalizer.policy.excluded ? .excluded : .record
+    }
+
+    package static func canonical(
+        _ bytes: UnsafeRawBufferPointer, into output: inout [UInt8], using canonicalizer: inout Canonicalizer
+    ) -> Canonical {
+        output.removeAll(keepingCapacity: true)
+        let outcome = canonical(bytes, using: &canonicalizer)
+        if outcome == .record { output.append(contentsOf: canonicalizer.result) }
+        return outcome
     }
 
     /// The canonical content of one record, allocating (for callers outside hot loops).
@@ -53,6 +60,9 @@ extension ConsensusNormalizer {
         package init(fields: NondeterministicFields) {
             policy = ConsensusPolicy(fields: fields)
         }
+
+        /// The canonical content of the last record canonicalized.
+        package var result: UnsafeRawBufferPointer { json.result }
     }
 
     /// The normalizer's rules as a ``CanonicalJSON/Policy`` for the top-level members.
@@ -67,12 +77,14 @@ extension ConsensusNormalizer {
         }
 
         mutating func member(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
-            if key.elementsEqual(ConsensusNormalizer.typeName), value.count >= 2, value.first == JSONScan.ASCII.quote,
+            if key.count == 4, key.elementsEqual(ConsensusNormalizer.typeName), value.count >= 2, value.first == JSONScan.ASCII.quote,
                 fields.isExcluded(type: UnsafeRawBufferPointer(rebasing: value.dropFirst().dropLast()))
             {
                 excluded = true
             }
-            if fields.excludesReplay, key.elementsEqual(ConsensusNormalizer.replayName), value.elementsEqual(ConsensusNormalizer.trueText) {
+            if fields.excludesReplay, key.count == 6, value.count == 4, key.elementsEqual(ConsensusNormalizer.replayName),
+                value.elementsEqual(ConsensusNormalizer.trueText)
+            {
                 excluded = true
             }
         }

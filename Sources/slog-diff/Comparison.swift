@@ -8,6 +8,9 @@ enum Basis: String {
     case records
     /// The block the crank belongs to.
     case block
+    /// The records of a crank an input did not finish (it ends inside it: a node that died
+    /// there), compared with the same records of an input that finished it.
+    case unfinished
 }
 
 /// Where the inputs first disagree about one crank, and how they split.

@@ -50,12 +50,15 @@ protocol CrankScannerClient {
     mutating func problem(_ problem: SlogProblem, hole: Bool, lastClosedCrank: UInt64?)
     /// A node restart (a recorder-opened marker after the first, or kernel start-up records).
     mutating func restarted()
+    /// The input ends inside `unit` (a node that died in that crank); `closed` follows.
+    mutating func endedInside(_ unit: CrankUnit)
     /// Whether the client has what it needs: the scan stops.
     var isDone: Bool { get }
 }
 
 extension CrankScannerClient {
     var isDone: Bool { false }
+    mutating func endedInside(_ unit: CrankUnit) {}
 }
 
 /// Turns a source's events into cranks, attributing each to its block.
@@ -83,8 +86,6 @@ struct CrankScanner {
     /// finished crank): the next unit that opens without its `crank-start` lost its start.
     private var holeSinceClose = false
     private var canonicalizer: ConsensusNormalizer.Canonicalizer
-    /// The canonical bytes of the record being consumed.
-    private var canonicalBytes: [UInt8] = []
     private var canonicalOutcome = ConsensusNormalizer.Canonical.notJSON
     private var lastClosedCrank: UInt64?
     private var openingResolved = false
@@ -141,6 +142,7 @@ struct CrankScanner {
                 client.problem(problem, hole: hole, lastClosedCrank: lastClosedCrank)
             }
         }
+        if let unit = open, !client.isDone { client.endedInside(unit) }
         closeOpen(finished: false, client: &client)
         if !openingResolved {
             openingResolved = true
@@ -165,7 +167,7 @@ struct CrankScanner {
     }
 
     private mutating func consume(_ bytes: UnsafeRawBufferPointer, at offset: Int, client: inout some CrankScannerClient) {
-        canonicalOutcome = ConsensusNormalizer.canonical(bytes, into: &canonicalBytes, using: &canonicalizer)
+        canonicalOutcome = ConsensusNormalizer.canonical(bytes, using: &canonicalizer)
         if canonicalOutcome == .notJSON {
             noteHole()
             let problem = SlogProblem(
@@ -249,7 +251,7 @@ struct CrankScanner {
     private mutating func add(_ bytes: UnsafeRawBufferPointer, at offset: Int, client: inout some CrankScannerClient) {
         if open != nil && digests && canonicalOutcome == .record {
             if open!.digester == nil { open!.digester = Digester() }
-            canonicalBytes.withUnsafeBytes { open!.digester!.add($0) }
+            open!.digester!.add(canonicalizer.result)
             open!.comparedRecords += 1
         }
         client.scanned(record: bytes, at: offset, height: height, in: open)

@@ -49,6 +49,10 @@ struct Report {
     var comparison: Comparison?
     var details: [Detail] = []
     var rules: NondeterministicFields
+    /// What was found about cranks an input ends inside, where their records agree.
+    var unfinishedNotes: [String] = []
+    /// Whether `details` already explains a divergence found in an unfinished crank.
+    var unfinishedDetail = false
 
     /// Why there is no overlap (when `comparison` is `nil`); the windows show which input holds
     /// which cranks (`0 finished` for one that holds none).
@@ -111,7 +115,11 @@ struct Diff {
             fragments.append(builder.fragment)
         }
         var report = Report(fragments: fragments, comparison: Comparison.compare(fragments), rules: rules)
-        guard let comparison = report.comparison, !options.brief else { return report }
+        guard report.comparison != nil else { return report }
+        // An input that ends inside the crank after the overlap (a node that died in it): the
+        // records it holds are compared with another input's, which may find the divergence.
+        if report.comparison!.found == nil { try compareUnfinished(fragments, &report) }
+        guard let comparison = report.comparison, !options.brief, !report.unfinishedDetail else { return report }
 
         // Pass 2: the records of each divergent crank, on the two inputs compared.
         var details: [Detail] = []
@@ -190,6 +198,50 @@ struct Diff {
 }
 
 extension Diff {
+    /// Compares the records of the crank an input ends inside with the same crank of an input
+    /// that finished it intact; a difference becomes the divergence (basis `unfinished`),
+    /// agreement a note.
+    func compareUnfinished(_ fragments: [Fragment], _ report: inout Report) throws(Trouble) {
+        guard let comparison = report.comparison else { return }
+        for (index, fragment) in fragments.enumerated() {
+            guard let tail = fragment.unfinishedAtEnd, tail.crankNum > comparison.lastCrank,
+                tail.crankNum == (fragment.lastCrank ?? 0) + 1 || fragment.lastCrank == nil,
+                let reference = fragments.indices.first(where: { fragments[$0].crank(tail.crankNum)?.isComplete == true })
+            else { continue }
+            let number = tail.crankNum
+            let explaining = rules.adding(fields: ["crankhash", "activityhash"])
+            func capture(_ input: Int, at offset: Int) throws(Trouble) -> CapturedCrank? {
+                var capture = CrankCapture(cranks: [(number, offset)], context: options.context, rules: explaining)
+                var scanner = CrankScanner(rules: rules, digests: false)
+                try scanner.scan(open(inputs[input]), into: &capture)
+                return capture.cranks.first { $0.found }
+            }
+            guard let full = try capture(reference, at: fragments[reference].crank(number)!.startOffset),
+                let partial = try capture(index, at: tail.startOffset)
+            else { continue }
+            let b = partial.records.filter { $0.comparedBytes != nil }
+            let a = Array(full.records.filter { $0.comparedBytes != nil }.prefix(b.count))
+            let labels = (fragment.label, fragments[reference].label)
+            guard let difference = RecordAlignment.firstDifference(a.map { $0.comparedBytes! }, b.map { $0.comparedBytes! }) else {
+                report.unfinishedNotes.append(
+                    "crank \(number) is unfinished in \(labels.0) (its input ends inside it): its \(b.count) compared records agree with \(labels.1)")
+                continue
+            }
+            let holders = fragments.indices.filter { fragments[$0].crank(number) != nil }
+            var divergence = CrankDivergence(
+                crankNum: number, basis: .unfinished, heights: fragments.map { $0.crank(number)?.height },
+                groups: [holders, [index]].sorted { $0.count > $1.count || ($0.count == $1.count && $0[0] < $1[0]) },
+                lastAgreeing: (comparison.lastCrank, fragments[reference].crank(comparison.lastCrank)?.height))
+            divergence.remark = "\(labels.0) did not finish crank \(number) (its input ends inside it); the records it holds differ from \(labels.1)'s"
+            report.comparison!.divergence = divergence
+            var detail = Detail(divergence: divergence, reference: reference, other: index, outcome: .difference(difference, a: a, b: b))
+            detail.context = Array(full.before.suffix(options.context))
+            report.details = [detail]
+            report.unfinishedDetail = true
+            return
+        }
+    }
+
     /// Two record lists of which one or both lack their beginning: both from the first record
     /// of the shorter-headed one that the other has too (else the same number from the end).
     static func alignStarts(_ a: [CapturedRecord], _ b: [CapturedRecord]) -> ([CapturedRecord], [CapturedRecord]) {

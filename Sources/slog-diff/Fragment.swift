@@ -48,6 +48,8 @@ struct Fragment {
     var firstHeight: UInt64?
     var lastHeight: UInt64?
     var problems: [ProblemNote] = []
+    /// The crank the input ends inside, if it does (a node that died in it): where it starts.
+    var unfinishedAtEnd: (crankNum: UInt64, startOffset: Int)?
     /// Interned strings; index 0 is "unknown".
     var names: [String] = [""]
     private var nameIndex: [String: UInt16] = [:]
@@ -148,6 +150,11 @@ struct FragmentBuilder: CrankScannerClient {
 
     mutating func restarted() {
         fragment.restarts += 1
+    }
+
+    mutating func endedInside(_ unit: CrankUnit) {
+        guard let number = unit.crankNum, unit.hasStart, !unit.lostRecords else { return }
+        fragment.unfinishedAtEnd = (number, unit.startOffset)
     }
 
     private mutating func noteHeight(_ height: UInt64) {

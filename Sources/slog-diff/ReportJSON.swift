@@ -71,6 +71,7 @@ struct JSONReport {
             ])
         })))
         fields.append(member("couldBeHidden", "\(comparison.couldBeHidden)"))
+        fields.append(member("unfinished", array(report.unfinishedNotes.map(jsonEscaped))))
         fields.append(member("hidingProblems", array(comparison.hidingProblems.map { input, note in
             problem(note, label: report.fragments[input].label)
         })))

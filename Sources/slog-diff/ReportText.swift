@@ -43,6 +43,7 @@ struct TextReport {
             lines.append("")
             lines += section(detail, comparison: comparison)
         }
+        for note in report.unfinishedNotes { lines.append("   " + note) }
         lines.append("")
         lines.append(report.verdictSentence(paint: paint))
         return lines.joined(separator: "\n") + "\n"
@@ -85,6 +86,8 @@ struct TextReport {
             lines.append(paint("DIVERGENCE", .red) + " at \(place): its records differ (the inputs have no crank hashes)")
         case .block:
             lines.append(paint("DIVERGENCE", .red) + " at crank \(divergence.crankNum): it belongs to different blocks")
+        case .unfinished:
+            lines.append(paint("DIVERGENCE", .red) + " at \(place): the records of a crank not every input finished differ")
         case .crankhash, .activityhash:
             lines.append(paint("DIVERGENCE", .red) + " at \(place): the \(divergence.basis.rawValue) differs")
         }

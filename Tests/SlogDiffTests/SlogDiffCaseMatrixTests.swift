@@ -183,6 +183,16 @@ import Testing
             add("fragment starts inside the divergent crank", [honest(0), Array(divergent[midCrank...])],
                 status: 1, crank: 20, odd: ["A", "B"])
             add("fragment starts mid-crank, agrees", [honest(0), Array(late[(index(late, "deliver", crank: 20) + 1)...])], status: 0)
+            // A node that died inside a crank: the records it holds are compared.
+            func died(_ lines: [String], in crank: UInt64) -> [String] {
+                let last = lines.firstIndex { $0.contains(#""type":"syscall-result","crankNum":\#(crank),"#) && $0.contains(#""syscallNum":1,"#) }!
+                return Array(lines[...last])
+            }
+            add("node died inside the divergent crank", [honest(0), died(faulty(0.5, .syscallArgument(crank: 26)), in: 26)],
+                status: 1, crank: 26, odd: ["A", "B"])
+            add("node died inside the divergent crank, 3-way", [honest(0), honest(0.3), died(faulty(0.5, .syscallArgument(crank: 26)), in: 26)],
+                status: 1, crank: 26, odd: ["C"])
+            add("node died inside a crank, agrees", [honest(0), died(honest(0.5), in: 26)], status: 0)
             // Damage (every format's kind): no divergence shown is not "all agree".
             add("damaged record, no divergence", [honest(0), honest(0.5)], damage: [.none, .record(crank: 17)], status: 2)
             add("damaged record, divergence after it", [honest(0), faulty(0.5, .syscallArgument(crank: 25))],
