@@ -89,6 +89,18 @@ package struct CanonicalJSON {
     private var droppingFrame: Int?
     private var members: [Member] = []
     private let buffer = ByteBuffer()
+
+    /// Whether the members of a top-level object are sorted too (the default). Without, they
+    /// stay in their order and ``topLevelMembers`` lists them, for a caller that combines them
+    /// in an order-independent way (slog-diff's digests): sorting costs more than that.
+    package var sortsTopLevel = true
+
+    /// Calls `body` with the range in ``result`` of each member of the top-level object (each
+    /// `"key":value`, no comma), when ``sortsTopLevel`` is off.
+    package func forEachTopLevelMember(_ body: (Range<Int>) -> Void) {
+        guard !sortsTopLevel else { return }
+        for member in members { body(member.start..<member.end) }
+    }
     private let sortScratch = ByteBuffer()
 
     package init() {}
@@ -211,8 +223,9 @@ package struct CanonicalJSON {
                 continue
             }
             guard byte == (frames[top].isObject ? Byte.closeBrace : Byte.closeBracket) else { return false }
-            if frames[top].isObject, !frames[top].sorted { sortMembers(frames[top], output) }
-            if frames[top].isObject { members.removeSubrange(frames[top].memberBase...) }
+            let keepsOrder = top == 0 && !sortsTopLevel
+            if frames[top].isObject, !frames[top].sorted, !keepsOrder { sortMembers(frames[top], output) }
+            if frames[top].isObject, !keepsOrder { members.removeSubrange(frames[top].memberBase...) }
             output.append(byte)
             frames.removeLast()
             i += 1

@@ -57,9 +57,15 @@ extension ConsensusNormalizer {
         fileprivate var json = CanonicalJSON()
         fileprivate var policy: ConsensusPolicy
 
-        package init(fields: NondeterministicFields) {
+        /// - Parameter sortsTopLevel: `false` leaves the record's members in their order
+        ///   (`CanonicalJSON.sortsTopLevel`), for callers that combine them order-independently.
+        package init(fields: NondeterministicFields, sortsTopLevel: Bool = true) {
             policy = ConsensusPolicy(fields: fields)
+            json.sortsTopLevel = sortsTopLevel
         }
+
+        /// The record's members when they are not sorted (see `init`).
+        package func forEachMember(_ body: (Range<Int>) -> Void) { json.forEachTopLevelMember(body) }
 
         /// The canonical content of the last record canonicalized.
         package var result: UnsafeRawBufferPointer { json.result }

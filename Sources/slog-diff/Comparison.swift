@@ -78,10 +78,13 @@ struct Comparison {
     ///    twice counts by its last execution): if some input has no finished execution, it is
     ///    not compared. Otherwise compare, in order: the block (where every input knows it),
     ///    `crankhash` (where every input has one), `activityhash` (likewise); the first that
-    ///    differs is the divergence. Without hashes, the record digests of cranks complete in
-    ///    every input are compared instead.
+    ///    differs is the divergence. A hash that is not 64 hex digits where another input's is
+    ///    is damage: the crank is not compared (lost). Without hashes, the record digests of
+    ///    cranks complete in every input are compared instead.
     /// 3. Where hashes agree, record digests of cranks complete everywhere are compared too;
-    ///    the first that differ is kept as `recordsDifferWithEqualHashes`.
+    ///    the first that differ is kept as `recordsDifferWithEqualHashes`. Where hashes agree but
+    ///    an input lost records of the crank, it was not fully compared (a read could differ
+    ///    unseen): it is listed as uncompared (lost), so the verdict cannot be "identical".
     /// 4. Problems that may have lost records, whose stretch lies inside the overlap before the
     ///    divergence, are kept as `hidingProblems`.
     static func compare(_ fragments: [Fragment]) -> Comparison? {

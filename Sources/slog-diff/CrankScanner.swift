@@ -96,7 +96,8 @@ struct CrankScanner {
     init(rules: NondeterministicFields, digests: Bool) {
         self.rules = rules
         self.digests = digests
-        canonicalizer = ConsensusNormalizer.Canonicalizer(fields: rules)
+        // Members stay in their order: `add` hashes them order-independently.
+        canonicalizer = ConsensusNormalizer.Canonicalizer(fields: rules, sortsTopLevel: false)
     }
 
     private static let crankNumKey = Array("crankNum".utf8)
@@ -251,7 +252,20 @@ struct CrankScanner {
     private mutating func add(_ bytes: UnsafeRawBufferPointer, at offset: Int, client: inout some CrankScannerClient) {
         if open != nil && digests && canonicalOutcome == .record {
             if open!.digester == nil { open!.digester = Digester() }
-            open!.digester!.add(canonicalizer.result)
+            // The record's canonical members, combined by a sum of their hashes: member order
+            // does not count, and neither does anything else but the values (`CanonicalJSON`).
+            let bytes = canonicalizer.result
+            var sum = Digest.empty
+            var members: UInt64 = 0
+            canonicalizer.forEachMember { range in
+                var member = Digester()
+                member.add(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                let digest = member.finalize()
+                sum.high &+= digest.high
+                sum.low &+= digest.low
+                members += 1
+            }
+            open!.digester!.add(record: sum, members: members)
             open!.comparedRecords += 1
         }
         client.scanned(record: bytes, at: offset, height: height, in: open)

@@ -58,8 +58,10 @@ struct Report {
     /// which cranks (`0 finished` for one that holds none).
     var noOverlapReason: String { "the inputs hold no crank range in common, so there is nothing to compare" }
 
-    /// 0 no divergence in the overlap, 1 divergence, 2 no overlap or part of the overlap could
-    /// not be compared and no divergence was found before it.
+    /// The verdict contract (`Verdict.swift`): 1 a divergence the inputs show (hashes, intact
+    /// records, or the records of a crank an input did not finish); 2 no overlap, or damage or
+    /// lost records could hide one and none was shown; 0 every crank of the overlap compared and
+    /// equal.
     var exitStatus: Int32 {
         guard let comparison else { return 2 }
         if comparison.found != nil { return 1 }

@@ -74,3 +74,26 @@ import Testing
         #expect(consensus(#"[1]"#).0 == .notJSON)
     }
 }
+
+extension CanonicalJSONTests {
+    /// slog-diff's digest path keeps a record's members in their order and combines them
+    /// order-independently: the members are the same canonical pieces as the sorted form's.
+    @Test func unsortedTopLevelMembersAreTheSortedFormsPieces() {
+        func members(_ text: String) -> [String] {
+            var canonicalizer = ConsensusNormalizer.Canonicalizer(fields: .agoric, sortsTopLevel: false)
+            return withUTF8Bytes(text) { bytes in
+                guard ConsensusNormalizer.canonical(bytes, using: &canonicalizer) == .record else { return [] }
+                var out: [String] = []
+                let result = canonicalizer.result
+                canonicalizer.forEachMember { out.append(String(decoding: UnsafeRawBufferPointer(rebasing: result[$0]), as: UTF8.self)) }
+                return out
+            }
+        }
+        let a = members(#"{"type":"syscall","crankNum":7,"ksc":["vatstoreSet","v1","k",{"b":1,"a":2.0}],"time":5}"#)
+        let b = members(#"{"time":9, "ksc":["vatstoreSet","v1","k",{"a":2,"b":1}], "crankNum":7,"type":"syscall"}"#)
+        #expect(a == [#""type":"syscall""#, #""crankNum":7"#, #""ksc":["vatstoreSet","v1","k",{"a":2,"b":1}]"#])
+        #expect(a.sorted() == b.sorted())
+        let sorted = consensus(#"{"type":"syscall","crankNum":7,"ksc":["vatstoreSet","v1","k",{"b":1,"a":2.0}],"time":5}"#).1
+        #expect(sorted == "{" + a.sorted().joined(separator: ",") + "}")
+    }
+}
