@@ -34,6 +34,7 @@ package final class ByteBuffer {
         count += 1
     }
 
+    @inline(__always)
     package func append(contentsOf bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         if count + bytes.count > capacity { grow(to: count + bytes.count) }

@@ -433,7 +433,7 @@ package struct CanonicalJSON {
             output.removeSubrange(frame.memberCommaStart...)
             return
         }
-        if frame.kept > 0, frame.sorted {
+        if frame.kept > 0, frame.sorted, top > 0 || sortsTopLevel {
             let previous = members[members.count - 1]
             let inOrder = output.withUnsafeBytes { buffer in
                 Self.compareKeys(buffer, previous.start..<previous.keyEnd, frame.memberStart..<frame.keyEnd) <= 0

@@ -39,6 +39,9 @@ package struct NondeterministicFields: Sendable, Equatable {
     private var exceptionBytes: [[UInt8]]
     private var excludedTypeBytes: [[UInt8]]
     private var nestedBytes: [NestedRule]
+    /// Bit n set when some field name is n bytes long (n < 64): most keys are rejected by it
+    /// without comparing bytes.
+    private var fieldLengths: UInt64
 
     /// A nested rule as UTF-8: the top-level member and the names removed inside it.
     private struct NestedRule: Sendable, Equatable {
@@ -65,6 +68,9 @@ package struct NondeterministicFields: Sendable, Equatable {
         self.excludedTypes = excludedTypes
         self.excludesReplay = excludesReplay
         self.fieldBytes = fields.sorted().map { Array($0.utf8) }
+        self.fieldLengths = fields.reduce(0) { mask, field in
+            field.utf8.count < 64 ? mask | 1 << UInt64(field.utf8.count) : UInt64.max
+        }
         self.suffixBytes = suffixes.map { Array($0.utf8) }
         self.exceptionBytes = suffixExceptions.sorted().map { Array($0.utf8) }
         self.excludedTypeBytes = excludedTypes.sorted().map { Array($0.utf8) }
@@ -154,7 +160,9 @@ package struct NondeterministicFields: Sendable, Equatable {
     /// Whether the top-level field named `key` (unescaped UTF-8) is left out of comparisons,
     /// without allocating.
     package func isNondeterministic(key: UnsafeRawBufferPointer) -> Bool {
-        for field in fieldBytes where Self.equals(key, field) { return true }
+        if key.count >= 64 || fieldLengths >> UInt64(key.count) & 1 == 1 {
+            for field in fieldBytes where Self.equals(key, field) { return true }
+        }
         for suffix in suffixBytes where Self.hasSuffix(key, suffix) {
             for exception in exceptionBytes where Self.equals(key, exception) { return false }
             return true
