@@ -52,6 +52,8 @@ protocol CrankScannerClient {
     mutating func restarted()
     /// The input ends inside `unit` (a node that died in that crank); `closed` follows.
     mutating func endedInside(_ unit: CrankUnit)
+    /// The record at `offset` is not valid JSON (damage); `problem` follows.
+    mutating func damagedRecord(at offset: Int)
     /// Whether the client has what it needs: the scan stops.
     var isDone: Bool { get }
 }
@@ -59,6 +61,7 @@ protocol CrankScannerClient {
 extension CrankScannerClient {
     var isDone: Bool { false }
     mutating func endedInside(_ unit: CrankUnit) {}
+    mutating func damagedRecord(at offset: Int) {}
 }
 
 /// Turns a source's events into cranks, attributing each to its block.
@@ -66,7 +69,8 @@ extension CrankScannerClient {
 /// Steps per slog record: (0) canonicalize it (`ConsensusNormalizer.canonical`, which validates
 /// all of it): a record that is not one valid JSON object is damage, not content: it is
 /// reported as a problem where records may be missing, the open unit loses its completeness,
-/// and nothing else is taken from it (a garbled `crank-finish` gives no hashes);
+/// and nothing else is taken from it (a garbled `crank-finish` gives no hashes); pass 2 does
+/// not validate again but treats the records pass 1 found damaged (`damagedOffsets`) the same;
 /// (1) attribute it to a block (`BlockAttribution`); (2) find its type
 /// and top-level `crankNum`; (3) `crank-start` closes any open unit and opens one;
 /// `crank-finish` closes the open unit with its hashes; another record with a `crankNum`
@@ -93,9 +97,14 @@ struct CrankScanner {
     /// The block of the record being consumed.
     private var height: UInt64?
 
-    init(rules: NondeterministicFields, digests: Bool) {
+    /// Pass 2: the offsets of the records pass 1 found not valid JSON (pass 2 does not validate
+    /// every record again; it only has to treat the same records as damage).
+    let damagedOffsets: Set<Int>
+
+    init(rules: NondeterministicFields, digests: Bool, damagedOffsets: Set<Int> = []) {
         self.rules = rules
         self.digests = digests
+        self.damagedOffsets = damagedOffsets
         // Members stay in their order: `add` hashes them order-independently.
         canonicalizer = ConsensusNormalizer.Canonicalizer(fields: rules, sortsTopLevel: false)
     }
@@ -168,8 +177,13 @@ struct CrankScanner {
     }
 
     private mutating func consume(_ bytes: UnsafeRawBufferPointer, at offset: Int, client: inout some CrankScannerClient) {
-        canonicalOutcome = ConsensusNormalizer.canonical(bytes, using: &canonicalizer)
+        if digests {
+            canonicalOutcome = ConsensusNormalizer.canonical(bytes, using: &canonicalizer)
+        } else {
+            canonicalOutcome = damagedOffsets.contains(offset) ? .notJSON : .record
+        }
         if canonicalOutcome == .notJSON {
+            client.damagedRecord(at: offset)
             noteHole()
             let problem = SlogProblem(
                 file: "", fileOffset: offset,

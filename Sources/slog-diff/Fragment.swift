@@ -50,6 +50,8 @@ struct Fragment {
     var problems: [ProblemNote] = []
     /// The crank the input ends inside, if it does (a node that died in it): where it starts.
     var unfinishedAtEnd: (crankNum: UInt64, startOffset: Int)?
+    /// Offsets of records that are not valid JSON (pass 2 skips them as pass 1 did).
+    var damagedRecordOffsets: Set<Int> = []
     /// Interned strings; index 0 is "unknown".
     var names: [String] = [""]
     private var nameIndex: [String: UInt16] = [:]
@@ -150,6 +152,10 @@ struct FragmentBuilder: CrankScannerClient {
 
     mutating func restarted() {
         fragment.restarts += 1
+    }
+
+    mutating func damagedRecord(at offset: Int) {
+        fragment.damagedRecordOffsets.insert(offset)
     }
 
     mutating func endedInside(_ unit: CrankUnit) {
