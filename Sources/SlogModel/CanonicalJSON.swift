@@ -379,9 +379,11 @@ package struct CanonicalJSON {
     ) -> Bool {
         let top = frames.count - 1
         guard i < bytes.count, bytes[i] == Byte.quote else { return false }
-        frames[top].memberCommaStart = output.count
-        if frames[top].kept > 0 { output.append(Byte.comma) }
-        frames[top].memberStart = output.count
+        // One read and one write of the frame (each array write checks uniqueness).
+        var frame = frames[top]
+        frame.memberCommaStart = output.count
+        if frame.kept > 0 { output.append(Byte.comma) }
+        frame.memberStart = output.count
         let next: Int
         if let end = canonicalStringEnd(bytes, i) {
             output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<end]))
@@ -390,31 +392,27 @@ package struct CanonicalJSON {
             guard let end = appendString(bytes, i, to: output) else { return false }
             next = end
         }
-        frames[top].keyEnd = output.count
+        frame.keyEnd = output.count
         i = skipWhitespace(bytes, next)
         guard i < bytes.count, bytes[i] == Byte.colon else { return false }
         output.append(Byte.colon)
         i = skipWhitespace(bytes, i + 1)
-        let keyText = frames[top].memberStart + 1..<frames[top].keyEnd - 1
+        let key = UnsafeRawBufferPointer(rebasing: output.bytes[frame.memberStart + 1..<frame.keyEnd - 1])
         if top == 0 {
-            let rule = output.withUnsafeBytes { policy.rule(forKey: UnsafeRawBufferPointer(rebasing: $0[keyText])) }
-            switch rule {
-            case .keep: frames[top].currentRule = .keep
-            case .drop: frames[top].currentRule = .drop
+            switch policy.rule(forKey: key) {
+            case .keep: frame.currentRule = .keep
+            case .drop: frame.currentRule = .drop
             case .dropNested(let names):
                 nestedNames = names
-                frames[top].currentRule = .dropNested
+                frame.currentRule = .dropNested
             }
-        } else if frames[top].dropsNames {
-            let dropped = output.withUnsafeBytes { buffer in
-                let key = UnsafeRawBufferPointer(rebasing: buffer[keyText])
-                return nestedNames.contains { $0.elementsEqual(key) }
-            }
-            frames[top].currentRule = dropped ? .drop : .keep
+        } else if frame.dropsNames {
+            frame.currentRule = nestedNames.contains { $0.elementsEqual(key) } ? .drop : .keep
         } else {
-            frames[top].currentRule = .keep
+            frame.currentRule = .keep
         }
-        if droppingFrame == nil, frames[top].currentRule == .drop { droppingFrame = top }
+        if droppingFrame == nil, frame.currentRule == .drop { droppingFrame = top }
+        frames[top] = frame
         return true
     }
 
@@ -433,15 +431,14 @@ package struct CanonicalJSON {
             output.removeSubrange(frame.memberCommaStart...)
             return
         }
-        if frame.kept > 0, frame.sorted, top > 0 || sortsTopLevel {
+        var sorted = frame.sorted
+        if frame.kept > 0, sorted, top > 0 || sortsTopLevel {
             let previous = members[members.count - 1]
-            let inOrder = output.withUnsafeBytes { buffer in
-                Self.compareKeys(buffer, previous.start..<previous.keyEnd, frame.memberStart..<frame.keyEnd) <= 0
-            }
-            if !inOrder { frames[top].sorted = false }
+            sorted = Self.compareKeys(output.bytes, previous.start..<previous.keyEnd, frame.memberStart..<frame.keyEnd) <= 0
         }
         members.append(Member(start: frame.memberStart, keyEnd: frame.keyEnd, end: output.count))
-        frames[top].kept += 1
+        frames[top].kept = frame.kept + 1
+        if !sorted { frames[top].sorted = false }
     }
 
     /// Rewrites the members of `frame` (all written, the last one ending the output) in key
