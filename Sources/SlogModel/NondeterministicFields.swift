@@ -39,6 +39,9 @@ package struct NondeterministicFields: Sendable, Equatable {
     private var exceptionBytes: [[UInt8]]
     private var excludedTypeBytes: [[UInt8]]
     private var nestedBytes: [NestedRule]
+    /// Bit n set when some field name is n bytes long (n < 64): most keys are rejected by it
+    /// without comparing bytes.
+    private var fieldLengths: UInt64
 
     /// A nested rule as UTF-8: the top-level member and the names removed inside it.
     private struct NestedRule: Sendable, Equatable {
@@ -65,6 +68,9 @@ package struct NondeterministicFields: Sendable, Equatable {
         self.excludedTypes = excludedTypes
         self.excludesReplay = excludesReplay
         self.fieldBytes = fields.sorted().map { Array($0.utf8) }
+        self.fieldLengths = fields.reduce(0) { mask, field in
+            field.utf8.count < 64 ? mask | 1 << UInt64(field.utf8.count) : UInt64.max
+        }
         self.suffixBytes = suffixes.map { Array($0.utf8) }
         self.exceptionBytes = suffixExceptions.sorted().map { Array($0.utf8) }
         self.excludedTypeBytes = excludedTypes.sorted().map { Array($0.utf8) }
@@ -100,6 +106,16 @@ package struct NondeterministicFields: Sendable, Equatable {
     /// - `console`: vat and kernel console output may include node-local text.
     /// - `"replay": true`: a restarted validator replays vat transcripts and logs those
     ///   deliveries again; they are not consensus execution and appear on that validator only.
+    /// - Restart-only records (class P of `shared/reference/agoric-slog-schema.md` §1): a node
+    ///   writes them when it loads a vat into *this process*, which a restarted node does lazily,
+    ///   inside whatever crank first needs the vat (between its `crank-start` and `deliver`):
+    ///   `create-vat` (written the first time a vat is loaded in a process, not only at
+    ///   creation), `vat-startup-start`/`vat-startup-finish`, `start-replay`/`finish-replay`
+    ///   (around the replayed deliveries) and `heap-snapshot-load`. A validator that did not
+    ///   restart has none of them in that crank. (`heap-snapshot-save` is consensus: every
+    ///   validator saves at the same transcript position.) The kernel start-up records
+    ///   (`kernel-init-*`, `import-kernel-*`, `cosmic-swingset-init`) are also restart-only but
+    ///   lie between cranks; they stay, because readers recognise a restart by them.
     package static let agoric = NondeterministicFields(
         fields: [
             "time", "monotime", "seconds",
@@ -108,7 +124,10 @@ package struct NondeterministicFields: Sendable, Equatable {
         ],
         suffixes: ["Seconds", "Time"],
         suffixExceptions: ["blockTime"],
-        excludedTypes: ["console"],
+        excludedTypes: [
+            "console",
+            "create-vat", "vat-startup-start", "vat-startup-finish", "start-replay", "finish-replay", "heap-snapshot-load",
+        ],
         excludesReplay: true,
         nestedFields: ["dr": ["timestamps"]]
     )
@@ -141,7 +160,9 @@ package struct NondeterministicFields: Sendable, Equatable {
     /// Whether the top-level field named `key` (unescaped UTF-8) is left out of comparisons,
     /// without allocating.
     package func isNondeterministic(key: UnsafeRawBufferPointer) -> Bool {
-        for field in fieldBytes where unsafe Self.equals(key, field) { return true }
+        if key.count >= 64 || fieldLengths >> UInt64(key.count) & 1 == 1 {
+            for field in fieldBytes where unsafe Self.equals(key, field) { return true }
+        }
         for suffix in suffixBytes where unsafe Self.hasSuffix(key, suffix) {
             for exception in exceptionBytes where unsafe Self.equals(key, exception) { return false }
             return true

@@ -8,6 +8,9 @@ enum Basis: String {
     case records
     /// The block the crank belongs to.
     case block
+    /// The records of a crank an input did not finish (it ends inside it: a node that died
+    /// there), compared with the same records of an input that finished it.
+    case unfinished
 }
 
 /// Where the inputs first disagree about one crank, and how they split.
@@ -75,10 +78,13 @@ struct Comparison {
     ///    twice counts by its last execution): if some input has no finished execution, it is
     ///    not compared. Otherwise compare, in order: the block (where every input knows it),
     ///    `crankhash` (where every input has one), `activityhash` (likewise); the first that
-    ///    differs is the divergence. Without hashes, the record digests of cranks complete in
-    ///    every input are compared instead.
+    ///    differs is the divergence. A hash that is not 64 hex digits where another input's is
+    ///    is damage: the crank is not compared (lost). Without hashes, the record digests of
+    ///    cranks complete in every input are compared instead.
     /// 3. Where hashes agree, record digests of cranks complete everywhere are compared too;
-    ///    the first that differ is kept as `recordsDifferWithEqualHashes`.
+    ///    the first that differ is kept as `recordsDifferWithEqualHashes`. Where hashes agree but
+    ///    an input lost records of the crank, it was not fully compared (a read could differ
+    ///    unseen): it is listed as uncompared (lost), so the verdict cannot be "identical".
     /// 4. Problems that may have lost records, whose stretch lies inside the overlap before the
     ///    divergence, are kept as `hidingProblems`.
     static func compare(_ fragments: [Fragment]) -> Comparison? {
@@ -136,6 +142,17 @@ struct Comparison {
             let activityHashes = all.map(\.activityHash)
             let haveCrankHash = crankHashes.allSatisfy { $0 != nil }
             let haveActivityHash = activityHashes.allSatisfy { $0 != nil }
+            // A hash that is not 64 hex digits where another input has one is damage (slogfiles
+            // and Agoric rings have no checksum), not a divergence.
+            let damagedHash = all.indices.filter { input in
+                let mine = [all[input].crankHash, all[input].activityHash]
+                return mine.contains { $0 != nil && !$0!.isHex }
+                    && all.contains { other in [other.crankHash, other.activityHash].contains { $0?.isHex == true } }
+            }
+            if !damagedHash.isEmpty {
+                skip(number, "its hashes are not hex (damaged) in " + damagedHash.map { fragments[$0].label }.joined(separator: ", "), lost: true)
+                continue
+            }
             if haveCrankHash || haveActivityHash {
                 let basis: Basis = haveCrankHash ? .crankhash : .activityhash
                 result.comparedBy[basis, default: 0] += 1
@@ -157,6 +174,14 @@ struct Comparison {
                     var found = divergence(number, .records, all) { AnyHashable($0.digest) }
                     found.remark = "the \(basis.rawValue)es agree but the records differ (reads and other effects that change no state do not enter the hash)"
                     result.recordsDifferWithEqualHashes = found
+                }
+                // Records lost inside the crank: its hashes agree, but a record that changes no
+                // state (a read) could differ unseen, so the crank was not fully compared.
+                let lost = all.indices.filter { all[$0].lostRecords }
+                if !lost.isEmpty {
+                    skip(number, "records lost in " + lost.map { fragments[$0].label }.joined(separator: ", ") + " (its hashes agree)", lost: true)
+                    lastAgreeing = (number, all[0].height)
+                    continue
                 }
             } else if complete {
                 result.comparedBy[.records, default: 0] += 1

@@ -5,17 +5,15 @@ import SlogInput
 struct CapturedRecord {
     var bytes: [UInt8]
     var offset: Int
-    var normalized: ConsensusNormalizer.Normalized
+    /// The record's canonical consensus content (`ConsensusNormalizer.canonical`): what pass 1
+    /// digested, so the digests and this comparison always agree.
+    var outcome: ConsensusNormalizer.Canonical
+    var canonical: [UInt8]
 
-    /// The bytes compared: the normalized record, or the raw bytes if not JSON; `nil` if the
-    /// record is left out of comparisons (excluded type, replay).
-    var comparedBytes: [UInt8]? {
-        switch normalized {
-        case .excluded: nil
-        case .record(let bytes): bytes
-        case .notJSON: bytes
-        }
-    }
+    /// The bytes compared: the canonical record; `nil` if it is left out of comparisons
+    /// (excluded type, replay) or is not valid JSON (damage, never content).
+    var comparedBytes: [UInt8]? { outcome == .record ? canonical : nil }
+    var isDamaged: Bool { outcome == .notJSON }
 
     var text: String { String(decoding: bytes, as: UTF8.self) }
 }
@@ -54,12 +52,12 @@ struct CrankCapture: CrankScannerClient {
         progress?.advance(bytes: bytes.count, cranks: 0)
         if let unit, let index = cranks.firstIndex(where: { $0.startOffset == unit.startOffset && !$0.found }) {
             if cranks[index].records.isEmpty { cranks[index].before = recent }
-            cranks[index].records.append(CapturedRecord(
-                bytes: Array(bytes), offset: offset, normalized: ConsensusNormalizer.normalize(bytes, fields: rules)))
+            let (outcome, canonical) = ConsensusNormalizer.canonical(bytes, fields: rules)
+            cranks[index].records.append(CapturedRecord(bytes: Array(bytes), offset: offset, outcome: outcome, canonical: canonical))
         }
         guard context > 0 else { return }
         // Context is shown as recorded, never compared: no normalization.
-        recent.append(CapturedRecord(bytes: Array(bytes), offset: offset, normalized: .notJSON))
+        recent.append(CapturedRecord(bytes: Array(bytes), offset: offset, outcome: .excluded, canonical: []))
         if recent.count > context { recent.removeFirst(recent.count - context) }
     }
 

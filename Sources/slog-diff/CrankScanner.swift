@@ -50,23 +50,34 @@ protocol CrankScannerClient {
     mutating func problem(_ problem: SlogProblem, hole: Bool, lastClosedCrank: UInt64?)
     /// A node restart (a recorder-opened marker after the first, or kernel start-up records).
     mutating func restarted()
+    /// The input ends inside `unit` (a node that died in that crank); `closed` follows.
+    mutating func endedInside(_ unit: CrankUnit)
+    /// The record at `offset` is not valid JSON (damage); `problem` follows.
+    mutating func damagedRecord(at offset: Int)
     /// Whether the client has what it needs: the scan stops.
     var isDone: Bool { get }
 }
 
 extension CrankScannerClient {
     var isDone: Bool { false }
+    mutating func endedInside(_ unit: CrankUnit) {}
+    mutating func damagedRecord(at offset: Int) {}
 }
 
 /// Turns a source's events into cranks, attributing each to its block.
 ///
-/// Steps per slog record: (1) attribute it to a block (`BlockAttribution`); (2) find its type
+/// Steps per slog record: (0) canonicalize it (`ConsensusNormalizer.canonical`, which validates
+/// all of it): a record that is not one valid JSON object is damage, not content: it is
+/// reported as a problem where records may be missing, the open unit loses its completeness,
+/// and nothing else is taken from it (a garbled `crank-finish` gives no hashes); pass 2 does
+/// not validate again but treats the records pass 1 found damaged (`damagedOffsets`) the same;
+/// (1) attribute it to a block (`BlockAttribution`); (2) find its type
 /// and top-level `crankNum`; (3) `crank-start` closes any open unit and opens one;
 /// `crank-finish` closes the open unit with its hashes; another record with a `crankNum`
 /// joins the open unit, or opens one (without start) if none is open or the numbers differ;
 /// a record without `crankNum` joins the open unit, or lies between cranks; kernel start-up
 /// records close an open unit unfinished (a restart); (4) in pass 1, normalize it and add it to
-/// the unit's digest.
+/// the unit's digest (its canonical bytes, so formatting never counts).
 ///
 /// - Complexity: O(record) per record: one top-level scan (`JSONScan`) plus normalization.
 struct CrankScanner {
@@ -75,15 +86,27 @@ struct CrankScanner {
     let digests: Bool
     private var attribution = BlockAttribution()
     private var open: CrankUnit?
+    /// Records may be missing since the last unit closed (a hole between cranks, after a
+    /// finished crank): the next unit that opens without its `crank-start` lost its start.
+    private var holeSinceClose = false
+    private var canonicalizer: ConsensusNormalizer.Canonicalizer
+    private var canonicalOutcome = ConsensusNormalizer.Canonical.notJSON
     private var lastClosedCrank: UInt64?
     private var openingResolved = false
     private var recorderOpens = 0
     /// The block of the record being consumed.
     private var height: UInt64?
 
-    init(rules: NondeterministicFields, digests: Bool) {
+    /// Pass 2: the offsets of the records pass 1 found not valid JSON (pass 2 does not validate
+    /// every record again; it only has to treat the same records as damage).
+    let damagedOffsets: Set<Int>
+
+    init(rules: NondeterministicFields, digests: Bool, damagedOffsets: Set<Int> = []) {
         self.rules = rules
         self.digests = digests
+        self.damagedOffsets = damagedOffsets
+        // Members stay in their order: `add` hashes them order-independently.
+        canonicalizer = ConsensusNormalizer.Canonicalizer(fields: rules, sortsTopLevel: false)
     }
 
     private static let crankNumKey = Array("crankNum".utf8)
@@ -125,10 +148,11 @@ struct CrankScanner {
                 case .recovered: hole = false
                 default: hole = true
                 }
-                if hole { open?.lostRecords = true }
+                if hole { noteHole() }
                 client.problem(problem, hole: hole, lastClosedCrank: lastClosedCrank)
             }
         }
+        if let unit = open, !client.isDone { client.endedInside(unit) }
         closeOpen(finished: false, client: &client)
         if !openingResolved {
             openingResolved = true
@@ -143,7 +167,31 @@ struct CrankScanner {
         }
     }
 
+    /// Records may be missing here: the open unit, or the next one to open without its start.
+    private mutating func noteHole() {
+        if open != nil {
+            open!.lostRecords = true
+        } else if lastClosedCrank != nil {
+            holeSinceClose = true
+        }
+    }
+
     private mutating func consume(_ bytes: UnsafeRawBufferPointer, at offset: Int, client: inout some CrankScannerClient) {
+        if digests {
+            canonicalOutcome = ConsensusNormalizer.canonical(bytes, using: &canonicalizer)
+        } else {
+            canonicalOutcome = damagedOffsets.contains(offset) ? .notJSON : .record
+        }
+        if canonicalOutcome == .notJSON {
+            client.damagedRecord(at: offset)
+            noteHole()
+            let problem = SlogProblem(
+                file: "", fileOffset: offset,
+                cause: .damaged("record is not valid JSON (\(bytes.count) bytes): damage, not compared"))
+            client.problem(problem, hole: true, lastClosedCrank: lastClosedCrank)
+            client.scanned(record: bytes, at: offset, height: height, in: open)
+            return
+        }
         let type = SlogFields.type(in: bytes)
         height = attribution.height(ofRecord: bytes, type: type)
         resolveOpening(&client)
@@ -154,6 +202,7 @@ struct CrankScanner {
         if isType(Self.crankStart) {
             let values = JSONScan.values(forKeys: Self.startKeys, in: bytes)
             closeOpen(finished: false, client: &client)
+            holeSinceClose = false
             var unit = CrankUnit(startOffset: offset, crankNum: values[0].flatMap { JSONScan.uint64($0, in: bytes) }, hasStart: true)
             unit.crankType = values[1].flatMap { Self.text($0, in: bytes) }
             unit.deliveryKind = values[2].flatMap { Self.text($0, in: bytes) } ?? values[3].flatMap { Self.memberType($0, in: bytes) }
@@ -207,23 +256,31 @@ struct CrankScanner {
             closeOpen(finished: false, client: &client)
         }
         open = CrankUnit(startOffset: offset, crankNum: number, hasStart: false)
+        if holeSinceClose {
+            open!.lostRecords = true
+            holeSinceClose = false
+        }
     }
 
     /// Adds a record to the open unit (if any) and tells the client.
     private mutating func add(_ bytes: UnsafeRawBufferPointer, at offset: Int, client: inout some CrankScannerClient) {
-        if open != nil && digests {
-            switch ConsensusNormalizer.normalize(bytes, fields: rules) {
-            case .excluded:
-                break
-            case .record(let normalized):
-                if open!.digester == nil { open!.digester = Digester() }
-                normalized.withUnsafeBytes { open!.digester!.add($0) }
-                open!.comparedRecords += 1
-            case .notJSON:
-                if open!.digester == nil { open!.digester = Digester() }
-                open!.digester!.add(bytes)
-                open!.comparedRecords += 1
+        if open != nil && digests && canonicalOutcome == .record {
+            if open!.digester == nil { open!.digester = Digester() }
+            // The record's canonical members, combined by a sum of their hashes: member order
+            // does not count, and neither does anything else but the values (`CanonicalJSON`).
+            let bytes = canonicalizer.result
+            var sum = Digest.empty
+            var members: UInt64 = 0
+            canonicalizer.forEachMember { range in
+                var member = Digester()
+                member.add(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                let digest = member.finalize()
+                sum.high &+= digest.high
+                sum.low &+= digest.low
+                members += 1
             }
+            open!.digester!.add(record: sum, members: members)
+            open!.comparedRecords += 1
         }
         client.scanned(record: bytes, at: offset, height: height, in: open)
     }

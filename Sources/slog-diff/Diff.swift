@@ -30,6 +30,8 @@ struct Detail {
     var outcome: Outcome
     /// Up to `--context` records of the reference input just before the first difference.
     var context: [CapturedRecord] = []
+    /// What the record comparison could not cover (a fragment that starts inside the crank).
+    var note: String?
 
     enum Outcome {
         /// The first difference, with the compared records of each side.
@@ -47,13 +49,19 @@ struct Report {
     var comparison: Comparison?
     var details: [Detail] = []
     var rules: NondeterministicFields
+    /// What was found about cranks an input ends inside, where their records agree.
+    var unfinishedNotes: [String] = []
+    /// Whether `details` already explains a divergence found in an unfinished crank.
+    var unfinishedDetail = false
 
     /// Why there is no overlap (when `comparison` is `nil`); the windows show which input holds
     /// which cranks (`0 finished` for one that holds none).
     var noOverlapReason: String { "the inputs hold no crank range in common, so there is nothing to compare" }
 
-    /// 0 no divergence in the overlap, 1 divergence, 2 no overlap or part of the overlap could
-    /// not be compared and no divergence was found before it.
+    /// The verdict contract (`Verdict.swift`): 1 a divergence the inputs show (hashes, intact
+    /// records, or the records of a crank an input did not finish); 2 no overlap, or damage or
+    /// lost records could hide one and none was shown; 0 every crank of the overlap compared and
+    /// equal.
     var exitStatus: Int32 {
         guard let comparison else { return 2 }
         if comparison.found != nil { return 1 }
@@ -109,7 +117,11 @@ struct Diff {
             fragments.append(builder.fragment)
         }
         var report = Report(fragments: fragments, comparison: Comparison.compare(fragments), rules: rules)
-        guard let comparison = report.comparison, !options.brief else { return report }
+        guard report.comparison != nil else { return report }
+        // An input that ends inside the crank after the overlap (a node that died in it): the
+        // records it holds are compared with another input's, which may find the divergence.
+        if report.comparison!.found == nil { try compareUnfinished(fragments, &report) }
+        guard let comparison = report.comparison, !options.brief, !report.unfinishedDetail else { return report }
 
         // Pass 2: the records of each divergent crank, on the two inputs compared.
         var details: [Detail] = []
@@ -131,7 +143,7 @@ struct Diff {
             var capture = CrankCapture(cranks: wanted, context: options.context, rules: explaining)
             capture.progress = options.json
                 ? nil : Progress("slog-diff: reading \(inputs[index].label) again for the records of crank \(wanted[0].crankNum)")
-            var scanner = CrankScanner(rules: rules, digests: false)
+            var scanner = CrankScanner(rules: rules, digests: false, damagedOffsets: fragments[index].damagedRecordOffsets)
             try scanner.scan(open(inputs[index]), into: &capture)
             capture.progress?.finish()
             captured[index] = capture.cranks
@@ -142,20 +154,27 @@ struct Diff {
             func crank(_ input: Int) -> CapturedCrank? {
                 captured[input].first { $0.crankNum == number && $0.found }
             }
-            let summaries = [detail.reference, detail.other].map { fragments[$0].crank(number)! }
-            let incomplete = [detail.reference, detail.other].filter { !fragments[$0].crank(number)!.isComplete }
-            if !incomplete.isEmpty {
-                let why = summaries.contains { $0.lostRecords } ? "records of it were lost in" : "it starts before the window of"
+            let lost = [detail.reference, detail.other].filter { fragments[$0].crank(number)!.lostRecords }
+            if !lost.isEmpty {
                 details[index].outcome = .unavailable(
-                    "the records of crank \(number) cannot be compared: \(why) " + incomplete.map { fragments[$0].label }.joined(separator: ", "))
+                    "the records of crank \(number) cannot be compared: records of it were lost or damaged in "
+                        + lost.map { fragments[$0].label }.joined(separator: ", "))
                 continue
             }
             guard let a = crank(detail.reference), let b = crank(detail.other) else {
                 details[index].outcome = .unavailable("crank \(number) was not found again: did an input change while it was read?")
                 continue
             }
-            let comparedA = a.records.filter { $0.comparedBytes != nil }
-            let comparedB = b.records.filter { $0.comparedBytes != nil }
+            var comparedA = a.records.filter { $0.comparedBytes != nil }
+            var comparedB = b.records.filter { $0.comparedBytes != nil }
+            // A fragment that starts inside the crank: compare what it holds with the same
+            // records of the other (from the first record they share).
+            let cut = [detail.reference, detail.other].filter { !fragments[$0].crank(number)!.hasStart }
+            if !cut.isEmpty {
+                (comparedA, comparedB) = Self.alignStarts(comparedA, comparedB)
+                details[index].note = "crank \(number) starts before the window of " + cut.map { fragments[$0].label }.joined(separator: ", ")
+                    + ": only its records from there on were compared"
+            }
             guard let difference = RecordAlignment.firstDifference(comparedA.map { $0.comparedBytes! }, comparedB.map { $0.comparedBytes! }) else {
                 details[index].outcome = .same(records: comparedA.count)
                 continue
@@ -177,6 +196,62 @@ struct Diff {
         }
         report.details = details
         return report
+    }
+}
+
+extension Diff {
+    /// Compares the records of the crank an input ends inside with the same crank of an input
+    /// that finished it intact; a difference becomes the divergence (basis `unfinished`),
+    /// agreement a note.
+    func compareUnfinished(_ fragments: [Fragment], _ report: inout Report) throws(Trouble) {
+        guard let comparison = report.comparison else { return }
+        for (index, fragment) in fragments.enumerated() {
+            guard let tail = fragment.unfinishedAtEnd, tail.crankNum > comparison.lastCrank,
+                tail.crankNum == (fragment.lastCrank ?? 0) + 1 || fragment.lastCrank == nil,
+                let reference = fragments.indices.first(where: { fragments[$0].crank(tail.crankNum)?.isComplete == true })
+            else { continue }
+            let number = tail.crankNum
+            let explaining = rules.adding(fields: ["crankhash", "activityhash"])
+            func capture(_ input: Int, at offset: Int) throws(Trouble) -> CapturedCrank? {
+                var capture = CrankCapture(cranks: [(number, offset)], context: options.context, rules: explaining)
+                var scanner = CrankScanner(rules: rules, digests: false, damagedOffsets: fragments[input].damagedRecordOffsets)
+                try scanner.scan(open(inputs[input]), into: &capture)
+                return capture.cranks.first { $0.found }
+            }
+            guard let full = try capture(reference, at: fragments[reference].crank(number)!.startOffset),
+                let partial = try capture(index, at: tail.startOffset)
+            else { continue }
+            let b = partial.records.filter { $0.comparedBytes != nil }
+            let a = Array(full.records.filter { $0.comparedBytes != nil }.prefix(b.count))
+            let labels = (fragment.label, fragments[reference].label)
+            guard let difference = RecordAlignment.firstDifference(a.map { $0.comparedBytes! }, b.map { $0.comparedBytes! }) else {
+                report.unfinishedNotes.append(
+                    "crank \(number) is unfinished in \(labels.0) (its input ends inside it): its \(b.count) compared records agree with \(labels.1)")
+                continue
+            }
+            let holders = fragments.indices.filter { fragments[$0].crank(number) != nil }
+            var divergence = CrankDivergence(
+                crankNum: number, basis: .unfinished, heights: fragments.map { $0.crank(number)?.height },
+                groups: [holders, [index]].sorted { $0.count > $1.count || ($0.count == $1.count && $0[0] < $1[0]) },
+                lastAgreeing: (comparison.lastCrank, fragments[reference].crank(comparison.lastCrank)?.height))
+            divergence.remark = "\(labels.0) did not finish crank \(number) (its input ends inside it); the records it holds differ from \(labels.1)'s"
+            report.comparison!.divergence = divergence
+            var detail = Detail(divergence: divergence, reference: reference, other: index, outcome: .difference(difference, a: a, b: b))
+            detail.context = Array(full.before.suffix(options.context))
+            report.details = [detail]
+            report.unfinishedDetail = true
+            return
+        }
+    }
+
+    /// Two record lists of which one or both lack their beginning: both from the first record
+    /// of the shorter-headed one that the other has too (else the same number from the end).
+    static func alignStarts(_ a: [CapturedRecord], _ b: [CapturedRecord]) -> ([CapturedRecord], [CapturedRecord]) {
+        guard let firstA = a.first?.comparedBytes, let firstB = b.first?.comparedBytes else { return (a, b) }
+        if let j = b.firstIndex(where: { $0.comparedBytes == firstA }) { return (a, Array(b[j...])) }
+        if let i = a.firstIndex(where: { $0.comparedBytes == firstB }) { return (Array(a[i...]), b) }
+        let count = min(a.count, b.count)
+        return (Array(a.suffix(count)), Array(b.suffix(count)))
     }
 }
 

@@ -52,6 +52,10 @@ struct Fragment {
     /// Every problem met, and those that are damage, counted before coalescing.
     var problemCount = 0
     var damageCount = 0
+    /// The crank the input ends inside, if it does (a node that died in it): where it starts.
+    var unfinishedAtEnd: (crankNum: UInt64, startOffset: Int)?
+    /// Offsets of records that are not valid JSON (pass 2 skips them as pass 1 did).
+    var damagedRecordOffsets: Set<Int> = []
     /// Interned strings; index 0 is "unknown".
     var names: [String] = [""]
     private var nameIndex: [String: UInt16] = [:]
@@ -168,6 +172,15 @@ struct FragmentBuilder: CrankScannerClient {
 
     mutating func restarted() {
         fragment.restarts += 1
+    }
+
+    mutating func damagedRecord(at offset: Int) {
+        fragment.damagedRecordOffsets.insert(offset)
+    }
+
+    mutating func endedInside(_ unit: CrankUnit) {
+        guard let number = unit.crankNum, unit.hasStart, !unit.lostRecords else { return }
+        fragment.unfinishedAtEnd = (number, unit.startOffset)
     }
 
     private mutating func noteHeight(_ height: UInt64) {

@@ -111,6 +111,14 @@ struct Digester {
         records &+= 1
     }
 
+    /// Adds one record given as the combined digest of its members and their number.
+    mutating func add(record: Digest, members: UInt64) {
+        mix(record.high)
+        mix(record.low)
+        mix(members | 0x4000_0000_0000_0000)
+        records &+= 1
+    }
+
     private mutating func mix(_ word: UInt64) {
         a = ((a ^ word) &* 0x9FB2_1C65_1E98_DF25).rotatedLeft(by: 31)
         b = ((b &+ word) &* 0xBF58_476D_1CE4_E5B9).rotatedLeft(by: 27) ^ a

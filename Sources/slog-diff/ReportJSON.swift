@@ -5,20 +5,24 @@ import SlogInput
 /// The report for scripts (`--json`): one JSON object on one line.
 ///
 /// ```
-/// {"verdict":"divergent","exitStatus":1,
+/// {"verdict":"divergent","verdictText":"verdict: divergent at block 5, crank 22 (crankhash): …","exitStatus":1,
 ///  "inputs":[{"label":"A","file":"a.ring","format":"ring","firstCrank":12,...,"problems":[...]}],
 ///  "overlap":{"firstCrank":12,"lastCrank":43,"firstHeight":3,"lastHeight":10,"compared":{"crankhash":11}},
+///  "firstDifference":{…the object of divergence or recordsDifferWithEqualHashes, whichever comes first…},
 ///  "divergence":{"crankNum":22,"blockHeight":5,"basis":"crankhash","lastAgreeing":{"crankNum":21,"blockHeight":5},
 ///                "inputs":[{"label":"A","blockHeight":5,"crankhash":"…","activityhash":"…","vatID":"v3",...}],
-///                "split":{"groups":[["A"],["B"]],"majority":null,"odd":[]},
+///                "split":{"groups":[["A"],["B"]],"majority":null,"odd":[]},"odd":["A","B"],"who":"A and B differ",
 ///                "records":{"compared":["A","B"],"result":"changed","index":4,"a":{...},"b":{...},"fields":[...]},
 ///                "context":["{…}"]},
 ///  "recordsDifferWithEqualHashes":null,"uncompared":[],"couldBeHidden":false,"hidingProblems":[],"ignored":{...}}
 /// ```
 ///
 /// `verdict` is `divergent` (exit 1), `identical` (0), `incomplete` (2: no divergence found
-/// but part of the overlap could not be compared) or `no-overlap` (2). Records are given as
-/// JSON strings holding the record's exact text.
+/// but part of the overlap could not be compared) or `no-overlap` (2); `verdictText` is the
+/// text report's verdict line. `firstDifference` is the first divergence whatever its basis
+/// (hashes, or records under equal hashes): scripts read it, not the two keys it comes from.
+/// `odd` lists every input outside the majority (all of them when there is none). Records are
+/// given as JSON strings holding the record's exact text.
 struct JSONReport {
     let report: Report
 
@@ -31,11 +35,13 @@ struct JSONReport {
             verdict = "no-overlap"
         }
         fields.append(member("verdict", jsonEscaped(verdict)))
+        fields.append(member("verdictText", jsonEscaped(report.verdictSentence())))
         fields.append(member("exitStatus", "\(report.exitStatus)"))
         fields.append(member("inputs", array(report.fragments.map(input))))
         guard let comparison = report.comparison else {
             fields.append(member("reason", jsonEscaped(report.noOverlapReason)))
             fields.append(member("overlap", "null"))
+            fields.append(member("firstDifference", "null"))
             fields.append(member("divergence", "null"))
             fields.append(member("recordsDifferWithEqualHashes", "null"))
             fields.append(member("ignored", ignored()))
@@ -55,6 +61,7 @@ struct JSONReport {
             }
             return self.divergence(divergence, detail: detail)
         }
+        fields.append(member("firstDifference", detail(for: comparison.found)))
         fields.append(member("divergence", detail(for: comparison.divergence)))
         fields.append(member("recordsDifferWithEqualHashes", detail(for: comparison.recordsDifferWithEqualHashes)))
         fields.append(member("uncompared", array(comparison.uncompared.map { range in
@@ -64,6 +71,7 @@ struct JSONReport {
             ])
         })))
         fields.append(member("couldBeHidden", "\(comparison.couldBeHidden)"))
+        fields.append(member("unfinished", array(report.unfinishedNotes.map(jsonEscaped))))
         fields.append(member("hidingProblems", array(comparison.hidingProblems.map { input, note in
             problem(note, label: report.fragments[input].label)
         })))
@@ -129,11 +137,15 @@ struct JSONReport {
             member("majority", divergence.majority.map(labels) ?? "null"),
             member("odd", labels(odd)),
         ])))
+        fields.append(member("odd", labels(report.oddInputs(divergence))))
+        fields.append(member("who", jsonEscaped(report.who(divergence))))
         guard let detail else {
+            fields.append(member("note", "null"))
             fields.append(member("records", "null"))
             fields.append(member("context", "[]"))
             return object(fields)
         }
+        fields.append(member("note", detail.note.map(jsonEscaped) ?? "null"))
         var records = [member("compared", array([detail.reference, detail.other].map { jsonEscaped(fragments[$0].label) }))]
         func record(_ record: CapturedRecord?) -> String {
             guard let record else { return "null" }

@@ -16,8 +16,9 @@ struct TextReport {
     func render() -> String {
         var lines: [String] = []
         let labelWidth = report.fragments.map(\.displayName.count).max() ?? 0
+        let formatWidth = report.fragments.map(\.format.displayName.count).max() ?? 0
         for fragment in report.fragments {
-            lines.append(window(fragment, width: labelWidth))
+            lines.append(window(fragment, width: labelWidth, formatWidth: formatWidth))
             let damage = fragment.problems.filter { $0.problem.isDamage || $0.hole }
             for note in damage.prefix(Self.problemsShown) {
                 lines.append("   " + paint("problem: ", .yellow) + problemText(note))
@@ -28,7 +29,7 @@ struct TextReport {
             }
         }
         guard let comparison = report.comparison else {
-            lines.append(paint("no overlap:", .bold) + " " + report.noOverlapReason)
+            lines.append(report.verdictSentence(paint: paint))
             return lines.joined(separator: "\n") + "\n"
         }
         lines.append(overlapLine(comparison))
@@ -43,16 +44,17 @@ struct TextReport {
             lines.append("")
             lines += section(detail, comparison: comparison)
         }
+        for note in report.unfinishedNotes { lines.append("   " + note) }
         lines.append("")
-        lines.append(verdict(comparison))
+        lines.append(report.verdictSentence(paint: paint))
         return lines.joined(separator: "\n") + "\n"
     }
 
     // MARK: - Pieces
 
-    private func window(_ fragment: Fragment, width: Int) -> String {
+    private func window(_ fragment: Fragment, width: Int, formatWidth: Int) -> String {
         var text = paint(fragment.label, .bold) + "  " + fragment.displayName.padded(to: width) + "  "
-            + fragment.format.displayName.padded(to: 26)
+            + fragment.format.displayName.padded(to: formatWidth) + "  "
         text += "blocks " + range(fragment.firstHeight, fragment.lastHeight)
         text += ", cranks " + range(fragment.firstCrank, fragment.lastCrank) + " (\(fragment.latest.count) finished)"
         if fragment.restarts > 0 || fragment.reexecutedCranks > 0 {
@@ -85,6 +87,8 @@ struct TextReport {
             lines.append(paint("DIVERGENCE", .red) + " at \(place): its records differ (the inputs have no crank hashes)")
         case .block:
             lines.append(paint("DIVERGENCE", .red) + " at crank \(divergence.crankNum): it belongs to different blocks")
+        case .unfinished:
+            lines.append(paint("DIVERGENCE", .red) + " at \(place): the records of a crank not every input finished differ")
         case .crankhash, .activityhash:
             lines.append(paint("DIVERGENCE", .red) + " at \(place): the \(divergence.basis.rawValue) differs")
         }
@@ -107,6 +111,7 @@ struct TextReport {
             lines.append(text)
         }
         if fragments.count > 2 { lines.append("  split: " + split(divergence)) }
+        if let note = detail.note { lines.append("  " + note) }
 
         let a = fragments[detail.reference].label
         let b = fragments[detail.other].label
@@ -134,7 +139,7 @@ struct TextReport {
                         lines.append("    " + "".padded(to: width) + "  \(b) " + paint(clip(field.b ?? "(absent)", 160), .green))
                     }
                 } else {
-                    lines.append("  (a record is not valid JSON: compared as bytes)")
+                    lines.append("  (the fields of these records could not be listed)")
                 }
             case .extra(let side, let at, let count, let otherAt):
                 let (has, lacks) = side == 0 ? (a, b) : (b, a)
@@ -156,53 +161,9 @@ struct TextReport {
         return lines
     }
 
-    private func verdict(_ comparison: Comparison) -> String {
-        var text: String
-        if let found = comparison.found {
-            let place = (found.height.map { "block \($0), " } ?? "") + "crank \(found.crankNum)"
-            text = paint("verdict:", .bold) + " " + paint("divergent", .red) + " at \(place) (\(found.basis.rawValue))"
-            if let later = comparison.divergence, later.crankNum != found.crankNum {
-                text += "; hashes first differ at crank \(later.crankNum)"
-            }
-            if comparison.couldBeHidden {
-                text += ". " + paint("An earlier divergence could be hidden", .yellow) + " in what was not compared before it: " + hiding(comparison)
-            } else {
-                text += ". Everything before it in the overlap was compared"
-            }
-        } else if comparison.couldBeHidden {
-            text = paint("verdict:", .bold) + " no divergence in the cranks compared, " + paint("but not all of the overlap could be compared", .yellow)
-                + ": " + hiding(comparison) + "; a divergence there would not be seen"
-        } else {
-            let count = comparison.comparedBy.values.reduce(0, +)
-            text = paint("verdict:", .bold) + " " + paint("no divergence", .green) + ": \(count) crank\(count == 1 ? "" : "s") compared, all agree"
-        }
-        return text
-    }
-
-    private func hiding(_ comparison: Comparison) -> String {
-        var parts: [String] = []
-        for range in comparison.uncompared where range.lost {
-            parts.append((range.first == range.last ? "crank \(range.first)" : "cranks \(range.first)-\(range.last)") + " (\(range.reason))")
-        }
-        for (input, note) in comparison.hidingProblems {
-            parts.append("\(report.fragments[input].label) offset \(note.problem.fileOffset.map(String.init) ?? "?")" + between(note))
-        }
-        if parts.count > 4 { parts = Array(parts.prefix(4)) + ["..."] }
-        return parts.joined(separator: "; ")
-    }
-
     private func problemText(_ note: Fragment.ProblemNote) -> String {
-        note.problem.description + between(note)
+        note.problem.description + note.between
             + (note.folded > 0 ? " (and \(note.folded) more problem\(note.folded == 1 ? "" : "s") there)" : "")
-    }
-
-    private func between(_ note: Fragment.ProblemNote) -> String {
-        switch (note.afterCrank, note.beforeCrank) {
-        case (let after?, let before?): " (between cranks \(after) and \(before))"
-        case (let after?, nil): " (after crank \(after))"
-        case (nil, let before?): " (before crank \(before))"
-        case (nil, nil): ""
-        }
     }
 
     private func split(_ divergence: CrankDivergence) -> String {
@@ -241,7 +202,7 @@ struct TextReport {
         case bold = "1", dim = "2", red = "31", green = "32", yellow = "33"
     }
 
-    private func paint(_ text: String, _ style: Style) -> String {
+    func paint(_ text: String, _ style: Style) -> String {
         color ? "\u{1B}[\(style.rawValue)m\(text)\u{1B}[0m" : text
     }
 }

@@ -15,9 +15,10 @@
 /// the overlap is walked in crank order (`Comparison`); pass 2 reads the two inputs compared
 /// again for the records of the divergent crank (`CrankCapture`, `RecordAlignment`).
 ///
-/// Exit status like diff(1): 0 no divergence in the overlap; 1 divergence; 2 trouble (usage,
-/// unreadable input, no overlap, or part of the overlap could not be compared and no
-/// divergence was found).
+/// Exit status (the verdict contract, `Verdict.swift`): 1 only for a divergence in consensus
+/// content the inputs really show; 2 whenever damage or missing records could hide or fake one
+/// and none is shown (the damage named in text and JSON), or on usage errors, unreadable input
+/// or no overlap; 0 only when every crank of the overlap was compared and agrees.
 import ToolSupport
 import SlogModel
 import SlogInput
@@ -38,31 +39,39 @@ let usageText = """
     one, activityhash) differs, with its block, vat, delivery kind, both hashes and the last
     crank they agreed on, and inside it the first differing record side by side with the
     JSON paths of the fields that differ. Times, durations and per-node stats are ignored
-    (the list is printed by --json under "ignored"). Where hashes agree but records differ,
-    or there are no hashes, the records themselves are compared. With three or more inputs,
-    the split shows which validator is the odd one out.
+    (the list is printed by --json under "ignored"), and so are the records only a restarted
+    node writes (create-vat, vat-startup-start/-finish, start-replay/finish-replay,
+    heap-snapshot-load, replayed deliveries). Records are compared as JSON values: spelling
+    (whitespace, escapes, number format, member order) never counts. Where hashes agree but
+    records differ, or there are no hashes, the records themselves are compared. With three or
+    more inputs, the split and the verdict name every odd validator.
 
-    A crank cut by the start or end of a fragment is not compared (only cranks every input
-    holds from start to finish are); after a node restart the later execution of a crank
-    counts. Damaged input is reported and skipped, and the verdict says whether what could not
-    be compared could hide an earlier divergence.
+    A crank cut by the start or end of a fragment is compared by its hashes and by the records
+    it holds; after a node restart the later execution of a crank counts. A record that is
+    not valid JSON is damage, never content. Damage is reported with its offset, and a crank
+    that lost records is not counted as compared, even where its hashes agree.
+
+    Verdict and exit status:
+      1  divergent: a difference in consensus content the inputs really show (a hash, or
+         the records of a crank every input holds intact)
+      2  incomplete: damage or missing records could hide or fake a divergence and none is
+         shown (the damage is named in the report and in --json); also usage errors,
+         unreadable input and no overlap
+      0  identical: every crank of the overlap was compared and agrees
 
     Options:
-      --json                one JSON object for scripts (verdict, windows, divergence,
-                            split, records, fields, problems)
+      --json                one JSON object for scripts (verdict, verdictText, windows,
+                            firstDifference, split, odd, records, fields, problems)
       -C, --context N       show N records before the first differing record (default 3)
       --ignore-field F[,F]  also ignore top-level field F in every record (repeatable)
-      --ignore-type T[,T]   also leave out records of type T (repeatable); a validator that
-                            restarted logs create-vat, vat-startup-start/-finish,
-                            start-replay/finish-replay and heap-snapshot-load records that
-                            others do not
+      --ignore-type T[,T]   also leave out records of type T (repeatable)
       -q, --brief           print nothing; only the exit status
       --format F            read every input as F (ring, agoric or jsonl)
       -h, --help            show this help
 
     Examples:
       slog-diff node-a.ring node-b.ring
-      slog-diff --json us.ring ~/peer/flight-recorder.bin | jq .divergence
+      slog-diff --json us.ring ~/peer/flight-recorder.bin | jq .firstDifference
       slog-diff -C 10 v1.ring v2.ring v3.ring v4.ring v5.ring    # who is the odd one out?
       slog-diff --ignore-field kernelStats a.slog b.slog
       zcat peer.slog.gz | slog-diff our.ring -
@@ -70,9 +79,6 @@ let usageText = """
 
     Colour only on a terminal, and never with NO_COLOR set. A progress line goes to standard
     error while reading, only when it is a terminal.
-    Exit status: 0 no divergence in the overlap, 1 divergence found, 2 trouble (usage error,
-    unreadable input, no overlap, or part of the overlap could not be compared and no
-    divergence was found).
 
     """
 

@@ -75,17 +75,21 @@ import Testing
         }
     }
 
-    @Test func damageInsideACrankStillComparesItsHashes() throws {
+    @Test func damageInsideACrankLeavesItNotFullyCompared() throws {
         try withTemporaryDirectory { dir in
-            // One syscall record of crank 17 lost: its hashes still compare; nothing is hidden.
+            // One syscall record of crank 17 torn: its hashes agree, but a read in the torn
+            // record could differ unseen, so the answer is incomplete, not "all agree".
             var b = Validator(clockOffset: 1).blocks(1...8)
             let index = try #require(b.firstIndex { $0.contains(#""type":"syscall","crankNum":17,"#) })
             b[index] = "{ torn"
             let paths = try writeSlogs(dir, [("a", Validator().blocks(1...8)), ("b", b)])
             let result = try diff(paths)
-            #expect(result.status == 0)
-            #expect(result.verdict == "identical")
-            #expect(result.couldBeHidden == false)
+            #expect(result.status == 2)
+            #expect(result.verdict == "incomplete")
+            #expect(result.couldBeHidden == true)
+            let uncompared = try #require(result.json["uncompared"] as? [[String: Any]])
+            #expect(uncompared.map { $0["reason"] as? String } == ["records lost in B (its hashes agree)"])
+            #expect((result.json["verdictText"] as? String)?.contains("B is damaged") == true)
         }
     }
 
@@ -148,6 +152,46 @@ import Testing
             let paths0 = result.fieldPaths
             #expect(!paths0.isEmpty && paths0.allSatisfy { $0.hasPrefix("ksc[") })
             #expect(paths0.count <= 32)
+        }
+    }
+}
+
+/// The smaller points of #16: truncation in the verdict, a node that died in a crank.
+@Suite struct SlogDiffVerdictTests {
+    @Test func aTruncatedInputIsNamedInTheVerdict() throws {
+        try withTemporaryDirectory { dir in
+            let a = try writeSlogs(dir, [("a", Validator().blocks(1...6))])[0]
+            // B stops in the middle of a record: a truncated copy.
+            let text = slogText(Validator(clockOffset: 1).blocks(1...6))
+            let b = "\(dir)/b.slog"
+            try writeFile(b, Array(text.utf8.prefix(text.utf8.count * 2 / 3)))
+            let result = try diff([a, b])
+            #expect(result.status == 0)
+            #expect((result.json["verdictText"] as? String)?.contains("B is truncated") == true)
+            let run = try runTool("slog-diff", [a, b])
+            #expect(run.lines.last?.contains("all agree. Damaged input: B is truncated") == true)
+        }
+    }
+
+    @Test func aNodeThatDiedInACrankHasItsRecordsCompared() throws {
+        try withTemporaryDirectory { dir in
+            let faulty = Validator(clockOffset: 1, faults: [.syscallArgument(crank: 22)]).blocks(1...8)
+            let died = faulty.firstIndex { $0.contains(#""type":"syscall-result","crankNum":22,"#) && $0.contains(#""syscallNum":1,"#) }!
+            let paths = try writeSlogs(dir, [("a", Validator().blocks(1...8)), ("b", Array(faulty[...died]))])
+            let result = try diff(paths)
+            #expect(result.status == 1)
+            #expect(result.crank == 22 && result.basis == "unfinished")
+            #expect(result.fieldPaths == ["ksc[3]", "vsc[2]"])
+            #expect(try runTool("slog-diff", ["-q"] + paths).status == 1)
+            let text = try runTool("slog-diff", paths)
+            #expect(text.lines.contains { $0.hasPrefix("DIVERGENCE at block 5, crank 22: the records of a crank not every input finished differ") })
+
+            let honest = Validator(clockOffset: 1).blocks(1...8)
+            let cut = honest.firstIndex { $0.contains(#""type":"syscall-result","crankNum":22,"#) && $0.contains(#""syscallNum":1,"#) }!
+            let same = try writeSlogs(dir, [("c", Validator().blocks(1...8)), ("d", Array(honest[...cut]))])
+            let agreeing = try diff(same)
+            #expect(agreeing.status == 0)
+            #expect((agreeing.json["unfinished"] as? [String])?.first?.hasPrefix("crank 22 is unfinished in B (its input ends inside it)") == true)
         }
     }
 }

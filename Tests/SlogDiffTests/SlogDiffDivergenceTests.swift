@@ -139,8 +139,10 @@ import Testing
             let result = try diff(paths)
             #expect(result.status == 1)
             #expect(result.crank == 20 && result.height == 5 && result.basis == "crankhash")
-            #expect(result.recordResult == "unavailable")
-            #expect((result.records?["reason"] as? String)?.contains("starts before the window of B") == true)
+            // B's records from its start on are compared with A's: the differing syscall shows.
+            #expect(result.recordResult == "changed")
+            #expect(result.fieldPaths == ["ksc[3]", "vsc[2]"])
+            #expect((result.first?["note"] as? String)?.contains("starts before the window of B") == true)
         }
     }
 
@@ -201,7 +203,10 @@ import Testing
             let a = honest.blocks(1...8)
             let b = Validator(clockOffset: 0.5).blocks(1...8).map { line -> String in
                 guard line.contains(#""type":"crank-finish""#), line.contains(#""crankNum":22,"#) else { return line }
-                return line.replacingOccurrences(of: #""crankhash":""#, with: #""crankhash":"0"#)
+                // Another hex digit first: still a well-formed hash.
+                let start = line.range(of: #""crankhash":""#)!.upperBound
+                let digit = line[start] == "0" ? "1" : "0"
+                return line.replacingCharacters(in: start..<line.index(after: start), with: digit)
             }
             let paths = try writeSlogs(dir, [("a", a), ("b", b)])
             let result = try diff(paths)
@@ -209,7 +214,23 @@ import Testing
             #expect(result.crank == 22 && result.basis == "crankhash")
             #expect(result.recordResult == "same")
             let inputs = try #require(result.divergence?["inputs"] as? [[String: Any]])
-            #expect(inputs[1]["crankhash"] as? String == "(not a hex hash)")
+            #expect(inputs[1]["crankhash"] as? String != inputs[0]["crankhash"] as? String)
+        }
+    }
+
+    @Test func aHashThatIsNotHexIsDamageNotADivergence() throws {
+        try withTemporaryDirectory { dir in
+            // A crankhash garbled into something no kernel writes (no checksum in slogfiles).
+            let b = Validator(clockOffset: 0.5).blocks(1...8).map { line -> String in
+                guard line.contains(#""type":"crank-finish""#), line.contains(#""crankNum":22,"#) else { return line }
+                return line.replacingOccurrences(of: #""crankhash":""#, with: #""crankhash":"0"#)
+            }
+            let paths = try writeSlogs(dir, [("a", honest.blocks(1...8)), ("b", b)])
+            let result = try diff(paths)
+            #expect(result.status == 2)
+            #expect(result.verdict == "incomplete")
+            let uncompared = try #require(result.json["uncompared"] as? [[String: Any]])
+            #expect(uncompared.first?["reason"] as? String == "its hashes are not hex (damaged) in B")
         }
     }
 }

@@ -51,7 +51,7 @@ import Testing
             #expect(text.status == 2)
             #expect(text.lines.contains { $0.hasPrefix("A  ") && $0.contains("blocks 1-4, cranks 4-19 (16 finished)") })
             #expect(text.lines.contains { $0.hasPrefix("B  ") && $0.contains("blocks 6-9, cranks 24-39 (16 finished)") })
-            #expect(text.lines.last == "no overlap: the inputs hold no crank range in common, so there is nothing to compare")
+            #expect(text.lines.last == "verdict: no overlap: the inputs hold no crank range in common, so there is nothing to compare")
         }
     }
 

@@ -1,0 +1,102 @@
+extension ConsensusNormalizer {
+    /// What ``canonical(_:into:using:)`` made of a record.
+    package enum Canonical: Equatable, Sendable {
+        /// Not consensus execution: an excluded type or `"replay": true` (the record is valid).
+        case excluded
+        /// `output` holds the record's consensus content in canonical form.
+        case record
+        /// The bytes are not one valid JSON object: damage, not content.
+        case notJSON
+    }
+
+    /// The record's consensus content in the canonical spelling of ``CanonicalJSON``: the
+    /// members ``normalize(_:fields:)`` keeps, each value canonical, members sorted by key.
+    ///
+    /// Two records with equal JSON values compare equal whatever their formatting (whitespace,
+    /// escapes, number spelling, member order); this is what slog-diff digests and compares.
+    /// Unlike ``normalize(_:fields:)``, the whole record is validated: a record that is not one
+    /// valid JSON object is ``Canonical/notJSON`` even where its top level looks well formed.
+    ///
+    /// - Parameters:
+    ///   - bytes: One record, without its newline.
+    ///   - fields: What differs between honest validators, usually ``NondeterministicFields/agoric``.
+    ///   - output: Replaced by the canonical content (meaningful only for ``Canonical/record``).
+    ///   - canonicalizer: Scratch state, reused from record to record to avoid allocating.
+    /// - Complexity: O(n) in the record's length.
+    ///   (Without `output`: the content is `canonicalizer.result`, valid until its next use.)
+    package static func canonical(_ bytes: UnsafeRawBufferPointer, using canonicalizer: inout Canonicalizer) -> Canonical {
+        // Only an object is a slog record.
+        var first = 0
+        while first < bytes.count, unsafe [0x20, 0x09, 0x0A, 0x0D].contains(bytes[first]) { first += 1 }
+        guard first < bytes.count, unsafe bytes[first] == JSONScan.ASCII.openBrace else { return .notJSON }
+        canonicalizer.policy.excluded = false
+        guard unsafe canonicalizer.json.canonicalize(bytes, policy: &canonicalizer.policy) else { return .notJSON }
+        return canonicalizer.policy.excluded ? .excluded : .record
+    }
+
+    package static func canonical(
+        _ bytes: UnsafeRawBufferPointer, into output: inout [UInt8], using canonicalizer: inout Canonicalizer
+    ) -> Canonical {
+        output.removeAll(keepingCapacity: true)
+        let outcome = unsafe canonical(bytes, using: &canonicalizer)
+        if outcome == .record { unsafe output.append(contentsOf: canonicalizer.result) }
+        return outcome
+    }
+
+    /// The canonical content of one record, allocating (for callers outside hot loops).
+    package static func canonical(_ bytes: UnsafeRawBufferPointer, fields: NondeterministicFields) -> (Canonical, [UInt8]) {
+        var canonicalizer = Canonicalizer(fields: fields)
+        var output: [UInt8] = []
+        let outcome = unsafe canonical(bytes, into: &output, using: &canonicalizer)
+        return (outcome, output)
+    }
+
+    /// The rules and scratch state of ``canonical(_:into:using:)``, made once and reused from
+    /// record to record (so nothing is copied or allocated per record).
+    package struct Canonicalizer {
+        fileprivate var json = CanonicalJSON()
+        fileprivate var policy: ConsensusPolicy
+
+        /// - Parameter sortsTopLevel: `false` leaves the record's members in their order
+        ///   (`CanonicalJSON.sortsTopLevel`), for callers that combine them order-independently.
+        package init(fields: NondeterministicFields, sortsTopLevel: Bool = true) {
+            policy = ConsensusPolicy(fields: fields)
+            json.sortsTopLevel = sortsTopLevel
+        }
+
+        /// The record's members when they are not sorted (see `init`).
+        package func forEachMember(_ body: (Range<Int>) -> Void) { json.forEachTopLevelMember(body) }
+
+        /// The canonical content of the last record canonicalized.
+        package var result: UnsafeRawBufferPointer { unsafe json.result }
+    }
+
+    /// The normalizer's rules as a ``CanonicalJSON/Policy`` for the top-level members.
+    fileprivate struct ConsensusPolicy: CanonicalJSON.Policy {
+        let fields: NondeterministicFields
+        var excluded = false
+
+        mutating func rule(forKey key: UnsafeRawBufferPointer) -> CanonicalJSON.MemberRule {
+            if unsafe fields.isNondeterministic(key: key) { return .drop }
+            if let names = unsafe fields.nestedNames(forKey: key) { return .dropNested(names) }
+            return .keep
+        }
+
+        mutating func member(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+            if key.count == 4, unsafe key.elementsEqual(ConsensusNormalizer.typeName), value.count >= 2, unsafe value.first == JSONScan.ASCII.quote,
+                unsafe fields.isExcluded(type: UnsafeRawBufferPointer(rebasing: value.dropFirst().dropLast()))
+            {
+                excluded = true
+            }
+            if fields.excludesReplay, key.count == 6, value.count == 4, unsafe key.elementsEqual(ConsensusNormalizer.replayName),
+                unsafe value.elementsEqual(ConsensusNormalizer.trueText)
+            {
+                excluded = true
+            }
+        }
+    }
+
+    fileprivate static let typeName = Array("type".utf8)
+    fileprivate static let replayName = Array("replay".utf8)
+    fileprivate static let trueText = Array("true".utf8)
+}
