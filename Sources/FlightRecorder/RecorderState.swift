@@ -69,7 +69,10 @@ struct RecorderState: ~Copyable {
         flushDrop()  // in case the commit marker itself overwrote more of the block
         guard let next = writer?.write else { return }
         if let releasePoint = ledger.commit(height: height, nextPosition: next) {
-            writer?.release(before: releasePoint)
+            // O(1): the ledger's positions are all frame boundaries (a saved `write` at a begin or
+            // commit, or `oldest` after an eviction), so no walk over the released frames is
+            // needed (issue #17). Retention policy stays in BlockLedger.
+            writer?.release(toFrameBoundary: releasePoint)
         }
         statistics.blocksCommitted += 1
         statistics.lastCommittedHeight = height
