@@ -234,7 +234,7 @@ extension JSONScan {
     }
 
     /// The first index at or after `i` that is not JSON whitespace (space, tab, LF, CR).
-    static func skipWhitespace(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int {
+    package static func skipWhitespace(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int {
         var i = start
         while i < bytes.count {
             switch unsafe bytes[i] {
@@ -247,11 +247,19 @@ extension JSONScan {
 
     /// Scans the string whose opening quote is at `start`; `nil` if it is unterminated or holds a
     /// raw control character.
-    static func scanString(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> JSONValueSpan? {
+    ///
+    /// Eight bytes at a time (SWAR): a word with no quote, backslash or control byte is skipped
+    /// whole, so the 64-hex hashes and message bodies of slog cost a few steps, not one per byte
+    /// (issue #17: this scan was the largest part of marker detection and of the dumps).
+    package static func scanString(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> JSONValueSpan? {
+        guard let base = bytes.baseAddress else { return nil }
+        let count = bytes.count
         var i = start + 1
         var hasEscapes = false
-        while i < bytes.count {
-            let byte = unsafe bytes[i]
+        while i < count {
+            i = unsafe skipPlainStringBytes(base, i, count)
+            guard i < count else { return nil }
+            let byte = unsafe base.load(fromByteOffset: i, as: UInt8.self)
             if byte == ASCII.quote {
                 return JSONValueSpan(range: start + 1..<i, isString: true, hasEscapes: hasEscapes)
             } else if byte == ASCII.backslash {
@@ -264,6 +272,35 @@ extension JSONScan {
             }
         }
         return nil
+    }
+
+    /// Skips whole 8-byte words of `base[start..<end]` that hold no quote, backslash or control
+    /// byte (< 0x20). Returns the index of the first such byte in the first word that holds one,
+    /// or, if none does, the index where fewer than 8 bytes remain: the caller examines the
+    /// byte at the returned index (and the rest of the tail) itself.
+    ///
+    /// Reads only `base[start..<end]`. Per 8-byte word, a byte is flagged by the classic
+    /// has-zero-byte test on `word ^ broadcast(c)` (quote, backslash) and `word - broadcast(0x20)`
+    /// (control bytes; bytes >= 0x80 are masked off by `~word`). Those tests can flag a byte
+    /// spuriously only *above* a genuinely flagged one (a borrow travels upward), so the lowest
+    /// flagged byte is always a real hit.
+    @inline(__always)
+    static func skipPlainStringBytes(_ base: UnsafeRawPointer, _ start: Int, _ end: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var i = start
+        while i + 8 <= end {
+            let word = UInt64(littleEndian: unsafe base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let quotes = word ^ (ones &* UInt64(ASCII.quote))
+            let backslashes = word ^ (ones &* UInt64(ASCII.backslash))
+            let flagged =
+                ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes)
+                | ((word &- ones &* 0x20) & ~word)
+            let hits = flagged & highs
+            if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        return i
     }
 
     /// Scans the value starting at `start`: a string, an object or array (skipped structurally),
@@ -343,8 +380,12 @@ extension JSONScan {
         var depth = 0
         var shallowKinds: UInt64 = 0  // bit d set: level d was opened by `[`
         var deepKinds: [UInt64] = []  // levels 64 and beyond, same encoding
+        guard let base = bytes.baseAddress else { return nil }
         var i = start
         while i < bytes.count {
+            // Whole words of bytes that are none of `"` `{` `}` `[` `]` are skipped at once.
+            i = unsafe skipNonStructuralBytes(base, i, bytes.count)
+            guard i < bytes.count else { return nil }
             let byte = unsafe bytes[i]
             switch byte {
             case ASCII.quote:
@@ -379,6 +420,27 @@ extension JSONScan {
             i += 1
         }
         return nil
+    }
+
+    /// Like `skipPlainStringBytes`, for the bytes `skipComposite` must look at: quote and the four
+    /// brackets (`[` and `]` differ from `{` and `}` only in bit 5, so one test per pair).
+    @inline(__always)
+    static func skipNonStructuralBytes(_ base: UnsafeRawPointer, _ start: Int, _ end: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var i = start
+        while i + 8 <= end {
+            let word = UInt64(littleEndian: unsafe base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let folded = word | (ones &* 0x20)
+            let quotes = word ^ (ones &* UInt64(ASCII.quote))
+            let opens = folded ^ (ones &* UInt64(ASCII.openBrace))
+            let closes = folded ^ (ones &* UInt64(ASCII.closeBrace))
+            let flagged = ((quotes &- ones) & ~quotes) | ((opens &- ones) & ~opens) | ((closes &- ones) & ~closes)
+            let hits = flagged & highs
+            if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        return i
     }
 
     /// Parses a run of decimal digits without a leading zero (a lone `0` is fine).
