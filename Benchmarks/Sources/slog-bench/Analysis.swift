@@ -48,6 +48,19 @@ struct Analysis {
             for (target, benchmark, baseline, threshold, unit) in ratioTargets {
                 checks.append(ratio(target, benchmark, over: baseline, atLeast: threshold, unit: unit, in: directory))
             }
+            // The same hook target on the real sample slog at its own lengths (issue #17).
+            checks.append(
+                ratio(
+                    "FlightRecorder hook >= 30% of the physical limit's records/s (real sample slog)", .recorder,
+                    over: .limit, atLeast: 0.3, unit: "fraction", in: directory, size: realSizeClass))
+            if let recorder = result(.recorder, 256, in: directory) {
+                let values = recorder.runs.map(\.p99)
+                checks.append(
+                    TargetCheck(
+                        target: "FlightRecorder hook p99 < 1 us (256 B, automatic markers on)", directory: directory.path,
+                        fileSystem: directory.fileSystem, value: median(values), lowest: values.min(),
+                        highest: values.max(), threshold: 1000, unit: "ns", met: median(values) < 1000))
+            }
             // Not a target: the most any writer can reach over the baseline on this machine.
             var bound = ratio(
                 "physical limit over the pwrite baseline (256 B): the most any writer can reach",
@@ -88,9 +101,9 @@ struct Analysis {
     /// `benchmark`'s records/s over `reference`'s, run by run, at 256 B.
     private func ratio(
         _ target: String, _ benchmark: WriteBenchmarkID, over reference: WriteBenchmarkID, atLeast threshold: Double,
-        unit: String, in directory: Directory
+        unit: String, in directory: Directory, size: Int = 256
     ) -> TargetCheck? {
-        guard let a = result(benchmark, 256, in: directory), let b = result(reference, 256, in: directory) else {
+        guard let a = result(benchmark, size, in: directory), let b = result(reference, size, in: directory) else {
             return nil
         }
         var check = TargetCheck(

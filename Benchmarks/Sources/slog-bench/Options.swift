@@ -129,6 +129,7 @@ struct Options {
     /// "64", "256", "1k", "1024", "16k", "16384", "1KiB" ... → one of `allSizeClasses`.
     static func size(_ word: String) -> Int? {
         let lower = word.lowercased()
+        if lower == "real" { return realSizeClass }
         let number: Int?
         if lower.hasSuffix("kib") {
             number = Int(lower.dropLast(3)).map { $0 * 1024 }
@@ -175,6 +176,7 @@ let usageText = """
       baselines           buffered and pwrite
       tail, tools         slog-tail dumping a ring (slog-diff: not yet a row)
       64 256 1k 16k       record size classes
+      real                the real sample slog's records at their own lengths, in blocks
       tmpfs disk          which default directory (/dev/shm, /var/tmp)
     Naming only sizes runs every benchmark at those sizes. Example: slog-bench append limit 256
 
