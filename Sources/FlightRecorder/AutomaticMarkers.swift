@@ -53,7 +53,7 @@ struct AutomaticMarkers: Sendable {
     private let plainTypeNames: Bool
 
     /// `{"type":` as a little-endian word, and the quote that must follow it.
-    private static let typePrefix = UInt64(littleEndian: Array(#"{"type":"#.utf8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+    private static let typePrefix: UInt64 = 0x3A22_6570_7974_227B  // "{\"type\":" read little-endian
 
     /// The marker `record` calls for, or `nil` (most records). A recognised record without a
     /// usable height or crank number gets no marker.

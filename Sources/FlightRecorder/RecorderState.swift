@@ -3,7 +3,9 @@ internal import SlogRing
 
 /// Everything a recorder changes, guarded by its `RecorderLock`. Methods here run with the lock
 /// held.
-struct RecorderState: ~Copyable {
+// Safe: the one unsafe member, `markerScratch`, is allocated in `init`, freed in `deinit`, and
+// only written within its bounds by `CrankFinishEncoder.encode`.
+@safe struct RecorderState: ~Copyable {
     /// The open ring; `nil` after `close()` or when a fresh ring could not be created.
     var writer: RingWriter?
     var ledger: BlockLedger
@@ -12,13 +14,24 @@ struct RecorderState: ~Copyable {
     let automatic: AutomaticMarkers?
     /// Every marker's payload is built here; its storage is reused.
     var markerJSON = MarkerJSON()
+    /// The crank-finish marker's fast encoding, into `markerScratch` (issue #17).
+    let crankFinishEncoder = CrankFinishEncoder()
+    /// Where the crank-finish marker is built: allocated once, freed in `deinit`.
+    let markerScratch: UnsafeMutableRawBufferPointer
 
     init(writer: consuming RingWriter, configuration: FlightRecorder.Configuration) {
         self.writer = .some(writer)
         self.configuration = configuration
         self.ledger = BlockLedger(retention: configuration.retention)
         self.automatic = configuration.automaticMarkers ? AutomaticMarkers(configuration.markerTypes) : nil
+        unsafe self.markerScratch = .allocate(byteCount: Self.markerScratchSize, alignment: 8)
     }
+
+    deinit { unsafe markerScratch.deallocate() }
+
+    /// Room for a crank-finish marker with two 64-hex hashes several times over; longer hash
+    /// tokens take the `MarkerJSON` path.
+    static let markerScratchSize = 1024
 
     // MARK: Recording
 
@@ -34,7 +47,18 @@ struct RecorderState: ~Copyable {
         unsafe appendSlog(bytes)
         switch trigger {
         case .crankFinish(let crank, let crankHash, let activityHash):
-            // Built straight from the record's tokens: the hot path's most frequent marker.
+            // Built straight from the record's tokens: the hot path's most frequent marker,
+            // into the scratch buffer and appended like any record (one append path).
+            let crankToken = unsafe crankHash.map { unsafe UnsafeRawBufferPointer(rebasing: bytes[$0.range]) }
+            let activityToken = unsafe activityHash.map { unsafe UnsafeRawBufferPointer(rebasing: bytes[$0.range]) }
+            if let length = unsafe crankFinishEncoder.encode(
+                number: crank, crankHash: crankToken, activityHash: activityToken, into: markerScratch)
+            {
+                unsafe appendMarkerPayload(
+                    UnsafeRawBufferPointer(rebasing: markerScratch[..<length]), kind: .crankFinishMarker,
+                    typeName: Marker.crankFinishTypeName)
+                break
+            }
             unsafe markerJSON.crankFinish(
                 number: crank,
                 crankHash: crankHash.map { unsafe MarkerJSON.StringValue.token(UnsafeRawBufferPointer(rebasing: bytes[$0.range])) },
@@ -129,6 +153,18 @@ struct RecorderState: ~Copyable {
                 Result { () throws(SlogRingError) -> UInt64? in unsafe try writer?.append(payload, kind: kind) }
             }
             _ = try result.get()
+            statistics.markers += 1
+            noteEviction()
+        } catch {
+            statistics.lostRecords += 1
+            statistics.lastError = "marker \(typeName) not recorded: \(error)"
+        }
+    }
+
+    /// Appends a marker payload built outside `markerJSON`.
+    private mutating func appendMarkerPayload(_ payload: UnsafeRawBufferPointer, kind: RecordKind, typeName: String) {
+        do {
+            _ = unsafe try writer?.append(payload, kind: kind)
             statistics.markers += 1
             noteEviction()
         } catch {

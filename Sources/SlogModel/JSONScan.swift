@@ -100,6 +100,7 @@ package enum JSONScan {
     ///   (members before the first error have been reported); `true` if the whole object was
     ///   well formed, or if `body` stopped the walk before any error was seen.
     /// - Complexity: O(n) in the bytes walked; nesting depth costs no stack.
+    @inlinable
     package static func forEachMember(
         in bytes: UnsafeRawBufferPointer,
         _ body: (_ key: JSONValueSpan, _ value: JSONValueSpan) -> Bool
@@ -175,18 +176,20 @@ package enum JSONScan {
 
 extension JSONScan {
     /// The bytes the scanner looks for.
-    enum ASCII {
-        static let quote = UInt8(ascii: "\"")
-        static let backslash = UInt8(ascii: "\\")
-        static let openBrace = UInt8(ascii: "{")
-        static let closeBrace = UInt8(ascii: "}")
-        static let openBracket = UInt8(ascii: "[")
-        static let closeBracket = UInt8(ascii: "]")
-        static let colon = UInt8(ascii: ":")
-        static let comma = UInt8(ascii: ",")
-        static let minus = UInt8(ascii: "-")
-        static let zero = UInt8(ascii: "0")
-        static let nine = UInt8(ascii: "9")
+    /// (Computed and inlinable, like the scanning functions below, so the hook's marker code in
+    /// FlightRecorder specializes `forEachMember` with its closure: issue #17.)
+    @usableFromInline enum ASCII {
+        @inlinable static var quote: UInt8 { 0x22 }
+        @inlinable static var backslash: UInt8 { 0x5C }
+        @inlinable static var openBrace: UInt8 { 0x7B }
+        @inlinable static var closeBrace: UInt8 { 0x7D }
+        @inlinable static var openBracket: UInt8 { 0x5B }
+        @inlinable static var closeBracket: UInt8 { 0x5D }
+        @inlinable static var colon: UInt8 { 0x3A }
+        @inlinable static var comma: UInt8 { 0x2C }
+        @inlinable static var minus: UInt8 { 0x2D }
+        @inlinable static var zero: UInt8 { 0x30 }
+        @inlinable static var nine: UInt8 { 0x39 }
     }
 
     /// The outcome of the fast path.
@@ -229,11 +232,13 @@ extension JSONScan {
     }
 
     /// The index just past a value returned by `scanValue` (past the closing quote of a string).
-    private static func indexAfter(_ value: JSONValueSpan) -> Int {
+    @inlinable
+    static func indexAfter(_ value: JSONValueSpan) -> Int {
         value.isString ? value.range.upperBound + 1 : value.range.upperBound
     }
 
     /// The first index at or after `i` that is not JSON whitespace (space, tab, LF, CR).
+    @inlinable
     package static func skipWhitespace(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int {
         var i = start
         while i < bytes.count {
@@ -251,6 +256,7 @@ extension JSONScan {
     /// Eight bytes at a time (SWAR): a word with no quote, backslash or control byte is skipped
     /// whole, so the 64-hex hashes and message bodies of slog cost a few steps, not one per byte
     /// (issue #17: this scan was the largest part of marker detection and of the dumps).
+    @inlinable
     package static func scanString(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> JSONValueSpan? {
         guard let base = bytes.baseAddress else { return nil }
         let count = bytes.count
@@ -284,7 +290,7 @@ extension JSONScan {
     /// (control bytes; bytes >= 0x80 are masked off by `~word`). Those tests can flag a byte
     /// spuriously only *above* a genuinely flagged one (a borrow travels upward), so the lowest
     /// flagged byte is always a real hit.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func skipPlainStringBytes(_ base: UnsafeRawPointer, _ start: Int, _ end: Int) -> Int {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
@@ -306,6 +312,7 @@ extension JSONScan {
     /// Scans the value starting at `start`: a string, an object or array (skipped structurally),
     /// or a literal (a number, `true`, `false` or `null`). Callers check the byte after it, so a
     /// literal cut off by the end of the buffer (`12` of `123`) is never taken for a whole one.
+    @inlinable
     static func scanValue(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> JSONValueSpan? {
         guard start < bytes.count else { return nil }
         switch unsafe bytes[start] {
@@ -322,7 +329,8 @@ extension JSONScan {
 
     /// The end of the number, `true`, `false` or `null` starting at `start`, or `nil` if there
     /// is none. Numbers follow the JSON grammar `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
-    private static func scanLiteral(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+    @usableFromInline
+    static func scanLiteral(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
         let first = unsafe bytes[start]
         guard first == ASCII.minus || isDigit(first) else {
             for word in literalWords where bytes.count - start >= word.count {
@@ -376,7 +384,8 @@ extension JSONScan {
     /// Depth is a counter, not recursion. Which bracket opened each level is kept as one bit per
     /// level: in a register for the first 64 levels, then in an array allocated only for deeper
     /// nesting.
-    private static func skipComposite(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+    @usableFromInline
+    static func skipComposite(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
         var depth = 0
         var shallowKinds: UInt64 = 0  // bit d set: level d was opened by `[`
         var deepKinds: [UInt64] = []  // levels 64 and beyond, same encoding

@@ -153,4 +153,40 @@ import SlogRing
         let first = generator.firstCrank(of: 17_000_003)
         #expect(kinds == ["begin 17000003"] + (0..<6).map { "crank \(first + UInt64($0))" } + ["commit 17000003"])
     }
+
+    /// The hook's crank-finish encoding into a scratch buffer gives the bytes `MarkerJSON` gives,
+    /// and declines (nil) rather than overflow a buffer too small.
+    @Test func crankFinishEncoderMatchesMarkerJSON() {
+        let encoder = CrankFinishEncoder()
+        let hashes: [String?] = [nil, "", "ab", String(repeating: "0f", count: 32), #"a\"b\u0041"#]
+        let numbers: [UInt64] = [0, 1, 9, 10, 99, 100, 123_456_789, 9_999_999_999_999_999_999, UInt64.max]
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 400, alignment: 8)
+        defer { buffer.deallocate() }
+        for number in numbers {
+            for crank in hashes {
+                for activity in hashes {
+                    let crankBytes = crank.map { Array($0.utf8) }
+                    let activityBytes = activity.map { Array($0.utf8) }
+                    var json = MarkerJSON()
+                    func withTokens<R>(_ body: (UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) -> R) -> R {
+                        func inner(_ a: UnsafeRawBufferPointer?) -> R {
+                            guard let activityBytes else { return body(a, nil) }
+                            return activityBytes.withUnsafeBytes { body(a, $0) }
+                        }
+                        guard let crankBytes else { return inner(nil) }
+                        return crankBytes.withUnsafeBytes { inner($0) }
+                    }
+                    let encoded: [UInt8]? = withTokens { a, b in
+                        json.crankFinish(number: number, crankHash: a.map { .token($0) }, activityHash: b.map { .token($0) })
+                        return encoder.encode(number: number, crankHash: a, activityHash: b, into: buffer).map {
+                            Array(UnsafeRawBufferPointer(rebasing: buffer[..<$0]))
+                        }
+                    }
+                    #expect(encoded == json.bytes, "\(number) \(String(describing: crank)) \(String(describing: activity))")
+                    let tooSmall = UnsafeMutableRawBufferPointer(rebasing: buffer[..<(json.bytes.count - 1)])
+                    #expect(withTokens { encoder.encode(number: number, crankHash: $0, activityHash: $1, into: tooSmall) } == nil)
+                }
+            }
+        }
+    }
 }
