@@ -106,7 +106,10 @@ internal import SlogRing
     /// Appends a slog record; one too large for the ring becomes a record-too-large marker.
     private mutating func appendSlog(_ bytes: UnsafeRawBufferPointer) {
         do {
-            _ = unsafe try writer?.append(bytes, kind: .slog)
+            // `writer!` projects the writer in place; `writer?.` on this ~Copyable optional loaded
+            // all of it (a 144-byte copy and retains) for every access (issue #17). The callers
+            // checked it is there.
+            _ = unsafe try writer!.append(bytes, kind: .slog)
             statistics.records += 1
             statistics.bytes += UInt64(bytes.count)
             noteEviction()
@@ -164,7 +167,7 @@ internal import SlogRing
     /// Appends a marker payload built outside `markerJSON`.
     private mutating func appendMarkerPayload(_ payload: UnsafeRawBufferPointer, kind: RecordKind, typeName: String) {
         do {
-            _ = unsafe try writer?.append(payload, kind: kind)
+            _ = unsafe try writer!.append(payload, kind: kind)  // in place, as in appendSlog
             statistics.markers += 1
             noteEviction()
         } catch {
@@ -175,9 +178,15 @@ internal import SlogRing
 
     /// After an append: if the ring overwrote records of the open block, remember them.
     private mutating func noteEviction() {
-        guard let oldest = writer?.oldest, ledger.open.map({ oldest > $0.begin }) ?? false else { return }
+        // Only a ring that evicted past the open block's start matters; read in place (`writer!`,
+        // as in appendSlog), and only when a block is open.
+        guard let open = ledger.open, writer != nil else { return }
+        // An inout access projects the writer in place; a read of `writer!.oldest` would load all of it.
+        func oldestOf(_ writer: inout RingWriter) -> (RingPosition, UInt64?) { (writer.oldest, writer.oldestRecordSequence) }
+        let (oldest, oldestSequence) = oldestOf(&writer!)
+        guard oldest > open.begin else { return }
         let before = ledger.pendingDrop?.count ?? 0
-        if ledger.noteEviction(oldest: oldest, oldestSequence: writer?.oldestRecordSequence) {
+        if ledger.noteEviction(oldest: oldest, oldestSequence: oldestSequence) {
             statistics.droppedRecords += (ledger.pendingDrop?.count ?? 0) - before
         }
     }

@@ -100,7 +100,7 @@ package enum JSONScan {
     ///   (members before the first error have been reported); `true` if the whole object was
     ///   well formed, or if `body` stopped the walk before any error was seen.
     /// - Complexity: O(n) in the bytes walked; nesting depth costs no stack.
-    @inlinable
+    @inlinable @inline(__always)
     package static func forEachMember(
         in bytes: UnsafeRawBufferPointer,
         _ body: (_ key: JSONValueSpan, _ value: JSONValueSpan) -> Bool
@@ -312,7 +312,7 @@ extension JSONScan {
     /// Scans the value starting at `start`: a string, an object or array (skipped structurally),
     /// or a literal (a number, `true`, `false` or `null`). Callers check the byte after it, so a
     /// literal cut off by the end of the buffer (`12` of `123`) is never taken for a whole one.
-    @inlinable
+    @inlinable @inline(__always)
     static func scanValue(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> JSONValueSpan? {
         guard start < bytes.count else { return nil }
         switch unsafe bytes[start] {
