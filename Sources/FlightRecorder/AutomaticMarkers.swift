@@ -120,25 +120,46 @@ struct AutomaticMarkers: Sendable {
     /// The marker for a record of recognised type `which` (0 begin, 1 crank, 2 commit), from the
     /// first occurrence of each field it needs.
     private func fields(of which: Int, in record: UnsafeRawBufferPointer) -> Trigger? {
-        // One pass over the members for the few fields wanted (no array per call), stopping once
-        // all are found: only first occurrences count, so what follows cannot change the result.
+        // One pass over the members for the few fields wanted, stopping once all are found: only
+        // first occurrences count, so what follows cannot change the result. The walk is
+        // `JSONScan.forEachMember`'s, written out here without its closure, and keys are compared
+        // by length before any byte (issue #17: the closure and the per-key array accesses were
+        // most of the cost of a marker record). Tests hold it to a forEachMember-based reference.
         var first: JSONValueSpan?
         var second: JSONValueSpan?
         var third: JSONValueSpan?
-        let keys = which == 1 ? (crankKey, crankHashKey, activityHashKey) : (heightKey, which == 0 ? timeKey : [], [])
-        var missing = 1 + (keys.1.isEmpty ? 0 : 1) + (keys.2.isEmpty ? 0 : 1)
-        _ = unsafe JSONScan.forEachMember(in: record) { key, value in
-            if first == nil, unsafe matches(record, key, keys.0) {
-                first = value
-                missing -= 1
-            } else if second == nil, !keys.1.isEmpty, unsafe matches(record, key, keys.1) {
-                second = value
-                missing -= 1
-            } else if third == nil, !keys.2.isEmpty, unsafe matches(record, key, keys.2) {
-                third = value
-                missing -= 1
+        let wantSecond = which != 2
+        let wantThird = which == 1
+        var missing = 1 + (wantSecond ? 1 : 0) + (wantThird ? 1 : 0)
+        let end = record.count
+        var i = unsafe JSONScan.skipWhitespace(record, 0)
+        if i < end, unsafe record[i] == UInt8(ascii: "{") {
+            i = unsafe JSONScan.skipWhitespace(record, i + 1)
+            walk: while i < end, unsafe record[i] == UInt8(ascii: "\"") {
+                guard let key = unsafe JSONScan.scanString(record, i) else { break }
+                i = unsafe JSONScan.skipWhitespace(record, key.range.upperBound + 1)
+                guard i < end, unsafe record[i] == UInt8(ascii: ":") else { break }
+                i = unsafe JSONScan.skipWhitespace(record, i + 1)
+                guard let value = unsafe JSONScan.scanValue(record, i) else { break }
+                i = unsafe JSONScan.skipWhitespace(record, value.isString ? value.range.upperBound + 1 : value.range.upperBound)
+                guard i < end else { break }
+                let separator = unsafe record[i]
+                guard separator == UInt8(ascii: ",") || separator == UInt8(ascii: "}") else { break }
+                if first == nil, unsafe matches(record, key, which == 1 ? crankKey : heightKey) {
+                    first = value
+                    missing -= 1
+                } else if wantSecond, second == nil,
+                    unsafe matches(record, key, which == 1 ? crankHashKey : timeKey)
+                {
+                    second = value
+                    missing -= 1
+                } else if wantThird, third == nil, unsafe matches(record, key, activityHashKey) {
+                    third = value
+                    missing -= 1
+                }
+                if missing == 0 || separator == UInt8(ascii: "}") { break walk }
+                i = unsafe JSONScan.skipWhitespace(record, i + 1)
             }
-            return missing > 0
         }
         guard let number = first.flatMap({ unsafe JSONScan.uint64($0, in: record) }) else { return nil }
         switch which {
@@ -154,11 +175,13 @@ struct AutomaticMarkers: Sendable {
     }
 
     /// Whether `key` (a member name in `record`) is `name`; escaped names are unescaped first.
+    @inline(__always)
     private func matches(_ record: UnsafeRawBufferPointer, _ key: JSONValueSpan, _ name: [UInt8]) -> Bool {
         if key.hasEscapes { return unsafe JSONScan.unescapedString(key, in: record) == name }
         return unsafe equals(record, key.range, name)
     }
 
+    @inline(__always)
     private func equals(_ record: UnsafeRawBufferPointer, _ range: Range<Int>, _ name: [UInt8]) -> Bool {
         guard range.count == name.count else { return false }
         guard !name.isEmpty else { return true }

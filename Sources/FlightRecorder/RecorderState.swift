@@ -182,9 +182,12 @@ internal import SlogRing
         // as in appendSlog), and only when a block is open.
         guard let open = ledger.open, writer != nil else { return }
         // An inout access projects the writer in place; a read of `writer!.oldest` would load all of it.
-        func oldestOf(_ writer: inout RingWriter) -> (RingPosition, UInt64?) { (writer.oldest, writer.oldestRecordSequence) }
-        let (oldest, oldestSequence) = oldestOf(&writer!)
+        // The oldest record's sequence is read from its frame (a cache miss): only when needed.
+        func oldestOf(_ writer: inout RingWriter) -> RingPosition { writer.oldest }
+        func oldestSequenceOf(_ writer: inout RingWriter) -> UInt64? { writer.oldestRecordSequence }
+        let oldest = oldestOf(&writer!)
         guard oldest > open.begin else { return }
+        let oldestSequence = oldestSequenceOf(&writer!)
         let before = ledger.pendingDrop?.count ?? 0
         if ledger.noteEviction(oldest: oldest, oldestSequence: oldestSequence) {
             statistics.droppedRecords += (ledger.pendingDrop?.count ?? 0) - before

@@ -313,7 +313,7 @@ extension JSONScan {
     /// or a literal (a number, `true`, `false` or `null`). Callers check the byte after it, so a
     /// literal cut off by the end of the buffer (`12` of `123`) is never taken for a whole one.
     @inlinable @inline(__always)
-    static func scanValue(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> JSONValueSpan? {
+    package static func scanValue(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> JSONValueSpan? {
         guard start < bytes.count else { return nil }
         switch unsafe bytes[start] {
         case ASCII.quote:
