@@ -92,8 +92,11 @@ struct ToolInput: ~Copyable {
     }
 
     /// Prepares `tool`'s input in `directory`, about `size` bytes of it.
+    /// `recordRing`: slog-record's `--capacity`, or nil for its default (256 MiB; a smoke run
+    /// passes a small one so `swift test` does not prefault 256 MiB).
     static func prepare(
-        _ tool: ToolBenchmarkID, in directory: String, size: Int, pools: (fixed: RecordPool, real: RecordPool)
+        _ tool: ToolBenchmarkID, in directory: String, size: Int, pools: (fixed: RecordPool, real: RecordPool),
+        recordRing: Int? = nil
     ) throws -> ToolInput {
         let base = "\(directory)/slog-bench-\(getpid())-\(tool.rawValue)"
         switch tool {
@@ -119,7 +122,7 @@ struct ToolInput: ~Copyable {
             }
             let output = base + "-output.ring"
             return ToolInput(
-                arguments: ["--ring", output], standardInput: lines, outputs: [output], files: [], bytes: lines.count,
+                arguments: ["--ring", output] + (recordRing.map { ["--capacity", "\($0)"] } ?? []), standardInput: lines, outputs: [output], files: [], bytes: lines.count,
                 records: records)
         case .diff:
             let (a, b) = (base + "-a.slog", base + "-b.slog")

@@ -180,7 +180,8 @@ func runBenchmarks(_ options: Options) throws -> Int32 {
             }
             progress("slog-bench: \(tool.tool) in \(directory.path)")
             let input = try ToolInput.prepare(
-                tool, in: directory.path, size: options.tailCapacity, pools: (pools[256]!, pools[realSizeClass]!))
+                tool, in: directory.path, size: options.tailCapacity, pools: (pools[256]!, pools[realSizeClass]!),
+                recordRing: options.smoke ? 4 << 20 : nil)
             do {
                 // A tool that fails is reported with the rest, and the exit status says so.
                 if !options.smoke { _ = try tool.run(executable: executable, input: input, scratch: directory.path) }
