@@ -60,7 +60,7 @@ let package = Package(
         // to have them built.
         .executableTarget(
             name: "slog-demo",
-            dependencies: ["SlogRing", "FlightRecorder", "SlogSamples", "ToolSupport", "slog-tail", "slog-diff"],
+            dependencies: ["SlogRing", "FlightRecorder", "SlogSamples", "ToolSupport", "slog-tail", "slog-diff", "slog-record"],
             swiftSettings: strictSettings),
         // Test and soak helper: a real writer process that tests kill with SIGKILL. Not a
         // product.

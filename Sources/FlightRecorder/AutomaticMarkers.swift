@@ -1,11 +1,20 @@
 internal import SlogModel
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
 
 /// Recognises the slog records that begin blocks, finish cranks and commit blocks, without
 /// parsing the rest of the record.
 ///
-/// Cost on the hot path: one `JSONScan.value(forKey: "type")`, which for the usual shape
-/// (`{"type":"...` first) reads only the type's bytes, and a comparison with three names. Only
-/// the three recognised types are scanned further, for their few fields.
+/// Cost on the hot path (issue #17): for the shape every slog record has, `{"type":"NAME",…`,
+/// one 8-byte compare of the prefix, a word-at-a-time scan of NAME for its closing quote, and a
+/// length-then-bytes comparison with the three names; only the three recognised types are
+/// scanned further, for their few fields, stopping once those are found. Any other shape
+/// (whitespace, another member first, an escaped type) takes the general path,
+/// `JSONScan.value(forKey: "type")`, which gives the same answer for every input (tested:
+/// `AutomaticMarkersTests`).
 struct AutomaticMarkers: Sendable {
     enum Trigger: Equatable {
         case blockBegin(height: UInt64, blockTime: Int64?)
@@ -34,11 +43,62 @@ struct AutomaticMarkers: Sendable {
         crankKey = Array(types.crankNumberField.utf8)
         crankHashKey = Array(types.crankHashField.utf8)
         activityHashKey = Array(types.activityHashField.utf8)
+        plainTypeNames = [beginType, crankType, commitType].allSatisfy { name in
+            name.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        }
     }
+
+    /// Whether the three type names are written in JSON as their raw bytes (no quote, backslash
+    /// or control byte), so the prefix fast path can compare raw bytes. Always so for Agoric.
+    private let plainTypeNames: Bool
+
+    /// `{"type":` as a little-endian word, and the quote that must follow it.
+    private static let typePrefix: UInt64 = 0x3A22_6570_7974_227B  // "{\"type\":" read little-endian
 
     /// The marker `record` calls for, or `nil` (most records). A recognised record without a
     /// usable height or crank number gets no marker.
     func trigger(for record: UnsafeRawBufferPointer) -> Trigger? {
+        switch unsafe fastType(record) {
+        case .some(nil): return nil
+        case .some(.some(let which)): return unsafe fields(of: which, in: record)
+        case nil: return unsafe generalTrigger(for: record)
+        }
+    }
+
+    /// The fast path: for `{"type":"NAME"` followed by `,` or `}` (after optional whitespace),
+    /// with no backslash in NAME: `.some(index of the name)` (0 begin, 1 crank, 2 commit) or
+    /// `.some(nil)` for any other name. `nil` for every other shape: the general path decides.
+    ///
+    /// It agrees with the general path because for such a record `JSONScan.value(forKey:)` takes
+    /// its own first-member path and returns exactly NAME's bytes, unescaped as they are.
+    private func fastType(_ record: UnsafeRawBufferPointer) -> Int?? {
+        guard plainTypeNames, record.count > 9, let base = record.baseAddress,
+            UInt64(littleEndian: unsafe base.loadUnaligned(as: UInt64.self)) == Self.typePrefix,
+            unsafe base.load(fromByteOffset: 8, as: UInt8.self) == UInt8(ascii: "\"")
+        else { return nil }
+        // 9 is the first byte of NAME; find its closing quote.
+        guard let name = unsafe JSONScan.scanString(record, 8), !name.hasEscapes else { return nil }
+        var which: Int?
+        if unsafe equals(record, name.range, beginType) {
+            which = 0
+        } else if unsafe equals(record, name.range, crankType) {
+            which = 1
+        } else if unsafe equals(record, name.range, commitType) {
+            which = 2
+        }
+        // Not one of the three: no marker, whatever follows (the general path would say the same,
+        // or find the record malformed: also no marker).
+        guard let which else { return .some(nil) }
+        // One of the three: the member counts only if `,` or `}` follows, as in JSONScan.
+        let after = unsafe JSONScan.skipWhitespace(record, name.range.upperBound + 1)
+        guard after < record.count, unsafe record[after] == UInt8(ascii: ",") || record[after] == UInt8(ascii: "}") else {
+            return nil
+        }
+        return .some(which)
+    }
+
+    /// The general path, for any shape: `JSONScan.value(forKey: "type")`, unescaping if needed.
+    func generalTrigger(for record: UnsafeRawBufferPointer) -> Trigger? {
         guard let span = unsafe JSONScan.value(forKey: typeKey, in: record), span.isString else { return nil }
         let which: Int
         if span.hasEscapes {
@@ -54,20 +114,52 @@ struct AutomaticMarkers: Sendable {
         } else {
             return nil
         }
-        // One pass over the members for the few fields wanted (no array per call).
+        return unsafe fields(of: which, in: record)
+    }
+
+    /// The marker for a record of recognised type `which` (0 begin, 1 crank, 2 commit), from the
+    /// first occurrence of each field it needs.
+    private func fields(of which: Int, in record: UnsafeRawBufferPointer) -> Trigger? {
+        // One pass over the members for the few fields wanted, stopping once all are found: only
+        // first occurrences count, so what follows cannot change the result. The walk is
+        // `JSONScan.forEachMember`'s, written out here without its closure, and keys are compared
+        // by length before any byte (issue #17: the closure and the per-key array accesses were
+        // most of the cost of a marker record). Tests hold it to a forEachMember-based reference.
         var first: JSONValueSpan?
         var second: JSONValueSpan?
         var third: JSONValueSpan?
-        let keys = which == 1 ? (crankKey, crankHashKey, activityHashKey) : (heightKey, which == 0 ? timeKey : [], [])
-        _ = unsafe JSONScan.forEachMember(in: record) { key, value in
-            if first == nil, unsafe matches(record, key, keys.0) {
-                first = value
-            } else if second == nil, !keys.1.isEmpty, unsafe matches(record, key, keys.1) {
-                second = value
-            } else if third == nil, !keys.2.isEmpty, unsafe matches(record, key, keys.2) {
-                third = value
+        let wantSecond = which != 2
+        let wantThird = which == 1
+        var missing = 1 + (wantSecond ? 1 : 0) + (wantThird ? 1 : 0)
+        let end = record.count
+        var i = unsafe JSONScan.skipWhitespace(record, 0)
+        if i < end, unsafe record[i] == UInt8(ascii: "{") {
+            i = unsafe JSONScan.skipWhitespace(record, i + 1)
+            walk: while i < end, unsafe record[i] == UInt8(ascii: "\"") {
+                guard let key = unsafe JSONScan.scanString(record, i) else { break }
+                i = unsafe JSONScan.skipWhitespace(record, key.range.upperBound + 1)
+                guard i < end, unsafe record[i] == UInt8(ascii: ":") else { break }
+                i = unsafe JSONScan.skipWhitespace(record, i + 1)
+                guard let value = unsafe JSONScan.scanValue(record, i) else { break }
+                i = unsafe JSONScan.skipWhitespace(record, value.isString ? value.range.upperBound + 1 : value.range.upperBound)
+                guard i < end else { break }
+                let separator = unsafe record[i]
+                guard separator == UInt8(ascii: ",") || separator == UInt8(ascii: "}") else { break }
+                if first == nil, unsafe matches(record, key, which == 1 ? crankKey : heightKey) {
+                    first = value
+                    missing -= 1
+                } else if wantSecond, second == nil,
+                    unsafe matches(record, key, which == 1 ? crankHashKey : timeKey)
+                {
+                    second = value
+                    missing -= 1
+                } else if wantThird, third == nil, unsafe matches(record, key, activityHashKey) {
+                    third = value
+                    missing -= 1
+                }
+                if missing == 0 || separator == UInt8(ascii: "}") { break walk }
+                i = unsafe JSONScan.skipWhitespace(record, i + 1)
             }
-            return true
         }
         guard let number = first.flatMap({ unsafe JSONScan.uint64($0, in: record) }) else { return nil }
         switch which {
@@ -83,13 +175,16 @@ struct AutomaticMarkers: Sendable {
     }
 
     /// Whether `key` (a member name in `record`) is `name`; escaped names are unescaped first.
+    @inline(__always)
     private func matches(_ record: UnsafeRawBufferPointer, _ key: JSONValueSpan, _ name: [UInt8]) -> Bool {
         if key.hasEscapes { return unsafe JSONScan.unescapedString(key, in: record) == name }
         return unsafe equals(record, key.range, name)
     }
 
+    @inline(__always)
     private func equals(_ record: UnsafeRawBufferPointer, _ range: Range<Int>, _ name: [UInt8]) -> Bool {
         guard range.count == name.count else { return false }
-        return unsafe name.withUnsafeBytes { unsafe $0.elementsEqual(UnsafeRawBufferPointer(rebasing: record[range])) }
+        guard !name.isEmpty else { return true }
+        return unsafe name.withUnsafeBytes { unsafe memcmp($0.baseAddress!, record.baseAddress! + range.lowerBound, range.count) == 0 }
     }
 }

@@ -3,7 +3,9 @@ internal import SlogRing
 
 /// Everything a recorder changes, guarded by its `RecorderLock`. Methods here run with the lock
 /// held.
-struct RecorderState: ~Copyable {
+// Safe: the one unsafe member, `markerScratch`, is allocated in `init`, freed in `deinit`, and
+// only written within its bounds by `CrankFinishEncoder.encode`.
+@safe struct RecorderState: ~Copyable {
     /// The open ring; `nil` after `close()` or when a fresh ring could not be created.
     var writer: RingWriter?
     var ledger: BlockLedger
@@ -12,13 +14,24 @@ struct RecorderState: ~Copyable {
     let automatic: AutomaticMarkers?
     /// Every marker's payload is built here; its storage is reused.
     var markerJSON = MarkerJSON()
+    /// The crank-finish marker's fast encoding, into `markerScratch` (issue #17).
+    let crankFinishEncoder = CrankFinishEncoder()
+    /// Where the crank-finish marker is built: allocated once, freed in `deinit`.
+    let markerScratch: UnsafeMutableRawBufferPointer
 
     init(writer: consuming RingWriter, configuration: FlightRecorder.Configuration) {
         self.writer = .some(writer)
         self.configuration = configuration
         self.ledger = BlockLedger(retention: configuration.retention)
         self.automatic = configuration.automaticMarkers ? AutomaticMarkers(configuration.markerTypes) : nil
+        unsafe self.markerScratch = .allocate(byteCount: Self.markerScratchSize, alignment: 8)
     }
+
+    deinit { unsafe markerScratch.deallocate() }
+
+    /// Room for a crank-finish marker with two 64-hex hashes several times over; longer hash
+    /// tokens take the `MarkerJSON` path.
+    static let markerScratchSize = 1024
 
     // MARK: Recording
 
@@ -34,7 +47,18 @@ struct RecorderState: ~Copyable {
         unsafe appendSlog(bytes)
         switch trigger {
         case .crankFinish(let crank, let crankHash, let activityHash):
-            // Built straight from the record's tokens: the hot path's most frequent marker.
+            // Built straight from the record's tokens: the hot path's most frequent marker,
+            // into the scratch buffer and appended like any record (one append path).
+            let crankToken = unsafe crankHash.map { unsafe UnsafeRawBufferPointer(rebasing: bytes[$0.range]) }
+            let activityToken = unsafe activityHash.map { unsafe UnsafeRawBufferPointer(rebasing: bytes[$0.range]) }
+            if let length = unsafe crankFinishEncoder.encode(
+                number: crank, crankHash: crankToken, activityHash: activityToken, into: markerScratch)
+            {
+                unsafe appendMarkerPayload(
+                    UnsafeRawBufferPointer(rebasing: markerScratch[..<length]), kind: .crankFinishMarker,
+                    typeName: Marker.crankFinishTypeName)
+                break
+            }
             unsafe markerJSON.crankFinish(
                 number: crank,
                 crankHash: crankHash.map { unsafe MarkerJSON.StringValue.token(UnsafeRawBufferPointer(rebasing: bytes[$0.range])) },
@@ -72,7 +96,11 @@ struct RecorderState: ~Copyable {
             height: height, nextPosition: next, nextSequence: sequence, oldest: oldest,
             oldestSequence: writer?.oldestRecordSequence)
         {
-            writer?.release(before: releasePoint)
+            // O(1): the ledger's positions are all frame boundaries (a saved `write` at a begin or
+            // commit, or `oldest` after an eviction), so no walk over the released frames is
+            // needed (issue #17; debug builds check it by walking). Retention policy stays in
+            // BlockLedger.
+            writer?.release(toFrameBoundary: releasePoint)
         }
         statistics.blocksCommitted += 1
         statistics.lastCommittedHeight = height
@@ -82,7 +110,10 @@ struct RecorderState: ~Copyable {
     /// Appends a slog record; one too large for the ring becomes a record-too-large marker.
     private mutating func appendSlog(_ bytes: UnsafeRawBufferPointer) {
         do {
-            _ = unsafe try writer?.append(bytes, kind: .slog)
+            // `writer!` projects the writer in place; `writer?.` on this ~Copyable optional loaded
+            // all of it (a 144-byte copy and retains) for every access (issue #17). The callers
+            // checked it is there.
+            _ = unsafe try writer!.append(bytes, kind: .slog)
             statistics.records += 1
             statistics.bytes += UInt64(bytes.count)
             noteEviction()
@@ -150,12 +181,33 @@ struct RecorderState: ~Copyable {
         }
     }
 
+    /// Appends a marker payload built outside `markerJSON`.
+    private mutating func appendMarkerPayload(_ payload: UnsafeRawBufferPointer, kind: RecordKind, typeName: String) {
+        do {
+            _ = unsafe try writer!.append(payload, kind: kind)  // in place, as in appendSlog
+            statistics.markers += 1
+            noteEviction()
+        } catch {
+            statistics.lostRecords += 1
+            statistics.lastError = "marker \(typeName) not recorded: \(error)"
+        }
+    }
+
     /// After an append: if the ring overwrote protected records (the open block, the last K
     /// committed), remember them. O(1) when nothing protected was overwritten.
     private mutating func noteEviction() {
-        guard let oldest = writer?.oldest, ledger.protectedStart.map({ oldest > $0 }) ?? false else { return }
+        // Only a ring that evicted past the protected start matters; read in place (`writer!`,
+        // as in appendSlog).
+        guard let protectedStart = ledger.protectedStart, writer != nil else { return }
+        // An inout access projects the writer in place; a read of `writer!.oldest` would load all of it.
+        // The oldest record's sequence is read from its frame (a cache miss): only when needed.
+        func oldestOf(_ writer: inout RingWriter) -> RingPosition { writer.oldest }
+        func oldestSequenceOf(_ writer: inout RingWriter) -> UInt64? { writer.oldestRecordSequence }
+        let oldest = oldestOf(&writer!)
+        guard oldest > protectedStart else { return }
+        let oldestSequence = oldestSequenceOf(&writer!)
         let before = ledger.pendingDrop?.count ?? 0
-        if ledger.noteEviction(oldest: oldest, oldestSequence: writer?.oldestRecordSequence) {
+        if ledger.noteEviction(oldest: oldest, oldestSequence: oldestSequence) {
             statistics.droppedRecords += (ledger.pendingDrop?.count ?? 0) - before
         }
     }

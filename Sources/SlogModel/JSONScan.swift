@@ -100,6 +100,7 @@ package enum JSONScan {
     ///   (members before the first error have been reported); `true` if the whole object was
     ///   well formed, or if `body` stopped the walk before any error was seen.
     /// - Complexity: O(n) in the bytes walked; nesting depth costs no stack.
+    @inlinable @inline(__always)
     package static func forEachMember(
         in bytes: UnsafeRawBufferPointer,
         _ body: (_ key: JSONValueSpan, _ value: JSONValueSpan) -> Bool
@@ -175,18 +176,20 @@ package enum JSONScan {
 
 extension JSONScan {
     /// The bytes the scanner looks for.
-    enum ASCII {
-        static let quote = UInt8(ascii: "\"")
-        static let backslash = UInt8(ascii: "\\")
-        static let openBrace = UInt8(ascii: "{")
-        static let closeBrace = UInt8(ascii: "}")
-        static let openBracket = UInt8(ascii: "[")
-        static let closeBracket = UInt8(ascii: "]")
-        static let colon = UInt8(ascii: ":")
-        static let comma = UInt8(ascii: ",")
-        static let minus = UInt8(ascii: "-")
-        static let zero = UInt8(ascii: "0")
-        static let nine = UInt8(ascii: "9")
+    /// (Computed and inlinable, like the scanning functions below, so the hook's marker code in
+    /// FlightRecorder specializes `forEachMember` with its closure: issue #17.)
+    @usableFromInline enum ASCII {
+        @inlinable static var quote: UInt8 { 0x22 }
+        @inlinable static var backslash: UInt8 { 0x5C }
+        @inlinable static var openBrace: UInt8 { 0x7B }
+        @inlinable static var closeBrace: UInt8 { 0x7D }
+        @inlinable static var openBracket: UInt8 { 0x5B }
+        @inlinable static var closeBracket: UInt8 { 0x5D }
+        @inlinable static var colon: UInt8 { 0x3A }
+        @inlinable static var comma: UInt8 { 0x2C }
+        @inlinable static var minus: UInt8 { 0x2D }
+        @inlinable static var zero: UInt8 { 0x30 }
+        @inlinable static var nine: UInt8 { 0x39 }
     }
 
     /// The outcome of the fast path.
@@ -229,12 +232,14 @@ extension JSONScan {
     }
 
     /// The index just past a value returned by `scanValue` (past the closing quote of a string).
-    private static func indexAfter(_ value: JSONValueSpan) -> Int {
+    @inlinable
+    static func indexAfter(_ value: JSONValueSpan) -> Int {
         value.isString ? value.range.upperBound + 1 : value.range.upperBound
     }
 
     /// The first index at or after `i` that is not JSON whitespace (space, tab, LF, CR).
-    static func skipWhitespace(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int {
+    @inlinable
+    package static func skipWhitespace(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int {
         var i = start
         while i < bytes.count {
             switch unsafe bytes[i] {
@@ -247,11 +252,20 @@ extension JSONScan {
 
     /// Scans the string whose opening quote is at `start`; `nil` if it is unterminated or holds a
     /// raw control character.
-    static func scanString(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> JSONValueSpan? {
+    ///
+    /// Eight bytes at a time (SWAR): a word with no quote, backslash or control byte is skipped
+    /// whole, so the 64-hex hashes and message bodies of slog cost a few steps, not one per byte
+    /// (issue #17: this scan was the largest part of marker detection and of the dumps).
+    @inlinable
+    package static func scanString(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> JSONValueSpan? {
+        guard let base = bytes.baseAddress else { return nil }
+        let count = bytes.count
         var i = start + 1
         var hasEscapes = false
-        while i < bytes.count {
-            let byte = unsafe bytes[i]
+        while i < count {
+            i = unsafe skipPlainStringBytes(base, i, count)
+            guard i < count else { return nil }
+            let byte = unsafe base.load(fromByteOffset: i, as: UInt8.self)
             if byte == ASCII.quote {
                 return JSONValueSpan(range: start + 1..<i, isString: true, hasEscapes: hasEscapes)
             } else if byte == ASCII.backslash {
@@ -266,10 +280,40 @@ extension JSONScan {
         return nil
     }
 
+    /// Skips whole 8-byte words of `base[start..<end]` that hold no quote, backslash or control
+    /// byte (< 0x20). Returns the index of the first such byte in the first word that holds one,
+    /// or, if none does, the index where fewer than 8 bytes remain: the caller examines the
+    /// byte at the returned index (and the rest of the tail) itself.
+    ///
+    /// Reads only `base[start..<end]`. Per 8-byte word, a byte is flagged by the classic
+    /// has-zero-byte test on `word ^ broadcast(c)` (quote, backslash) and `word - broadcast(0x20)`
+    /// (control bytes; bytes >= 0x80 are masked off by `~word`). Those tests can flag a byte
+    /// spuriously only *above* a genuinely flagged one (a borrow travels upward), so the lowest
+    /// flagged byte is always a real hit.
+    @inlinable @inline(__always)
+    static func skipPlainStringBytes(_ base: UnsafeRawPointer, _ start: Int, _ end: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var i = start
+        while i + 8 <= end {
+            let word = UInt64(littleEndian: unsafe base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let quotes = word ^ (ones &* UInt64(ASCII.quote))
+            let backslashes = word ^ (ones &* UInt64(ASCII.backslash))
+            let flagged =
+                ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes)
+                | ((word &- ones &* 0x20) & ~word)
+            let hits = flagged & highs
+            if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        return i
+    }
+
     /// Scans the value starting at `start`: a string, an object or array (skipped structurally),
     /// or a literal (a number, `true`, `false` or `null`). Callers check the byte after it, so a
     /// literal cut off by the end of the buffer (`12` of `123`) is never taken for a whole one.
-    static func scanValue(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> JSONValueSpan? {
+    @inlinable @inline(__always)
+    package static func scanValue(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> JSONValueSpan? {
         guard start < bytes.count else { return nil }
         switch unsafe bytes[start] {
         case ASCII.quote:
@@ -285,7 +329,8 @@ extension JSONScan {
 
     /// The end of the number, `true`, `false` or `null` starting at `start`, or `nil` if there
     /// is none. Numbers follow the JSON grammar `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
-    private static func scanLiteral(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+    @usableFromInline
+    static func scanLiteral(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
         let first = unsafe bytes[start]
         guard first == ASCII.minus || isDigit(first) else {
             for word in literalWords where bytes.count - start >= word.count {
@@ -339,12 +384,17 @@ extension JSONScan {
     /// Depth is a counter, not recursion. Which bracket opened each level is kept as one bit per
     /// level: in a register for the first 64 levels, then in an array allocated only for deeper
     /// nesting.
-    private static func skipComposite(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+    @usableFromInline
+    static func skipComposite(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
         var depth = 0
         var shallowKinds: UInt64 = 0  // bit d set: level d was opened by `[`
         var deepKinds: [UInt64] = []  // levels 64 and beyond, same encoding
+        guard let base = bytes.baseAddress else { return nil }
         var i = start
         while i < bytes.count {
+            // Whole words of bytes that are none of `"` `{` `}` `[` `]` are skipped at once.
+            i = unsafe skipNonStructuralBytes(base, i, bytes.count)
+            guard i < bytes.count else { return nil }
             let byte = unsafe bytes[i]
             switch byte {
             case ASCII.quote:
@@ -379,6 +429,27 @@ extension JSONScan {
             i += 1
         }
         return nil
+    }
+
+    /// Like `skipPlainStringBytes`, for the bytes `skipComposite` must look at: quote and the four
+    /// brackets (`[` and `]` differ from `{` and `}` only in bit 5, so one test per pair).
+    @inline(__always)
+    static func skipNonStructuralBytes(_ base: UnsafeRawPointer, _ start: Int, _ end: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var i = start
+        while i + 8 <= end {
+            let word = UInt64(littleEndian: unsafe base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            let folded = word | (ones &* 0x20)
+            let quotes = word ^ (ones &* UInt64(ASCII.quote))
+            let opens = folded ^ (ones &* UInt64(ASCII.openBrace))
+            let closes = folded ^ (ones &* UInt64(ASCII.closeBrace))
+            let flagged = ((quotes &- ones) & ~quotes) | ((opens &- ones) & ~opens) | ((closes &- ones) & ~closes)
+            let hits = flagged & highs
+            if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        return i
     }
 
     /// Parses a run of decimal digits without a leading zero (a lone `0` is fine).

@@ -10,7 +10,7 @@ import Testing
         "limit", "frame", "frame-publish", "frame-crc", "frame-crc-publish", "append", "locked-append",
         "recorder-nomarkers", "recorder", "buffered", "pwrite",
     ]
-    static let sizes = [("64 B", 64), ("256 B", 256), ("1 KiB", 1024), ("16 KiB", 16384)]
+    static let sizes = [("64 B", 64), ("256 B", 256), ("1 KiB", 1024), ("16 KiB", 16384), ("real", 0)]
 
     @Test func smokeRunPrintsEveryBenchmarkRowAndWritesTheJSONReport() throws {
         try withTemporaryDirectory { directory in
@@ -26,8 +26,10 @@ import Testing
                     )
                 }
             }
-            #expect(lines.contains { $0.hasPrefix("tail (") }, "no slog-tail row (measured, skipped or failed)")
-            #expect(lines.contains { $0.hasPrefix("slog-diff: not measured") })
+            for tool in ["tail", "tail-real", "tail-agoric", "record", "diff"] {
+                #expect(lines.contains { $0.hasPrefix("\(tool) (") }, "no \(tool) row (measured, skipped or failed)")
+                #expect(!lines.contains { $0.hasPrefix("\(tool) (") && $0.contains("FAILED") }, "\(tool) failed")
+            }
             #expect(lines.contains { $0.contains("SlogRing append >= 50% of the physical limit") })
             #expect(lines.contains { $0.contains("FlightRecorder hook >= 30% of the physical limit") })
             #expect(lines.contains { $0.hasPrefix("== crash-safety protocol") })
@@ -48,9 +50,9 @@ import Testing
                 }
             }
             let tools = try #require(report["tools"] as? [[String: Any]])
-            #expect(tools.contains { $0["benchmark"] as? String == "tail" })
-            let notMeasured = try #require(report["notMeasured"] as? [[String: Any]])
-            #expect(notMeasured.contains { $0["benchmark"] as? String == "slog-diff" })
+            for tool in ["tail", "tail-real", "tail-agoric", "record", "diff"] {
+                #expect(tools.contains { $0["benchmark"] as? String == tool })
+            }
             #expect((report["targets"] as? [[String: Any]])?.isEmpty == false)
             #expect((report["protocolCosts"] as? [[String: Any]])?.count == Self.sizes.count)
             // The harness removes every file it made.

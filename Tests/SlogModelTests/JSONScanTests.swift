@@ -269,3 +269,80 @@ import SlogRing
         }
     }
 }
+
+/// The word-at-a-time string and composite scans (issue #17) against the byte-at-a-time
+/// scanner they replaced, on random bytes rich in the characters that matter, at every start.
+@Suite struct JSONScanWordAtATimeTests {
+    private static func referenceString(_ bytes: [UInt8], _ start: Int) -> JSONValueSpan? {
+        var i = start + 1
+        var hasEscapes = false
+        while i < bytes.count {
+            let byte = bytes[i]
+            if byte == 0x22 { return JSONValueSpan(range: start + 1..<i, isString: true, hasEscapes: hasEscapes) }
+            if byte == 0x5C {
+                hasEscapes = true
+                i += 2
+            } else if byte < 0x20 {
+                return nil
+            } else {
+                i += 1
+            }
+        }
+        return nil
+    }
+
+    /// The old skipComposite, without the deep-nesting array (the inputs stay shallow).
+    private static func referenceComposite(_ bytes: [UInt8], _ start: Int) -> Int? {
+        var stack: [UInt8] = []
+        var i = start
+        while i < bytes.count {
+            let byte = bytes[i]
+            switch byte {
+            case 0x22:
+                guard let string = referenceString(bytes, i) else { return nil }
+                i = string.range.upperBound + 1
+                continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                stack.append(byte)
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                guard let open = stack.popLast(), (open == UInt8(ascii: "[")) == (byte == UInt8(ascii: "]")) else { return nil }
+                if stack.isEmpty { return i + 1 }
+            default:
+                break
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    @Test func stringAndCompositeScansMatchTheByteAtATimeScanner() {
+        var random = SplitMix64(seed: 1717)
+        // Characters that end or escape strings, brackets, their bit-5 twins ({ [ } ] vs ; ; = etc.),
+        // control bytes, high bytes (0x80+, which the control test must not flag), and filler.
+        let alphabet = Array(#""\{}[];=[]{}abcdefgh0123"#.utf8) + [0x00, 0x01, 0x1F, 0x20, 0x7F, 0x80, 0xA2, 0xDC, 0xFB, 0xFD]
+        var strings = 0
+        var composites = 0
+        for _ in 0..<4000 {
+            let length = Int(random.next() % 70)
+            var bytes = (0..<length).map { _ in
+                random.next() % 3 == 0 ? alphabet[Int(random.next() % UInt64(alphabet.count))] : UInt8(ascii: "x")
+            }
+            if !bytes.isEmpty && random.next() % 2 == 0 { bytes[0] = random.next() % 2 == 0 ? 0x22 : UInt8(ascii: "[") }
+            bytes.withUnsafeBytes { raw in
+                for start in 0..<bytes.count {
+                    if bytes[start] == 0x22 {
+                        let expected = Self.referenceString(bytes, start)
+                        #expect(JSONScan.scanString(raw, start) == expected, "\(bytes) at \(start)")
+                        if expected != nil { strings += 1 }
+                    } else if bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "[") {
+                        let expected = Self.referenceComposite(bytes, start)
+                        #expect(JSONScan.scanValue(raw, start)?.range.upperBound == expected, "\(bytes) at \(start)")
+                        if expected != nil { composites += 1 }
+                    }
+                }
+            }
+        }
+        #expect(strings > 300, "\(strings) strings")
+        #expect(composites > 30, "\(composites) composites")
+    }
+}

@@ -259,6 +259,65 @@ import Testing
         }
     }
 
+    /// `release(toFrameBoundary:)` (O(1), what FlightRecorder's commit uses) must leave exactly
+    /// the state `release(before:)` (the walk) leaves, for every saved `write` position: before
+    /// any wrap, across wraps and padding, after the saved position was overwritten, and at the
+    /// write position itself. Two rings get the same appends; one releases each way.
+    @Test func releaseToFrameBoundaryEqualsTheWalk() throws {
+        try withTemporaryDirectory { dir in
+            var walked = try RingWriter.create(path: "\(dir)/walked.ring", capacity: 4096)
+            var direct = try RingWriter.create(path: "\(dir)/direct.ring", capacity: 4096)
+            var state: UInt64 = 0x5EED
+            func next(_ bound: UInt64) -> Int {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return Int((state >> 33) % bound)
+            }
+            var saved: [RingPosition] = []
+            var releases = 0
+            for round in 0..<3000 {
+                if next(4) == 0 { saved.append(walked.write) }
+                #expect(walked.write == direct.write)
+                // Sizes from 0 to ~600 bytes, so frames wrap with padding and with 8/16-byte gaps.
+                let payload = [UInt8](repeating: UInt8(truncatingIfNeeded: round), count: next(3) == 0 ? next(600) : next(64))
+                _ = try walked.append(payload)
+                _ = try direct.append(payload)
+                if !saved.isEmpty && next(5) == 0 {
+                    let position = saved.remove(at: next(UInt64(saved.count)))
+                    walked.release(before: position)
+                    direct.release(toFrameBoundary: position)
+                    releases += 1
+                    #expect(walked.oldest == direct.oldest, "round \(round): release to \(position.rawValue)")
+                    #expect(walked.oldestRecordSequence == direct.oldestRecordSequence)
+                    #expect(direct.testOnly_invariantViolation() == nil)
+                }
+            }
+            #expect(releases > 300)
+            walked.release(before: walked.write)
+            direct.release(toFrameBoundary: direct.write)
+            #expect(walked.oldest == direct.oldest)
+            #expect(direct.bytesUsed == 0)
+            try walked.close()
+            try direct.close()
+            #expect(try readRing("\(dir)/walked.ring").records.isEmpty)
+        }
+    }
+
+    @Test func releaseToFrameBoundaryKeepsTheSameRecordsReadable() throws {
+        try withTemporaryDirectory { dir in
+            let path = "\(dir)/a.ring"
+            var writer = try RingWriter.create(path: path, capacity: 4096)
+            for i in 0..<5 { _ = try writer.append("old \(i)") }
+            let blockStart = writer.write
+            for i in 0..<3 { _ = try writer.append("new \(i)") }
+            writer.release(toFrameBoundary: blockStart)
+            #expect(writer.oldest == blockStart)
+            writer.release(toFrameBoundary: RingPosition(0))  // older: nothing changes
+            #expect(writer.oldest == blockStart)
+            try writer.close()
+            #expect(try readRing(path).strings == ["new 0", "new 1", "new 2"])
+        }
+    }
+
     @Test func sealedRingRefusesWritersButStaysReadable() throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/a.ring"

@@ -26,7 +26,7 @@ enum WriteBenchmarkID: String, CaseIterable, Codable {
         case .frameChecksum: "protocol: frame header + copy + CRC32C, publish every 64th"
         case .frameChecksumPublish: "protocol: frame header + copy + CRC32C + publish per record"
         case .append: "SlogRing RingWriter.append"
-        case .lockedAppend: "hook part: RingWriter.append inside Mutex.withLock"
+        case .lockedAppend: "hook part: RingWriter.append inside a pthread mutex (the recorder's RecorderLock)"
         case .recorderWithoutMarkers: "hook part: FlightRecorder.record with automatic markers off"
         case .recorder: "FlightRecorder.record (write-slog hook, automatic markers on)"
         case .buffered: "buffered JSON-lines append (64 KiB buffer, write(2), O_APPEND)"
@@ -49,7 +49,7 @@ enum WriteBenchmarkID: String, CaseIterable, Codable {
     /// sampled for latency; the baselines, which make system calls, fewer.
     func plan(sizeClass: Int, capacity: Int, scale: Double) -> PassPlan {
         func scaled(_ count: Int) -> Int { max(16, Int(Double(count) * scale)) }
-        let lap = capacity / sizeClass
+        let lap = capacity / (sizeClass == realSizeClass ? 256 : sizeClass)
         switch self {
         case .pwrite:
             let count = sizeClass >= 16384 ? 10_000 : 40_000
@@ -107,9 +107,13 @@ enum WriteBenchmarkID: String, CaseIterable, Codable {
     }
 }
 
-/// The record size classes of the issue.
-let allSizeClasses = [64, 256, 1024, 16384]
+/// The record size classes of the issue, then `realSizeClass`.
+let allSizeClasses = [64, 256, 1024, 16384, realSizeClass]
+
+/// Not a size: the real sample slog's records at their own lengths, in blocks (RecordPool).
+let realSizeClass = 0
 
 func sizeLabel(_ size: Int) -> String {
-    size >= 1024 && size % 1024 == 0 ? "\(size / 1024) KiB" : "\(size) B"
+    if size == realSizeClass { return "real" }
+    return size >= 1024 && size % 1024 == 0 ? "\(size / 1024) KiB" : "\(size) B"
 }

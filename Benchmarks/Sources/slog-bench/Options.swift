@@ -129,6 +129,7 @@ struct Options {
     /// "64", "256", "1k", "1024", "16k", "16384", "1KiB" ... → one of `allSizeClasses`.
     static func size(_ word: String) -> Int? {
         let lower = word.lowercased()
+        if lower == "real" { return realSizeClass }
         let number: Int?
         if lower.hasSuffix("kib") {
             number = Int(lower.dropLast(3)).map { $0 * 1024 }
@@ -173,8 +174,12 @@ let usageText = """
       protocol            the four frame-* steps
       hook                locked-append and recorder-nomarkers (the parts of the hook)
       baselines           buffered and pwrite
-      tail, tools         slog-tail dumping a ring (slog-diff: not yet a row)
+      tail tail-real tail-agoric record diff, tools
+                          the tools: slog-tail dumps (256 B ring; real records
+                          as a ring and in Agoric's format), slog-record through
+                          a pipe (CPU per line), slog-diff of two slogfiles
       64 256 1k 16k       record size classes
+      real                the real sample slog's records at their own lengths, in blocks
       tmpfs disk          which default directory (/dev/shm, /var/tmp)
     Naming only sizes runs every benchmark at those sizes. Example: slog-bench append limit 256
 
@@ -187,7 +192,7 @@ let usageText = """
       --capacity BYTES    ring size (default 128 MiB); each benchmark writes 2 laps + 1 lap
       --tail-capacity B   size of the ring slog-tail dumps (default 100 MiB)
       --scale F           multiply every record count by F (0.1 for a quick look)
-      --tools-dir DIR     where slog-tail is (default: next to this executable)
+      --tools-dir DIR     where the tools are (default: next to this executable)
       --soak SECONDS      instead of the suite: write at --rate records/s (default 100000) for
                           SECONDS, timing every record, to catch the writeback tail (use >= 80
                           on a disk; append and recorder at 256 B unless named)

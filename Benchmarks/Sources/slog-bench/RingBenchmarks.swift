@@ -1,6 +1,5 @@
 import FlightRecorder
 import SlogRing
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -29,36 +28,40 @@ struct AppendBenchmark: WriteBenchmark, ~Copyable {
     }
 }
 
-/// `RingWriter.append` inside `Mutex.withLock`, as FlightRecorder holds its writer: the price
-/// of the lock alone, to split the hook's cost into its parts.
+/// `RingWriter.append` inside a `pthread_mutex_t` lock/unlock pair, the lock FlightRecorder's
+/// `RecorderLock` holds its writer in: the price of the recorder's real lock, to split the
+/// hook's cost into its parts. (Before issue #17 this row used `Synchronization.Mutex`, which
+/// the recorder no longer uses.)
 struct LockedAppendBenchmark: WriteBenchmark, ~Copyable {
-    let writer: Mutex<RingWriter>
+    var writer: RingWriter
+    let mutex: UnsafeMutablePointer<pthread_mutex_t>
     let path: String
 
     init(path: String, capacity: Int) throws {
-        writer = Mutex(try RingWriter.create(path: path, capacity: capacity))
+        writer = try RingWriter.create(path: path, capacity: capacity)
+        mutex = .allocate(capacity: 1)
+        mutex.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(mutex, nil)
         self.path = path
     }
 
     @inline(__always)
     mutating func write(_ record: UnsafeRawBufferPointer) {
-        let borrowed = BorrowedRecord(bytes: record)
-        writer.withLock { writer in
-            do { _ = try writer.append(borrowed.bytes) } catch { fatalError("append failed: \(error)") }
-        }
+        // As RecorderLock.withLock: lock, check, body, unlock.
+        let locked = pthread_mutex_lock(mutex)
+        precondition(locked == 0, "pthread_mutex_lock failed: \(locked)")
+        defer { pthread_mutex_unlock(mutex) }
+        do { _ = try writer.append(record) } catch { fatalError("append failed: \(error)") }
     }
 
     consuming func finish() throws -> FinishNotes {
-        // The writer is closed when the mutex holding it is dropped; the reader does not mind.
+        let path = self.path
         defer { unlink(path) }
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+        try writer.close()
         return FinishNotes(check: try readBack(path))
     }
-}
-
-/// The record's bytes carried into the lock's closure, as FlightRecorder does (`Mutex.withLock`
-/// wants a sendable capture); read only inside the lock, on this thread.
-private struct BorrowedRecord: @unchecked Sendable {
-    let bytes: UnsafeRawBufferPointer
 }
 
 /// (2) `FlightRecorder.record`, the write-slog hook, with its defaults: automatic markers on

@@ -119,13 +119,17 @@ struct Table {
             }
             let rates = tool.runs.map(\.megabytesPerSecond)
             let first = tool.runs[0]
+            let cpu = tool.runs.compactMap(\.cpuNanosecondsPerRecord)
+            // MB per CPU-second of the child: what the tool costs, less sensitive than wall time
+            // to other processes on a loaded machine.
+            let cpuRate = median(tool.runs.map { Double($0.inputBytes) / max($0.userSeconds + $0.systemSeconds, 1e-6) / 1e6 })
             add(
                 String(
                     format:
-                        "%@ (%@): %@: %.0f MB/s median (%.0f-%.0f), %.1f MB ring, %d records, peak RSS %.1f MiB, %@",
+                        "%@ (%@): %@: %.0f MB/s median (%.0f-%.0f), %.0f MB per CPU-second, CPU %.0f ns/record, %.1f MB input, %d records, peak RSS %.1f MiB",
                     tool.benchmark.rawValue, tool.fileSystem, tool.summary, median(rates), rates.min() ?? 0,
-                    rates.max() ?? 0, Double(first.inputBytes) / 1e6, first.records,
-                    median(tool.runs.map { Double($0.peakResidentKiB) }) / 1024, tool.executable))
+                    rates.max() ?? 0, cpuRate, cpu.isEmpty ? 0 : median(cpu), Double(first.inputBytes) / 1e6, first.records,
+                    median(tool.runs.map { Double($0.peakResidentKiB) }) / 1024))
         }
         for missing in notMeasuredTools { add("\(missing.benchmark): \(missing.reason)") }
     }

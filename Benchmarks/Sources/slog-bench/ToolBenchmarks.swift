@@ -1,41 +1,53 @@
 import Foundation
 import SlogRing
+import SlogSamples
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// Benchmarks of this package's tools, run as real processes on a prepared input: wall time,
-/// MB/s of input, peak memory. Each case names the executable it runs and prepares its input;
-/// a tool that is not built is reported as skipped, with how to build it.
-///
-/// slog-diff is not here yet: it landed after this harness. Add a case that prepares two rings
-/// of `tailCapacity` that diverge late and runs `slog-diff A B` (target: 300 MB/s of input);
-/// until then it is measured by hand (Benchmarks/README.md).
+/// MB/s of input, CPU of the child (`wait4`'s rusage), peak memory. Each case names the
+/// executable it runs and prepares its input; a tool that is not built is reported as skipped,
+/// with how to build it. Issue #17 added every row but `tail`.
 enum ToolBenchmarkID: String, CaseIterable, Codable {
-    /// `slog-tail RING > /dev/null`: a full dump of a full ring.
+    /// `slog-tail RING > /dev/null`: a full dump of a full ring of 256 B records.
     case tail
+    /// The same on a ring of the real sample slog's records (their own lengths, in blocks).
+    case tailReal = "tail-real"
+    /// The same records in Agoric's flight-recorder format (`AG-SLOG!`), dumped by slog-tail.
+    case tailAgoric = "tail-agoric"
+    /// `slog-record --ring OUT` reading the real records through a pipe on stdin: CPU per line.
+    case record
+    /// `slog-diff A B` on two generated ~100 MB slogfiles whose timestamps differ everywhere
+    /// and that diverge three blocks from the end.
+    case diff
 
     var tool: String {
         switch self {
-        case .tail: "slog-tail"
+        case .tail, .tailReal, .tailAgoric: "slog-tail"
+        case .record: "slog-record"
+        case .diff: "slog-diff"
         }
     }
 
     var summary: String {
         switch self {
-        case .tail: "slog-tail full dump of a full ring to /dev/null"
+        case .tail: "slog-tail full dump of a full ring (256 B records) to /dev/null"
+        case .tailReal: "slog-tail full dump of a full ring of real slog records to /dev/null"
+        case .tailAgoric: "slog-tail full dump of the same real records in Agoric's format to /dev/null"
+        case .record: "slog-record --ring OUT < pipe of real slog lines (defaults: 256 MiB ring, markers on)"
+        case .diff: "slog-diff A B, generated slogfiles, timestamps differing, divergence 3 blocks from the end"
         }
     }
+
+    /// The exit status a correct run has (slog-diff says 1 when it finds the divergence).
+    var expectedStatus: Int32 { self == .diff ? 1 : 0 }
 }
 
 /// Tools the harness knows it cannot measure yet, printed and written to the JSON so a reader
-/// of the results sees the gap.
-let notMeasuredTools = [
-    NotMeasured(
-        benchmark: "slog-diff",
-        reason: "not measured by slog-bench yet (landed after the harness): by hand, 130-190 MB/s of input on two 100 MB inputs on a loaded machine; see Benchmarks/README.md")
-]
+/// of the results sees the gap. Empty since issue #17 added slog-diff and slog-record.
+let notMeasuredTools: [NotMeasured] = []
 
 struct NotMeasured: Codable {
     var benchmark: String
@@ -43,7 +55,7 @@ struct NotMeasured: Codable {
 }
 
 struct ToolSample: Codable {
-    /// Bytes of ring data the tool read (the ring's used bytes: frames between oldest and write).
+    /// Bytes of input the tool read (for a ring, its used bytes; for slog-diff, both files).
     var inputBytes: Int
     var records: Int
     var seconds: Double
@@ -52,23 +64,76 @@ struct ToolSample: Codable {
     var peakResidentKiB: Int
     var userSeconds: Double
     var systemSeconds: Double
+    /// The child's CPU (user + system) per input record, in ns.
+    var cpuNanosecondsPerRecord: Double?
 }
 
-/// A prepared tool input, removed when dropped.
+/// A prepared tool input, its files removed when dropped.
 struct ToolInput: ~Copyable {
-    let path: String
+    /// The tool's arguments (the input's paths, an output path).
+    let arguments: [String]
+    /// Bytes fed to the tool's stdin through a pipe, or nil for /dev/null.
+    let standardInput: [UInt8]?
+    /// Files to remove after every run (the tool's output).
+    let outputs: [String]
+    /// Files to remove at the end.
+    let files: [String]
     let bytes: Int
     let records: Int
 
-    /// A ring of `capacity` bytes filled past one lap with the pool's records, so it is full
-    /// and has wrapped, as a node's ring is after its first hours.
-    init(ringAt path: String, capacity: Int, pool: RecordPool) throws {
-        unlink(path)
-        (bytes, records) = try Self.fill(path: path, capacity: capacity, pool: pool)
-        self.path = path
+    init(arguments: [String], standardInput: [UInt8]? = nil, outputs: [String] = [], files: [String], bytes: Int,
+         records: Int) {
+        self.arguments = arguments
+        self.standardInput = standardInput
+        self.outputs = outputs
+        self.files = files
+        self.bytes = bytes
+        self.records = records
     }
 
-    private static func fill(path: String, capacity: Int, pool: RecordPool) throws -> (bytes: Int, records: Int) {
+    /// Prepares `tool`'s input in `directory`, about `size` bytes of it.
+    /// `recordRing`: slog-record's `--capacity`, or nil for its default (256 MiB; a smoke run
+    /// passes a small one so `swift test` does not prefault 256 MiB).
+    static func prepare(
+        _ tool: ToolBenchmarkID, in directory: String, size: Int, pools: (fixed: RecordPool, real: RecordPool),
+        recordRing: Int? = nil
+    ) throws -> ToolInput {
+        let base = "\(directory)/slog-bench-\(getpid())-\(tool.rawValue)"
+        switch tool {
+        case .tail, .tailReal:
+            let path = base + "-input.ring"
+            unlink(path)
+            let (bytes, records) = try fillRing(path: path, capacity: size, pool: tool == .tail ? pools.fixed : pools.real)
+            return ToolInput(arguments: [path], files: [path], bytes: bytes, records: records)
+        case .tailAgoric:
+            let path = base + "-input.bin"
+            let (bytes, records) = try writeAgoricFile(path: path, size: size, pool: pools.real)
+            return ToolInput(arguments: [path], files: [path], bytes: bytes, records: records)
+        case .record:
+            var lines: [UInt8] = []
+            lines.reserveCapacity(size / 2 + 65536)
+            var records = 0
+            while lines.count < size / 2 {
+                for record in pools.real.records {
+                    lines.append(contentsOf: record)
+                    lines.append(UInt8(ascii: "\n"))
+                    records += 1
+                }
+            }
+            let output = base + "-output.ring"
+            return ToolInput(
+                arguments: ["--ring", output] + (recordRing.map { ["--capacity", "\($0)"] } ?? []), standardInput: lines, outputs: [output], files: [], bytes: lines.count,
+                records: records)
+        case .diff:
+            let (a, b) = (base + "-a.slog", base + "-b.slog")
+            let (bytes, records) = try writeDiffInputs(a, b, size: size)
+            return ToolInput(arguments: [a, b], files: [a, b], bytes: bytes, records: records)
+        }
+    }
+
+    /// A ring of `capacity` bytes filled past one lap with the pool's records, so it is full
+    /// and has wrapped, as a node's ring is after its first hours.
+    private static func fillRing(path: String, capacity: Int, pool: RecordPool) throws -> (bytes: Int, records: Int) {
         var writer = try RingWriter.create(path: path, capacity: capacity)
         let records = UnsafeBufferPointer(pool.records)
         var next = 0
@@ -84,7 +149,78 @@ struct ToolInput: ~Copyable {
         return used
     }
 
-    deinit { unlink(path) }
+    /// Agoric's flight-recorder file (docs/FORMAT-agoric.md): 32-byte big-endian header
+    /// (`AG-SLOG!`, arena size, circStart, circEnd), then records of a big-endian u64 length
+    /// and `"\n"` + JSON. Written once around, not wrapped: the reader's work is the same.
+    private static func writeAgoricFile(path: String, size: Int, pool: RecordPool) throws -> (bytes: Int, records: Int) {
+        var arena: [UInt8] = []
+        arena.reserveCapacity(size + 65536)
+        var records = 0
+        outer: while true {
+            for record in pool.records {
+                guard arena.count + 9 + record.count <= size else { break outer }
+                withUnsafeBytes(of: UInt64(record.count + 1).bigEndian) { arena.append(contentsOf: $0) }
+                arena.append(UInt8(ascii: "\n"))
+                arena.append(contentsOf: record)
+                records += 1
+            }
+        }
+        // circEnd must lie inside the arena: 64 bytes of slack after the records.
+        var file = Array("AG-SLOG!".utf8)
+        for word in [UInt64(arena.count + 64), 0, UInt64(arena.count)] {
+            withUnsafeBytes(of: word.bigEndian) { file.append(contentsOf: $0) }
+        }
+        file += arena
+        file += [UInt8](repeating: 0, count: 64)
+        try writeFile(path, file)
+        return (arena.count, records)
+    }
+
+    /// Two slogfiles of about `size` bytes each from `AgoricSlog`: B's clock is offset (every
+    /// time and monotime differs, as between two validators) and it diverges at crank 3 of the
+    /// third block from the end.
+    private static func writeDiffInputs(_ a: String, _ b: String, size: Int) throws -> (bytes: Int, records: Int) {
+        let sample = AgoricSlog().block(1).reduce(0) { $0 + $1.utf8.count + 1 }
+        let blocks = max(4, size / sample)
+        let last = UInt64(blocks)
+        var total = 0
+        var records = 0
+        for (path, generator) in [
+            (a, AgoricSlog()), (b, AgoricSlog(clockOffset: 0.25, divergeAt: (height: last - 2, crank: 3))),
+        ] {
+            var text: [UInt8] = []
+            text.reserveCapacity(size + 65536)
+            for height in 1...last {
+                for line in generator.block(height) {
+                    text.append(contentsOf: line.utf8)
+                    text.append(UInt8(ascii: "\n"))
+                    records += 1
+                }
+            }
+            try writeFile(path, text)
+            total += text.count
+        }
+        return (total, records)
+    }
+
+    private static func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+        unlink(path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw BenchError(errno: errno, "create \(path)") }
+        defer { close(fd) }
+        var offset = 0
+        try bytes.withUnsafeBytes { raw in
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                guard n > 0 else { throw BenchError(errno: errno, "write \(path)") }
+                offset += n
+            }
+        }
+    }
+
+    func removeOutputs() { for path in outputs { unlink(path) } }
+
+    deinit { for path in files + outputs { unlink(path) } }
 }
 
 extension ToolBenchmarkID {
@@ -92,35 +228,66 @@ extension ToolBenchmarkID {
     func run(executable: String, input: borrowing ToolInput, scratch: String) throws -> ToolSample {
         let errorPath = "\(scratch)/slog-bench-\(getpid())-\(rawValue).stderr"
         defer { unlink(errorPath) }
+        input.removeOutputs()
+        defer { input.removeOutputs() }
         let start = monotonicNanoseconds()
-        let (status, usage) = try spawnAndWait(executable, [input.path], stdout: "/dev/null", stderr: errorPath)
+        let (status, usage) = try spawnAndWait(
+            executable, input.arguments, standardInput: input.standardInput, stdout: "/dev/null", stderr: errorPath)
         let seconds = Double(monotonicNanoseconds() - start) / 1e9
-        guard status == 0 else {
+        guard status == expectedStatus else {
             let message = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-            throw BenchError("\(tool) exited with status \(status): \(message.prefix(300))")
+            throw BenchError("\(tool) exited with status \(status), not \(expectedStatus): \(message.prefix(300))")
         }
         func time(_ value: timeval) -> Double { Double(value.tv_sec) + Double(value.tv_usec) / 1e6 }
+        let cpu = time(usage.ru_utime) + time(usage.ru_stime)
         return ToolSample(
             inputBytes: input.bytes, records: input.records, seconds: seconds,
             megabytesPerSecond: Double(input.bytes) / seconds / 1e6, peakResidentKiB: usage.ru_maxrss,
-            userSeconds: time(usage.ru_utime), systemSeconds: time(usage.ru_stime))
+            userSeconds: time(usage.ru_utime), systemSeconds: time(usage.ru_stime),
+            cpuNanosecondsPerRecord: cpu * 1e9 / Double(max(input.records, 1)))
     }
 }
 
-/// Starts `executable` with `arguments`, stdin from /dev/null and stdout/stderr to files, and
-/// waits for it. Returns its exit status (128 + signal when killed) and resource usage.
-func spawnAndWait(_ executable: String, _ arguments: [String], stdout: String, stderr: String) throws -> (Int32, rusage)
-{
+/// Starts `executable` with `arguments`, stdin from `standardInput` through a pipe (or
+/// /dev/null), stdout/stderr to files, and waits for it. Returns its exit status (128 + signal
+/// when killed) and resource usage.
+func spawnAndWait(
+    _ executable: String, _ arguments: [String], standardInput: [UInt8]? = nil, stdout: String, stderr: String
+) throws -> (Int32, rusage) {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    var pipeEnds: [Int32] = [-1, -1]
+    if standardInput != nil {
+        guard pipe(&pipeEnds) == 0 else { throw BenchError(errno: errno, "create a pipe") }
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[0], 0)
+        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+        posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
+    } else {
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    }
     posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var pid: pid_t = 0
     let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+    if let standardInput {
+        close(pipeEnds[0])
+        if spawned == 0 {
+            // Feed the whole input, then EOF; the child reads as fast as it can.
+            standardInput.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let n = write(pipeEnds[1], raw.baseAddress! + offset, raw.count - offset)
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { break }  // the child died: its status says why
+                    offset += n
+                }
+            }
+        }
+        close(pipeEnds[1])
+    }
     guard spawned == 0 else { throw BenchError(errno: spawned, "start \(executable)") }
     var status: Int32 = 0
     var usage = rusage()

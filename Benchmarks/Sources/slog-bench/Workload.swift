@@ -46,11 +46,15 @@ final class RecordPool {
     /// serialized the record just before calling the hook.
     init(sizeClass: Int, targetBytes: Int = 256 << 10) throws(WorkloadError) {
         let generator = SlogGenerator()
-        let blocks = max(1, targetBytes / (sizeClass * generator.recordsPerBlock))
         var lines: [[UInt8]] = []
-        for block in 0..<blocks {
-            for record in generator.block(height: 17_000_000 + UInt64(block)) {
-                lines.append(record.fitted(to: sizeClass))
+        if sizeClass == realSizeClass {
+            lines = try Self.realBlocks(generator)
+        } else {
+            let blocks = max(1, targetBytes / (sizeClass * generator.recordsPerBlock))
+            for block in 0..<blocks {
+                for record in generator.block(height: 17_000_000 + UInt64(block)) {
+                    lines.append(record.fitted(to: sizeClass))
+                }
             }
         }
         for line in lines { try Self.check(line) }
@@ -71,13 +75,42 @@ final class RecordPool {
             offset += line.count
         }
         self.sizeClass = sizeClass
-        self.recordsPerBlock = generator.recordsPerBlock
+        self.recordsPerBlock = sizeClass == realSizeClass ? Self.realRecordsPerBlock : generator.recordsPerBlock
     }
 
     deinit {
         allocation.deallocate()
         records.deallocate()
     }
+
+    /// The real sample slog (`Tests/Fixtures/real-slog/sample.slog…`, 951 records of a 2022
+    /// mainnet node, crank-finish 8%) at its own record lengths, cut into blocks of 78 records,
+    /// each between a begin-block and commit-block-start/-finish rendered at their natural
+    /// length (the sample predates cosmic-swingset block records), so the recorder's markers
+    /// and retention run as on a node: 13 blocks, ~245 KiB.
+    static func realBlocks(_ generator: SlogGenerator) throws(WorkloadError) -> [[UInt8]] {
+        // Benchmarks/Sources/slog-bench/Workload.swift → the package root.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent("Tests/Fixtures/real-slog/\(realSampleName)").path
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw WorkloadError(line: "the real sample slog is not at \(path)")
+        }
+        let sample = data.split(separator: UInt8(ascii: "\n")).map(Array.init).filter { !$0.isEmpty }
+        var lines: [[UInt8]] = []
+        var height: UInt64 = 17_000_000
+        for start in stride(from: 0, to: sample.count, by: realRecordsPerBlock - 3) {
+            let templates = generator.block(height: height)
+            lines.append(templates[0].natural())
+            lines += sample[start..<min(start + realRecordsPerBlock - 3, sample.count)]
+            lines += templates.suffix(2).map { $0.natural() }
+            height += 1
+        }
+        return lines
+    }
+
+    static let realSampleName = "sample.slog_agoric-sdk_cec5887e4d_2022-06.jsonl"
+    static let realRecordsPerBlock = 81
 
     /// Every record must be one JSON object with `type` as its first member, as a node writes.
     private static func check(_ line: [UInt8]) throws(WorkloadError) {
@@ -130,6 +163,9 @@ struct SlogRecordTemplate {
         guard shortfall >= padOverhead else { return rendered(kept, growth: 0, pad: nil) }
         return rendered(kept, growth: 0, pad: shortfall - padOverhead)
     }
+
+    /// The record with all its members and nothing grown or padded.
+    func natural() -> [UInt8] { rendered(Array(members.indices), growth: 0, pad: nil) }
 
     private func rendered(_ kept: [Int], growth: Int, pad: Int?) -> [UInt8] {
         var text = #"{"type":"\#(type)""#

@@ -28,6 +28,9 @@ func writeError(_ text: String) {
 
 func progress(_ text: String) { writeError(text + "\n") }
 
+// slog-record is fed through a pipe: if it dies, the write fails with EPIPE instead of killing us.
+signal(SIGPIPE, SIG_IGN)
+
 let options: Options
 do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch {
     writeError("slog-bench: \(error.message)\nTry 'slog-bench --help'.\n")
@@ -95,6 +98,7 @@ func runBenchmarks(_ options: Options) throws -> Int32 {
 
     var poolSizes = options.benchmarks.isEmpty ? [] : options.sizes
     if !options.tools.isEmpty && !poolSizes.contains(256) { poolSizes.append(256) }
+    if !options.tools.isEmpty && !poolSizes.contains(realSizeClass) { poolSizes.append(realSizeClass) }
     var pools: [Int: RecordPool] = [:]
     for size in poolSizes { pools[size] = try RecordPool(sizeClass: size) }
     let workload = poolSizes.sorted().map { size in
@@ -175,9 +179,9 @@ func runBenchmarks(_ options: Options) throws -> Int32 {
                 continue
             }
             progress("slog-bench: \(tool.tool) in \(directory.path)")
-            let input = try ToolInput(
-                ringAt: "\(directory.path)/slog-bench-\(getpid())-\(tool.rawValue)-input.ring",
-                capacity: options.tailCapacity, pool: pools[256]!)
+            let input = try ToolInput.prepare(
+                tool, in: directory.path, size: options.tailCapacity, pools: (pools[256]!, pools[realSizeClass]!),
+                recordRing: options.smoke ? 4 << 20 : nil)
             do {
                 // A tool that fails is reported with the rest, and the exit status says so.
                 if !options.smoke { _ = try tool.run(executable: executable, input: input, scratch: directory.path) }

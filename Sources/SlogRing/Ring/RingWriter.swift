@@ -291,6 +291,48 @@ public struct RingWriter: ~Copyable {
         #endif
     }
 
+    /// Makes every frame before `position` unreadable in O(1), for a caller that knows
+    /// `position` is a frame boundary: a value of `write` it saved earlier (or of `oldest`).
+    ///
+    /// `release(before:)` walks every released frame to find the boundary (one cache miss per
+    /// record: the largest single cost of FlightRecorder's commit, issue #17). A position the
+    /// writer itself returned as `write` is a boundary by construction, and stays one until the
+    /// ring overwrites it, when it falls below `oldest` and this does nothing. The result is
+    /// the one `release(before:)` would give (tests check that); the crash-safety argument is
+    /// unchanged: one store of a boundary between the oldest and the write position.
+    ///
+    /// - Precondition: `position` is a frame boundary of this ring (a saved `write` or
+    ///   `oldest`), or at most `oldest`, or at least `write`. Checked in full (by walking) in
+    ///   debug builds; in release builds the frame header at `position` must be plausible, one
+    ///   load, so a wrong position traps instead of publishing a mid-frame oldest position.
+    /// - Complexity: O(1).
+    public mutating func release(toFrameBoundary position: RingPosition) {
+        let target = min(position.rawValue, writePosition)
+        guard target > oldestPosition else { return }
+        assert(walkedBoundary(atOrAfter: target) == target, "\(path): release(toFrameBoundary:) given a position inside a frame")
+        if target < writePosition && implicitPaddingSize(at: target, capacity: capacity) == 0 {
+            let offset = Int(target % UInt64(capacity))
+            let frame = unsafe FrameHeader(loadingFrom: data + offset)
+            precondition(
+                frame.structuralProblem(at: target, capacity: capacity, limit: writePosition) == nil,
+                "\(path): release(toFrameBoundary:) given a position that is not a frame boundary")
+        }
+        oldestPosition = target
+        // Releasing, as in release(before:).
+        unsafe oldestWord.pointee.store(target, ordering: .releasing)
+        #if SLOG_INTERNAL_CHECKS
+        _checkInvariants()
+        #endif
+    }
+
+    /// The first frame boundary at or after `target` (at most the write position), found by
+    /// walking from the oldest frame: what `release(before:)` would move the oldest position to.
+    func walkedBoundary(atOrAfter target: UInt64) -> UInt64 {
+        var oldest = oldestPosition
+        while oldest < min(target, writePosition) { oldest += UInt64(frameSize(at: oldest)) }
+        return oldest
+    }
+
     /// Writes the mapping back to disk and waits, for durability against power loss and
     /// kernel crashes. Never needed for surviving the death of the process.
     /// The corresponding C functions are `msync(MS_SYNC)` and `fsync`.
