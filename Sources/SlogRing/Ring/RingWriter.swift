@@ -268,12 +268,18 @@ public struct RingWriter: ~Copyable {
         guard target > oldestPosition else { return }
         var oldest = oldestPosition
         while oldest < target { oldest += UInt64(frameSize(at: oldest)) }
-        // The release words, so a reader overtaken by releases (not by overwriting) can tell
-        // (RingReader.noteLap): [releasedFrom, releasedTo) is the latest run of releases with
-        // no eviction between them. A release that continues the run (the oldest position has
-        // not moved since the last one) keeps `from`; otherwise the run starts here. Stored
-        // `from`, then `to` (releasing: a reader that loads `to` with acquire sees this `from`
-        // or a later one), then the oldest position.
+        publishRelease(to: oldest)
+    }
+
+    /// Moves the oldest position to the frame boundary `oldest` as a release (not an eviction).
+    ///
+    /// First the release words, so a reader overtaken by releases (not by overwriting) can tell
+    /// (RingReader.noteLap): [releasedFrom, releasedTo) is the latest run of releases with no
+    /// eviction between them. A release that continues the run (the oldest position has not
+    /// moved since the last one) keeps `from`; otherwise the run starts here. Stored `from`,
+    /// then `to` (releasing: a reader that loads `to` with acquire sees this `from` or a later
+    /// one), then the oldest position.
+    private mutating func publishRelease(to oldest: UInt64) {
         if header.headerSize >= RingHeader.releaseWordsEnd {
             let fromWord = unsafe file.atomicWord(at: RingHeader.releasedFromOffset)
             let toWord = unsafe file.atomicWord(at: RingHeader.releasedToOffset)
@@ -317,12 +323,7 @@ public struct RingWriter: ~Copyable {
                 frame.structuralProblem(at: target, capacity: capacity, limit: writePosition) == nil,
                 "\(path): release(toFrameBoundary:) given a position that is not a frame boundary")
         }
-        oldestPosition = target
-        // Releasing, as in release(before:).
-        unsafe oldestWord.pointee.store(target, ordering: .releasing)
-        #if SLOG_INTERNAL_CHECKS
-        _checkInvariants()
-        #endif
+        publishRelease(to: target)
     }
 
     /// The first frame boundary at or after `target` (at most the write position), found by
