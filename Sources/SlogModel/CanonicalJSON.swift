@@ -337,9 +337,9 @@ package struct CanonicalJSON {
         return nil
     }
 
-    /// The index after the number at `start` if it is valid and spelled canonically, else `nil`.
-    private func canonicalNumberEnd(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
-        // The same rules as `appendNumber`'s fast paths, without writing.
+    /// The sign and integer digits of the number at `start` (JSON grammar: `-`? then `0` or a
+    /// non-zero digit and more digits): where the digits start and end, or `nil` if invalid.
+    private func integerPart(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> (negative: Bool, digitsStart: Int, end: Int)? {
         let end = bytes.count
         var i = start
         let negative = unsafe bytes[i] == Byte.minus
@@ -351,6 +351,16 @@ package struct CanonicalJSON {
         } else {
             while i < end, unsafe (Byte.zero...Byte.nine).contains(bytes[i]) { i += 1 }
         }
+        return (negative, digitsStart, i)
+    }
+
+    /// The index after the number at `start` if it is valid and spelled canonically, else `nil`.
+    private func canonicalNumberEnd(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+        // The same rules as `appendNumber`'s fast paths, without writing.
+        let end = bytes.count
+        guard let integer = unsafe integerPart(bytes, start) else { return nil }
+        var i = integer.end
+        let (negative, digitsStart) = (integer.negative, integer.digitsStart)
         let integerDigits = i - digitsStart
         guard i < end else { return nil }
         if unsafe bytes[i] | 0x20 == UInt8(ascii: "e") { return nil }
@@ -502,14 +512,7 @@ package struct CanonicalJSON {
     }
 
     private func skipWhitespace(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int {
-        var i = start
-        while i < bytes.count {
-            switch unsafe bytes[i] {
-            case 0x20, 0x09, 0x0A, 0x0D: i += 1
-            default: return i
-            }
-        }
-        return i
+        unsafe JSONScan.skipWhitespace(bytes, start)
     }
 
     /// Writes the canonical form of the string whose opening quote is at `start`; returns the
@@ -598,20 +601,7 @@ package struct CanonicalJSON {
     }
 
     private func hex4(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> UInt16? {
-        guard start + 4 <= bytes.count else { return nil }
-        var value: UInt16 = 0
-        for k in 0..<4 {
-            let byte = unsafe bytes[start + k]
-            let digit: UInt8
-            switch byte {
-            case Byte.zero...Byte.nine: digit = byte - Byte.zero
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            value = value << 4 | UInt16(digit)
-        }
-        return value
+        unsafe Hex.value(bytes, at: start, count: 4)
     }
 
     private static let words: [[UInt8]] = [Array("true".utf8), Array("false".utf8), Array("null".utf8)]
@@ -638,16 +628,9 @@ package struct CanonicalJSON {
     /// Validates the number at `start` (JSON grammar) and writes its canonical spelling.
     private func appendNumber(_ bytes: UnsafeRawBufferPointer, _ start: Int, to output: ByteBuffer) -> Int? {
         let end = bytes.count
-        var i = start
-        let negative = unsafe bytes[i] == Byte.minus
-        if negative { i += 1 }
-        guard i < end, unsafe (Byte.zero...Byte.nine).contains(bytes[i]) else { return nil }
-        let digitsStart = i
-        if unsafe bytes[i] == Byte.zero {
-            i += 1
-        } else {
-            while i < end, unsafe (Byte.zero...Byte.nine).contains(bytes[i]) { i += 1 }
-        }
+        guard let integer = unsafe integerPart(bytes, start) else { return nil }
+        var i = integer.end
+        let (negative, digitsStart) = (integer.negative, integer.digitsStart)
         let integerDigits = i - digitsStart
         var plain = true
         var fractionStart = i

@@ -565,20 +565,8 @@ extension JSONScan {
 
     /// Reads four hex digits at `index`, advancing past them.
     private mutating func readHex4() -> UInt16? {
-        guard unsafe index + 4 <= end else { return nil }
-        var value: UInt16 = 0
-        for _ in 0..<4 {
-            let byte = unsafe bytes[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
-            value = value << 4 | UInt16(digit)
-            unsafe index += 1
-        }
+        guard let value: UInt16 = unsafe Hex.value(bytes, at: index, count: 4) else { return nil }
+        unsafe index += 4
         return value
     }
 

@@ -23,19 +23,9 @@ struct HashID: Hashable {
         guard span.isString else { return nil }
         var isHex = span.range.count == 64 && !span.hasEscapes
         func word(_ first: Int) -> UInt64 {
-            var value: UInt64 = 0
-            for index in first..<first + 16 {
-                let byte = bytes[index]
-                let digit: UInt8
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-                default:
-                    isHex = false
-                    return 0
-                }
-                value = value << 4 | UInt64(digit)
+            guard let value: UInt64 = Hex.value(bytes, at: first, count: 16) else {
+                isHex = false
+                return 0
             }
             return value
         }
