@@ -15,6 +15,8 @@ extension RecordKind {
     package static let recordTooLargeMarker = RecordKind(rawValue: 0x0106)
     /// The node halted on a consensus failure and the black box was preserved.
     package static let haltMarker = RecordKind(rawValue: 0x0107)
+    /// A slog sender reported records it could not deliver to the recorder.
+    package static let senderLostMarker = RecordKind(rawValue: 0x0108)
 
     /// Whether this kind is in FlightRecorder's marker range (`0x0100...0x01FF`).
     package var isMarker: Bool { (0x0100...0x01FF).contains(rawValue) }
@@ -41,6 +43,11 @@ package enum Marker: Equatable, Sendable {
     case recordTooLarge(size: Int, snippet: String)
     /// The node halted at `height`; the black box was preserved as `identifier` (`HEIGHT-HASH`).
     case halt(height: UInt64, appHash: String?, reason: String, identifier: String)
+    /// The node's slog sender lost `count` records before they reached the recorder (recorder
+    /// unreachable, its buffer full, or a connection lost with records unacknowledged), from
+    /// block `firstHeight` to block `lastHeight` (`nil` when no begin-block was seen); `reason`
+    /// is the sender's word for it. Written where the gap is, before the next record.
+    case senderLost(count: UInt64, firstHeight: UInt64?, lastHeight: UInt64?, reason: String)
 
     /// The record kind this marker is stored under.
     package var kind: RecordKind {
@@ -52,6 +59,7 @@ package enum Marker: Equatable, Sendable {
         case .dropped: .droppedMarker
         case .recordTooLarge: .recordTooLargeMarker
         case .halt: .haltMarker
+        case .senderLost: .senderLostMarker
         }
     }
 
@@ -65,6 +73,7 @@ package enum Marker: Equatable, Sendable {
         case .dropped: "flight-recorder-dropped"
         case .recordTooLarge: "flight-recorder-record-too-large"
         case .halt: "flight-recorder-halt"
+        case .senderLost: "flight-recorder-sender-lost"
         }
     }
 
@@ -108,6 +117,11 @@ package enum Marker: Equatable, Sendable {
             if let appHash { json.string("appHash", appHash) }
             json.string("reason", reason)
             json.string("identifier", identifier)
+        case .senderLost(let count, let firstHeight, let lastHeight, let reason):
+            json.number("count", count)
+            if let firstHeight { json.number("firstHeight", firstHeight) }
+            if let lastHeight { json.number("lastHeight", lastHeight) }
+            json.string("reason", reason)
         }
         json.finish()
     }
@@ -117,7 +131,7 @@ package enum Marker: Equatable, Sendable {
         guard kind.isMarker else { return nil }
         let keys = ["blockHeight", "blockTime", "crankNum", "crankhash", "activityhash", "event", "pid", "time",
                     "version", "note", "firstSequence", "lastSequence", "count", "size", "snippet", "appHash",
-                    "reason", "identifier"]
+                    "reason", "identifier", "firstHeight", "lastHeight"]
         let spans = JSONScan.values(forKeys: keys.map { Array($0.utf8) }, in: bytes)
         func span(_ key: String) -> JSONValueSpan? { keys.firstIndex(of: key).flatMap { spans[$0] } }
         func unsigned(_ key: String) -> UInt64? { span(key).flatMap { JSONScan.uint64($0, in: bytes) } }
@@ -153,6 +167,10 @@ package enum Marker: Equatable, Sendable {
             guard let height = unsigned("blockHeight") else { return nil }
             return .halt(height: height, appHash: text("appHash"), reason: text("reason") ?? "",
                          identifier: text("identifier") ?? "")
+        case .senderLostMarker:
+            guard let count = unsigned("count") else { return nil }
+            return .senderLost(count: count, firstHeight: unsigned("firstHeight"), lastHeight: unsigned("lastHeight"),
+                               reason: text("reason") ?? "")
         default:
             return nil
         }
