@@ -57,6 +57,7 @@ let usageText = """
                             others do not
       -q, --brief           print nothing; only the exit status
       --format F            read every input as F (ring, agoric or jsonl)
+      --version             print the version
       -h, --help            show this help
 
     Examples:
@@ -76,6 +77,11 @@ let usageText = """
     """
 
 var output = OutputBuffer(toolName: "slog-diff")
+// `--version` alone: read before the options so the option parser stays as it is.
+if CommandLine.arguments.dropFirst() == ["--version"] {
+    writeOutput("slog-diff \(flightRecorderVersion)\n")
+    exit(0)
+}
 let options: Options
 do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch {
     writeError("slog-diff: \(error.message)\nTry 'slog-diff --help'.\n")
