@@ -66,9 +66,11 @@ struct LineReader {
                 } else if !carry.isEmpty {
                     carry.withUnsafeBytes { body(.line($0)) }
                 }
+                overlong = nil
+                carry.removeAll()
             }
-            overlong = nil
-            carry.removeAll()
+            // Otherwise the unfinished line stays, for `unfinishedBytes` to report; the reader
+            // is done with this descriptor.
             return .endOfFile
         }
         start = 0
