@@ -6,6 +6,7 @@ import Synchronization
 /// Bytes collected by one thread and read by another.
 public final class LockedBytes: Sendable {
     private let value = Mutex(Data())
+    public init() {}
     public func append(_ data: Data) { value.withLock { $0.append(data) } }
     public var data: Data { value.withLock { $0 } }
     public var text: String { String(decoding: data, as: UTF8.self) }
