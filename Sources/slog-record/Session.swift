@@ -75,15 +75,14 @@ struct InputStream {
     /// Sends the line count to the sender (PROTOCOL.md), never waiting: with the socket buffer
     /// full the acknowledgement is dropped (the next one carries a larger count), and a
     /// partly written one is completed before the next.
-    mutating func acknowledge() {
+    /// - Returns: false when the write failed (`EPIPE`, `ECONNRESET`): the connection's end.
+    mutating func acknowledge() -> Bool {
         let fresh = Array("\(linesRead)\n".utf8)
         let bytes = ackRemainder + fresh
-        guard let sent = try? system_sendNow(descriptor, bytes) else {
-            ackRemainder = []  // the peer is gone; reading will say so
-            return
-        }
-        if sent == 0 { return }
+        guard let sent = try? system_sendNow(descriptor, bytes) else { return false }
+        if sent == 0 { return true }
         ackRemainder = sent < ackRemainder.count ? Array(ackRemainder[sent...]) : Array(bytes[sent...])
+        return true
     }
 }
 
@@ -97,6 +96,8 @@ struct Session {
     /// --listen: connections accepted, and records the sender reported lost.
     var connections = 0
     var senderLost: UInt64 = 0
+    /// Set by a hello of another protocol version: the connection is closed.
+    private var refusedProtocol = false
     private let haltTypes: [[UInt8]]
     private let typeKey = Array("type".utf8)
     private let heightKey = Array("blockHeight".utf8)
@@ -227,15 +228,20 @@ struct Session {
     }
 
     /// Reads one chunk from `stream` and records its complete lines; acknowledges a connection's.
+    /// A connection whose acknowledgement cannot be written, or whose sender speaks another
+    /// protocol, ends (`.failed`).
     private mutating func read(_ stream: inout InputStream) -> LineReader.Status {
         var count: UInt64 = 0
         let isConnection = stream.kind == .connection
+        refusedProtocol = false
         let status = stream.lines.readChunk { line in
+            guard !refusedProtocol else { return }
             count += 1
             if isConnection { handleSenderLine(line) } else { handle(line) }
         }
         stream.linesRead += count
-        if isConnection && count > 0 { stream.acknowledge() }
+        if refusedProtocol { return .failed(Errno(rawValue: EPROTO)) }
+        if isConnection && count > 0 && !stream.acknowledge() { return .failed(Errno(rawValue: EPIPE)) }
         return status
     }
 
@@ -273,7 +279,9 @@ struct Session {
                 let version = number("protocol")
                 writeNote("sender connected: \(text("sender")) \(text("version")), pid \(number("pid").map(String.init) ?? "?"), protocol \(version.map(String.init) ?? "?")")
                 if version != 1 {
-                    writeNote("the sender speaks protocol \(version.map(String.init) ?? "?") and this slog-record speaks 1; recording its lines anyway")
+                    // PROTOCOL.md: a recorder that does not support the version closes the connection.
+                    writeNote("the sender speaks protocol \(version.map(String.init) ?? "?") and this slog-record speaks 1; closing its connection")
+                    refusedProtocol = true
                 }
                 return
             case "flight-recorder-sender-lost":

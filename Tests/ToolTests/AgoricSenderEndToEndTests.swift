@@ -246,6 +246,20 @@ import SlogModel
         }
     }
 
+    @Test func aSenderOfAnotherProtocolVersionIsClosedAndNothingOfItRecorded() throws {
+        try withTemporaryDirectory { dir in
+            let recorder = try Self.startRecorder(dir)
+            let client = try SocketClient(path: "\(dir)/slog.sock")
+            client.send(#"{"type":"flight-recorder-sender-hello","protocol":2,"pid":1,"sender":"future","version":"9"}"# + "\n" + #"{"type":"x"}"# + "\n")
+            #expect(client.waitForAcknowledgement(-1, seconds: 3) == nil)  // closed without an ack
+            client.close()
+            #expect(recorder.stderr.contains("the sender speaks protocol 2 and this slog-record speaks 1; closing its connection"), "\(recorder.stderr)")
+            recorder.signal(SIGTERM)
+            #expect(recorder.finish() == 0)
+            #expect(try readRing("\(dir)/node.ring").slog.isEmpty)
+        }
+    }
+
     @Test func listeningSocketHasTheAskedModeAndGroupAndReplacesOnlyAStaleSocket() throws {
         try withTemporaryDirectory { dir in
             let socket = "\(dir)/slog.sock"
