@@ -4,7 +4,7 @@
 # usage: scripts/install.sh [PREFIX]          (default /usr/local; DESTDIR=… stages a package)
 #
 # Installs PREFIX/bin/{slog-record,slog-tail,slog-diff,slog-demo} and
-# PREFIX/share/flight-recorder/{flight-recorder-sender.js,README.md,PROTOCOL.md}.
+# PREFIX/share/flight-recorder/{flight-recorder-sender.js,package.json,README.md,PROTOCOL.md}.
 #
 # The tools are built with --static-swift-stdlib: the Swift runtime is linked in, so a binary
 # copied to a validator host without a Swift toolchain starts (a default build carries a
@@ -18,7 +18,8 @@ case $prefix in /*) ;; *) prefix=$PWD/$prefix ;; esac
 dest=${DESTDIR:-}
 tools=(slog-record slog-tail slog-diff slog-demo)
 sender_dir=integrations/agoric
-sender_files=(flight-recorder-sender.js README.md PROTOCOL.md)
+# package.json marks the directory as ES modules: node < 22 refuses `export` in a .js file without it.
+sender_files=(flight-recorder-sender.js package.json README.md PROTOCOL.md)
 
 for file in "${sender_files[@]}"; do
     [[ -f $sender_dir/$file ]] || { echo "install.sh: $sender_dir/$file is missing" >&2; exit 1; }

@@ -100,7 +100,7 @@ import Testing
                 #expect(!dynamic.stdout.contains("libswift"), "\(dynamic.stdout)")
                 #expect(!dynamic.stdout.lowercased().contains("swift/linux"), "\(dynamic.stdout)")
             }
-            for file in ["flight-recorder-sender.js", "README.md", "PROTOCOL.md"] {
+            for file in ["flight-recorder-sender.js", "package.json", "README.md", "PROTOCOL.md"] {
                 #expect(FileManager.default.fileExists(atPath: "\(dir)/prefix/share/flight-recorder/\(file)"))
             }
         }
