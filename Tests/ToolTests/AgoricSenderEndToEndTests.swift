@@ -376,6 +376,21 @@ import SlogRing
         }
     }
 
+    @Test func signalsSentWhileTheRingIsBeingCreatedAreActedOn() throws {
+        try withTemporaryDirectory { dir in
+            // The socket is created (signal handlers installed) before the 256 MiB ring, whose
+            // creation reserves and prefaults every byte: signal as soon as the socket exists.
+            let recorder = try RunningTool("slog-record", ["--ring", "\(dir)/node.ring", "--listen", "\(dir)/slog.sock"])
+            #expect(eventually(seconds: 10) { FileManager.default.fileExists(atPath: "\(dir)/slog.sock") })
+            recorder.signal(SIGUSR1)
+            recorder.signal(SIGTERM)
+            #expect(recorder.finish(seconds: 60) == 0, "\(recorder.stderr)")
+            #expect(recorder.stderr.contains("stopped by signal"), "\(recorder.stderr)")
+            #expect(recorder.stderr.contains("1 black box preserved"), "\(recorder.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: "\(dir)/slog.sock"))
+        }
+    }
+
     @Test func everyToolPrintsItsVersion() throws {
         for tool in ["slog-record", "slog-tail", "slog-diff", "slog-demo"] {
             let run = try runTool(tool, ["--version"])
