@@ -112,11 +112,16 @@ import SlogRing
     func recorderStoppedFiveSecondsNeverDelaysTheNode() throws {
         try withTemporaryDirectory { dir in
             let recorder = try Self.startRecorder(dir)
-            // 4,000 records a second: the 5 s stop is more than the sender's 4 MiB and the
-            // socket hold, so records are also dropped (buffer-full) and reported.
+            // The recorder at a lower priority than the node, as docs/slog-record.service runs
+            // it (Nice=10): catching up after SIGCONT must not starve the node of CPU.
+            setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(recorder.processIdentifier), 10)
+            // 2,000 records a second, and a 1 MiB cap on the sender's memory (4 MiB by default):
+            // the 5 s stop is more than the cap and the socket hold, so records are also dropped
+            // (buffer-full) and reported, without a backlog that takes long to record.
             let node = try StandInNode(
                 socket: "\(dir)/slog.sock", stateDirectory: dir,
-                arguments: ["--blocks", "160", "--interval-ms", "50", "--records-per-block", "200"])
+                arguments: ["--blocks", "160", "--interval-ms", "50", "--records-per-block", "100"],
+                environment: ["FLIGHT_RECORDER_MAX_BUFFER": "1048576"])
             #expect(node.waitForBlocks(10))
             recorder.signal(SIGSTOP)
             let stoppedAt = node.blocks.count
@@ -137,12 +142,13 @@ import SlogRing
             #expect(worst.blockDelayMs <= 100, "a block started \(worst.blockDelayMs) ms late")
             // Everything is recorded in order, or counted in sender-lost markers, exactly
             // (records still queued when the node shut down are the sender's own count).
-            let sent = try Self.expectedRecords(dir, blocks: 160, recordsPerBlock: 200)
+            let sent = try Self.expectedRecords(dir, blocks: 160, recordsPerBlock: 100)
             let view = try readRing("\(dir)/node.ring")
             let lost = Self.lostCounts(view).reduce(0, +)
             Self.expectExactAccounting(view, sent: sent, droppedAtShutdown: Self.count(stats, "droppedByReason", reason: "shutdown"))
             #expect(lost == Self.count(stats, "dropped") - Self.count(stats, "droppedByReason", reason: "shutdown"), "\(stats)")
             print("recorder stopped 5 s: \(view.slog.count) recorded, \(Self.lostCounts(view)) reported lost")
+            #expect(Self.count(stats, "droppedByReason", reason: "buffer-full") > 0, "\(stats)")
         }
     }
 

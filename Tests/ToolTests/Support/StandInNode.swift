@@ -34,13 +34,15 @@ final class StandInNode {
     /// - Parameters:
     ///   - socket: `FLIGHT_RECORDER_SOCKET`.
     ///   - arguments: the stand-in's options (`--blocks`, `--interval-ms`, `--emit`, ...).
-    init(socket: String, stateDirectory: String, arguments: [String], agent: String = "self") throws {
+    ///   - environment: more variables for the node (`FLIGHT_RECORDER_MAX_BUFFER`).
+    init(socket: String, stateDirectory: String, arguments: [String], agent: String = "self", environment more: [String: String] = [:]) throws {
         process.executableURL = URL(fileURLWithPath: nodeExecutable!)
         process.arguments = [repositoryRoot.appendingPathComponent("integrations/agoric/test/stand-in-node.mjs").path,
                              "--state-dir", stateDirectory, "--agent", agent] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["FLIGHT_RECORDER_SOCKET"] = socket
         environment.removeValue(forKey: "NODE_TEST_CONTEXT")
+        environment.merge(more) { $1 }
         process.environment = environment
         let out = Pipe()
         let err = Pipe()
