@@ -122,12 +122,19 @@ import SlogRing
                 socket: "\(dir)/slog.sock", stateDirectory: dir,
                 arguments: ["--blocks", "160", "--interval-ms", "50", "--records-per-block", "100"],
                 environment: ["FLIGHT_RECORDER_MAX_BUFFER": "1048576"])
+            // What is measured is what the sender (inside the node) does to the node's blocks,
+            // not what a parallel test suite on a shared 2-core machine does to them: the node
+            // gets a higher CPU priority where that is permitted (root), which changes nothing
+            // about the sender's own cost, measured inside the same process.
+            let raised = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(node.processIdentifier), -10) == 0
+            print("recorder stopped 5 s: node priority \(raised ? "raised (nice -10)" : "not raised (not permitted)")")
             #expect(node.waitForBlocks(10))
             recorder.signal(SIGSTOP)
             let stoppedAt = node.blocks.count
             usleep(5_000_000)
             recorder.signal(SIGCONT)
             let during = node.blocks.count - stoppedAt
+            let resumedAt = node.blocks.count
             let stats = try #require(Self.finishNode(node))
             recorder.signal(SIGTERM)
             #expect(recorder.finish() == 0)
@@ -138,6 +145,9 @@ import SlogRing
             // recorder was stopped (the chain awaits forceFlush() after every commit). The
             // sender's own wait is 20 ms; the rest is room for a loaded 2-core machine.
             let worst = Self.reportLiveness(node, "recorder stopped 5 s")
+            let slowest = node.blocks.enumerated().sorted { $0.element.blockDelayMs > $1.element.blockDelayMs }.prefix(3)
+            print("recorder stopped 5 s: stopped at block \(stoppedAt), resumed at \(resumedAt); latest starts: "
+                  + slowest.map { "block \($0.offset): \($0.element.blockDelayMs) ms" }.joined(separator: ", "))
             #expect(worst.flushMs <= 50, "a forceFlush took \(worst.flushMs) ms")
             #expect(worst.blockDelayMs <= 100, "a block started \(worst.blockDelayMs) ms late")
             // Everything is recorded in order, or counted in sender-lost markers, exactly

@@ -63,6 +63,7 @@ final class StandInNode {
         }
     }
 
+    var processIdentifier: Int32 { process.processIdentifier }
     var stdout: String { stdoutBytes.text }
     var stderr: String { stderrBytes.text }
 
