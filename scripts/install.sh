@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the release tools and installs them, with the Agoric slog sender, under PREFIX.
 #
-# usage: scripts/install.sh [PREFIX]          (default /usr/local; DESTDIR=… stages a package)
+# usage: scripts/install.sh [PREFIX]          (default /usr/local; DESTDIR=… stages a package;
+#                                             FLIGHT_RECORDER_BUILD_PATH=DIR builds in DIR
+#                                             instead of .build)
 #
 # Installs PREFIX/bin/{slog-record,slog-tail,slog-diff,slog-demo} and
 # PREFIX/share/flight-recorder/{flight-recorder-sender.js,package.json,README.md,PROTOCOL.md}.
@@ -25,10 +27,12 @@ for file in "${sender_files[@]}"; do
     [[ -f $sender_dir/$file ]] || { echo "install.sh: $sender_dir/$file is missing" >&2; exit 1; }
 done
 
+build=(swift build -c release --static-swift-stdlib)
+if [[ -n ${FLIGHT_RECORDER_BUILD_PATH:-} ]]; then build+=(--scratch-path "$FLIGHT_RECORDER_BUILD_PATH"); fi
 for tool in "${tools[@]}"; do
-    swift build -c release --static-swift-stdlib --product "$tool"
+    "${build[@]}" --product "$tool"
 done
-bin=$(swift build -c release --static-swift-stdlib --show-bin-path)
+bin=$("${build[@]}" --show-bin-path)
 
 toolchain=$(dirname "$(dirname "$(command -v swift)")")
 status=0

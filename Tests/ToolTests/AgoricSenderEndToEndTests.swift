@@ -89,9 +89,11 @@ import SlogRing
     func everyRecordArrivesInOrder(agent: String) throws {
         try withTemporaryDirectory { dir in
             let recorder = try Self.startRecorder(dir)
+            defer { recorder.killIfRunning() }
             let node = try StandInNode(
                 socket: "\(dir)/slog.sock", stateDirectory: dir,
                 arguments: ["--blocks", "20", "--interval-ms", "40", "--records-per-block", "100"], agent: agent)
+            defer { node.killIfRunning() }
             let stats = try #require(Self.finishNode(node))
             recorder.signal(SIGTERM)
             #expect(recorder.finish() == 0)
@@ -112,6 +114,7 @@ import SlogRing
     func recorderStoppedFiveSecondsNeverDelaysTheNode() throws {
         try withTemporaryDirectory { dir in
             let recorder = try Self.startRecorder(dir)
+            defer { recorder.killIfRunning() }
             // The recorder at a lower priority than the node, as docs/slog-record.service runs
             // it (Nice=10): catching up after SIGCONT must not starve the node of CPU.
             setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(recorder.processIdentifier), 10)
@@ -122,6 +125,7 @@ import SlogRing
                 socket: "\(dir)/slog.sock", stateDirectory: dir,
                 arguments: ["--blocks", "160", "--interval-ms", "50", "--records-per-block", "100"],
                 environment: ["FLIGHT_RECORDER_MAX_BUFFER": "1048576"])
+            defer { node.killIfRunning() }
             // What is measured is what the sender (inside the node) does to the node's blocks,
             // not what a parallel test suite on a shared 2-core machine does to them: the node
             // gets a higher CPU priority where that is permitted (root), which changes nothing
@@ -166,9 +170,11 @@ import SlogRing
     func recorderKilledAndRestartedResumesAndNamesTheLostCount() throws {
         try withTemporaryDirectory { dir in
             var recorder = try Self.startRecorder(dir)
+            defer { recorder.killIfRunning() }
             let node = try StandInNode(
                 socket: "\(dir)/slog.sock", stateDirectory: dir,
                 arguments: ["--blocks", "forever", "--interval-ms", "100", "--records-per-block", "100"])
+            defer { node.killIfRunning() }
             #expect(node.waitForBlocks(5))
             // Between blocks (a block's line is printed after its flush; the next starts 100 ms
             // later), so every record the recorder read was also acknowledged.
@@ -214,10 +220,12 @@ import SlogRing
             let node = try StandInNode(
                 socket: "\(dir)/slog.sock", stateDirectory: dir,
                 arguments: ["--blocks", "forever", "--interval-ms", "50", "--records-per-block", "100"])
+            defer { node.killIfRunning() }
             #expect(node.waitForBlocks(10))
             // The sender created nothing at the socket path (SLOGFILE would have made a file).
             #expect(!FileManager.default.fileExists(atPath: "\(dir)/slog.sock"))
             let recorder = try Self.startRecorder(dir)
+            defer { recorder.killIfRunning() }
             #expect(recorder.wait(seconds: 5) { _, err in err.contains("the sender lost") }, "\(recorder.stderr)")
             #expect(node.waitForBlocks(node.blocks.count + 5))
             node.signal(SIGTERM)
@@ -244,9 +252,11 @@ import SlogRing
     func nodeKilledAndRestartedTheRecorderGoesOn() throws {
         try withTemporaryDirectory { dir in
             let recorder = try Self.startRecorder(dir)
+            defer { recorder.killIfRunning() }
             let first = try StandInNode(
                 socket: "\(dir)/slog.sock", stateDirectory: dir,
                 arguments: ["--blocks", "forever", "--interval-ms", "20", "--records-per-block", "300", "--burst"])
+            defer { first.killIfRunning() }
             #expect(first.waitForBlocks(5))
             first.signal(SIGKILL)
             first.finish()
@@ -254,6 +264,7 @@ import SlogRing
             let second = try StandInNode(
                 socket: "\(dir)/slog.sock", stateDirectory: dir,
                 arguments: ["--blocks", "5", "--interval-ms", "20", "--start-height", "5000", "--records-per-block", "100"])
+            defer { second.killIfRunning() }
             Self.finishNode(second)
             #expect(recorder.isRunning)
             recorder.signal(SIGTERM)
@@ -276,6 +287,7 @@ import SlogRing
     @Test func linesOfTwoConnectionsAreNeverJoinedAndEachIsAcknowledged() throws {
         try withTemporaryDirectory { dir in
             let recorder = try Self.startRecorder(dir)
+            defer { recorder.killIfRunning() }
             // A connection dies mid-line; the next connection's first line stands alone.
             let first = try SocketClient(path: "\(dir)/slog.sock")
             first.send(Self.hello + #"{"type":"one"}"# + "\n" + #"{"type":"cut","body":"#)
@@ -305,6 +317,7 @@ import SlogRing
     @Test func aSenderOfAnotherProtocolVersionIsClosedAndNothingOfItRecorded() throws {
         try withTemporaryDirectory { dir in
             let recorder = try Self.startRecorder(dir)
+            defer { recorder.killIfRunning() }
             let client = try SocketClient(path: "\(dir)/slog.sock")
             client.send(#"{"type":"flight-recorder-sender-hello","protocol":2,"pid":1,"sender":"future","version":"9"}"# + "\n" + #"{"type":"x"}"# + "\n")
             #expect(client.waitForAcknowledgement(-1, seconds: 3) == nil)  // closed without an ack
@@ -320,6 +333,7 @@ import SlogRing
         try withTemporaryDirectory { dir in
             let socket = "\(dir)/slog.sock"
             let recorder = try Self.startRecorder(dir, extra: ["--socket-mode", "0640", "--socket-group", "\(getegid())"])
+            defer { recorder.killIfRunning() }
             var info = stat()
             #expect(lstat(socket, &info) == 0)
             #expect(info.st_mode & S_IFMT == S_IFSOCK)
@@ -335,6 +349,7 @@ import SlogRing
             recorder.finish()
             #expect(FileManager.default.fileExists(atPath: socket))
             let again = try Self.startRecorder(dir)
+            defer { again.killIfRunning() }
             #expect(again.stderr.contains("removed the stale socket of an earlier run"))
             #expect(lstat(socket, &info) == 0 && info.st_mode & 0o777 == 0o660)  // the default mode
             again.signal(SIGTERM)
@@ -370,6 +385,7 @@ import SlogRing
             let fifo = "\(dir)/slog.fifo"
             try makeFIFO(fifo)
             let recorder = try RunningTool("slog-record", ["--ring", "\(dir)/node.ring", "--capacity", "1M", "--reopen", fifo])
+            defer { recorder.killIfRunning() }
             let writer = try #require(FileHandle(forWritingAtPath: fifo))
             let node = SimulatedNode()
             for line in node.block(1) + node.block(2) { writer.write(Data((line + "\n").utf8)) }
@@ -397,6 +413,7 @@ import SlogRing
             // The socket is created (signal handlers installed) before the 256 MiB ring, whose
             // creation reserves and prefaults every byte: signal as soon as the socket exists.
             let recorder = try RunningTool("slog-record", ["--ring", "\(dir)/node.ring", "--listen", "\(dir)/slog.sock"])
+            defer { recorder.killIfRunning() }
             #expect(eventually(seconds: 10) { FileManager.default.fileExists(atPath: "\(dir)/slog.sock") })
             recorder.signal(SIGUSR1)
             recorder.signal(SIGTERM)

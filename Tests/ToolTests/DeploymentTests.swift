@@ -66,6 +66,7 @@ import Testing
                     .replacingOccurrences(of: "agoric", with: group)
             }
             let recorder = try RunningTool("slog-record", Array(arguments))
+            defer { recorder.killIfRunning() }
             #expect(recorder.wait(seconds: 10) { _, err in err.contains("listening on") }, "\(recorder.stderr)")
             var info = stat()
             #expect(lstat("\(dir)/slog.sock", &info) == 0 && info.st_mode & 0o777 == 0o660)
@@ -84,14 +85,17 @@ import Testing
         }
     }
 
-    /// scripts/install.sh builds a release with --static-swift-stdlib (minutes on a small
-    /// machine), so it runs only when asked: FLIGHT_RECORDER_TEST_INSTALL=1 swift test --filter
+    /// scripts/install.sh builds a release with --static-swift-stdlib from scratch in its own
+    /// build directory (`swift test` holds the package's: several minutes on a small machine),
+    /// so it runs only when asked: FLIGHT_RECORDER_TEST_INSTALL=1 swift test --filter
     /// DeploymentTests. The script itself fails when a binary keeps a RUNPATH into the toolchain.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["FLIGHT_RECORDER_TEST_INSTALL"] == "1",
                    "release build of scripts/install.sh: set FLIGHT_RECORDER_TEST_INSTALL=1 to run it (skipped)"))
     func installScriptInstallsToolsWithoutAToolchainRunpath() throws {
         try withTemporaryDirectory { dir in
-            let run = try runTool("/bin/bash", [repositoryRoot.appendingPathComponent("scripts/install.sh").path, "\(dir)/prefix"])
+            var environment = ProcessInfo.processInfo.environment
+            environment["FLIGHT_RECORDER_BUILD_PATH"] = "\(dir)/build"
+            let run = try runTool("/bin/bash", [repositoryRoot.appendingPathComponent("scripts/install.sh").path, "\(dir)/prefix"], environment: environment)
             #expect(run.status == 0, "\(run.stderr)")
             for tool in ["slog-record", "slog-tail", "slog-diff", "slog-demo"] {
                 let version = try runTool("\(dir)/prefix/bin/\(tool)", ["--version"])

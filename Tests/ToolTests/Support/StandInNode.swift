@@ -97,6 +97,12 @@ final class StandInNode {
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
+    /// Kills the stand-in if it still runs (a test that stopped early must not leave it).
+    func killIfRunning() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
     /// Waits (at most `seconds`, then SIGKILL) for the stand-in to exit; returns its status.
     @discardableResult
     func finish(seconds: Double = 20) -> Int32 {
@@ -163,6 +169,14 @@ final class SocketClient {
     }
 
     func close() { _ = Glibc.close(descriptor) }
+}
+
+extension RunningTool {
+    /// Kills the tool if it still runs (a test that stopped early must not leave it).
+    func killIfRunning() {
+        if isRunning { signal(SIGKILL) }
+        finish(seconds: 5)
+    }
 }
 
 /// Waits (bounded) until `condition` holds.
