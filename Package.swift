@@ -55,7 +55,8 @@ let package = Package(
         .executableTarget(
             name: "slog-diff", dependencies: ["SlogInput", "SlogModel", "ToolSupport"],
             swiftSettings: strictSettings),
-        .executableTarget(name: "slog-record", dependencies: ["FlightRecorder", "SlogModel", "ToolSupport"], swiftSettings: strictSettings),
+        .executableTarget(
+            name: "slog-record", dependencies: ["FlightRecorder", "SlogModel", "SlogRing", "ToolSupport"], swiftSettings: strictSettings),
         // The README's main job. Runs slog-tail and slog-diff as processes, so it depends on them
         // to have them built.
         .executableTarget(

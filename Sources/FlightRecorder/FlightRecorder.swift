@@ -126,6 +126,16 @@ public final class FlightRecorder: Sendable {
         state.withLock { $0.commitBlock(height: height) }
     }
 
+    /// The node's slog sender lost `count` records between blocks `firstHeight` and
+    /// `lastHeight` before they reached this recorder (`reason` in the sender's words):
+    /// writes a sender-lost marker where the gap is. `slog-record --listen` calls it for each
+    /// loss report the sender sends.
+    package func recordSenderLost(count: UInt64, firstHeight: UInt64?, lastHeight: UInt64?, reason: String) {
+        state.withLock {
+            $0.appendMarker(.senderLost(count: count, firstHeight: firstHeight, lastHeight: lastHeight, reason: reason))
+        }
+    }
+
     // MARK: State
 
     /// The counters, read under the lock (a consistent snapshot).

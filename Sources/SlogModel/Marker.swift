@@ -15,6 +15,8 @@ extension RecordKind {
     package static let recordTooLargeMarker = RecordKind(rawValue: 0x0106)
     /// The node halted on a consensus failure and the black box was preserved.
     package static let haltMarker = RecordKind(rawValue: 0x0107)
+    /// A slog sender reported records it could not deliver to the recorder.
+    package static let senderLostMarker = RecordKind(rawValue: 0x0108)
 
     /// Whether this kind is in FlightRecorder's marker range (`0x0100...0x01FF`).
     package var isMarker: Bool { (0x0100...0x01FF).contains(rawValue) }
@@ -46,6 +48,11 @@ package enum Marker: Equatable, Sendable {
     case halt(
         height: UInt64, appHash: String?, reason: String, identifier: String, networkAppHash: String? = nil,
         time: Double? = nil)
+    /// The node's slog sender lost `count` records before they reached the recorder (recorder
+    /// unreachable, its buffer full, or a connection lost with records unacknowledged), from
+    /// block `firstHeight` to block `lastHeight` (`nil` when no begin-block was seen); `reason`
+    /// is the sender's word for it. Written where the gap is, before the next record.
+    case senderLost(count: UInt64, firstHeight: UInt64?, lastHeight: UInt64?, reason: String)
 
     /// The record kind this marker is stored under.
     package var kind: RecordKind {
@@ -57,6 +64,7 @@ package enum Marker: Equatable, Sendable {
         case .dropped: .droppedMarker
         case .recordTooLarge: .recordTooLargeMarker
         case .halt: .haltMarker
+        case .senderLost: .senderLostMarker
         }
     }
 
@@ -70,6 +78,7 @@ package enum Marker: Equatable, Sendable {
         case .dropped: "flight-recorder-dropped"
         case .recordTooLarge: "flight-recorder-record-too-large"
         case .halt: "flight-recorder-halt"
+        case .senderLost: "flight-recorder-sender-lost"
         }
     }
 
@@ -115,6 +124,11 @@ package enum Marker: Equatable, Sendable {
             json.string("reason", reason)
             json.string("identifier", identifier)
             if let time { json.raw("time", "\(time)") }
+        case .senderLost(let count, let firstHeight, let lastHeight, let reason):
+            json.number("count", count)
+            if let firstHeight { json.number("firstHeight", firstHeight) }
+            if let lastHeight { json.number("lastHeight", lastHeight) }
+            json.string("reason", reason)
         }
         json.finish()
     }
@@ -124,7 +138,7 @@ package enum Marker: Equatable, Sendable {
         guard kind.isMarker else { return nil }
         let keys = ["blockHeight", "blockTime", "crankNum", "crankhash", "activityhash", "event", "pid", "time",
                     "version", "note", "firstSequence", "lastSequence", "count", "size", "snippet", "appHash",
-                    "reason", "identifier", "networkAppHash"]
+                    "reason", "identifier", "networkAppHash", "firstHeight", "lastHeight"]
         let spans = unsafe JSONScan.values(forKeys: keys.map { Array($0.utf8) }, in: unsafe bytes)
         func span(_ key: String) -> JSONValueSpan? { keys.firstIndex(of: key).flatMap { spans[$0] } }
         func unsigned(_ key: String) -> UInt64? { span(key).flatMap { unsafe JSONScan.uint64($0, in: bytes) } }
@@ -162,6 +176,10 @@ package enum Marker: Equatable, Sendable {
             return .halt(height: height, appHash: text("appHash"), reason: text("reason") ?? "",
                          identifier: text("identifier") ?? "", networkAppHash: text("networkAppHash"),
                          time: time.flatMap(Double.init))
+        case .senderLostMarker:
+            guard let count = unsigned("count") else { return nil }
+            return .senderLost(count: count, firstHeight: unsigned("firstHeight"), lastHeight: unsigned("lastHeight"),
+                               reason: text("reason") ?? "")
         default:
             return nil
         }

@@ -16,7 +16,7 @@ package struct ArgumentCursor {
 
     private let arguments: [String]
     private let takesValue: Set<String>
-    private let shortWithValue: String
+    private let shortWithValue: String?
     private var index = 0
     private var onlyPaths = false
     /// The option `next()` returned last, and its value when it was given inline.
@@ -25,8 +25,8 @@ package struct ArgumentCursor {
 
     /// - Parameters:
     ///   - takesValue: the options that take a value (`--name=value` is refused for the others).
-    ///   - shortWithInlineValue: the short option whose value may follow it directly (`-n`).
-    package init(_ arguments: [String], takesValue: Set<String>, shortWithInlineValue: String) {
+    ///   - shortWithInlineValue: the short option whose value may follow it directly (`-n`), if any.
+    package init(_ arguments: [String], takesValue: Set<String>, shortWithInlineValue: String? = nil) {
         self.arguments = arguments
         self.takesValue = takesValue
         self.shortWithValue = shortWithInlineValue
@@ -46,7 +46,7 @@ package struct ArgumentCursor {
             if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
                 inline = String(argument[argument.index(after: equals)...])
                 argument = String(argument[..<equals])
-            } else if argument.hasPrefix(shortWithValue), argument.count > shortWithValue.count {
+            } else if let shortWithValue, argument.hasPrefix(shortWithValue), argument.count > shortWithValue.count {
                 inline = String(argument.dropFirst(shortWithValue.count))
                 argument = shortWithValue
             }

@@ -46,6 +46,9 @@ func parseOptions() -> DemoOptions {
     while !arguments.isEmpty {
         let argument = arguments.removeFirst()
         switch argument {
+        case "--version":
+            print("slog-demo \(FlightRecorder.version)")
+            exit(0)
         case "-h", "--help":
             print("""
                 usage: slog-demo [--blocks N] [--diverge-height H] [--diverge-crank K] [--capacity BYTES] [--keep]
@@ -62,6 +65,7 @@ func parseOptions() -> DemoOptions {
                   --diverge-crank K   the crank within that block (0-5, default 3)
                   --capacity BYTES    ring size of the live-reader step (default 262144)
                   --keep              keep the ring files and print where they are
+                  --version           print the version
 
                 Exit status: 0 all checks passed, 1 a check failed, 2 usage error.
                 """)

@@ -67,6 +67,7 @@ let usageText = """
       --ignore-type T[,T]   also leave out records of type T (repeatable)
       -q, --brief           print nothing; only the exit status
       --format F            read every input as F (ring, agoric or jsonl)
+      --version             print the version
       -h, --help            show this help
 
     Examples:
@@ -85,6 +86,11 @@ let usageText = """
 // A ring truncated while it is read ends the reading there, not the process (issue 15).
 RingFile.installTruncationGuard()
 var output = OutputBuffer(toolName: "slog-diff")
+// `--version` alone: read before the options so the option parser stays as it is.
+if CommandLine.arguments.dropFirst() == ["--version"] {
+    writeOutput("slog-diff \(flightRecorderVersion)\n")
+    exit(0)
+}
 let options: Options
 do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch {
     writeError("slog-diff: \(error.message)\nTry 'slog-diff --help'.\n")

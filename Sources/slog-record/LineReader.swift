@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import SlogRing
 
 /// Splits a byte stream into lines with bounded memory: a 1 MiB read buffer plus the longest
 /// line that is kept whole (`maximumLine`). A longer line is reported by its size and first
@@ -13,10 +11,23 @@ struct LineReader {
         case tooLong(size: Int, prefix: [UInt8])
     }
 
-    enum Status { case more, endOfFile, interrupted, failed(Int32) }
+    enum Status {
+        /// Bytes were read; `body` saw the lines they completed.
+        case more
+        /// Nothing to read now (a non-blocking descriptor) or a signal interrupted the read.
+        case nothing
+        /// End of input: a last unfinished line was reported (`completesLastLine`) or dropped.
+        case endOfFile
+        case failed(Errno)
+    }
 
     let descriptor: Int32
     let maximumLine: Int
+    /// Whether an unfinished last line at end of input counts as a line: yes for a file or a
+    /// pipe (the last line of a slogfile may lack its newline); no for a sender's connection,
+    /// where it is a record cut off by the sender's death and must never be recorded or joined
+    /// to the next connection's first line.
+    let completesLastLine: Bool
     private var buffer: UnsafeMutableRawBufferPointer
     private var start = 0
     private var end = 0
@@ -25,40 +36,41 @@ struct LineReader {
     /// The part of a line that did not fit the read buffer yet.
     private var carry: [UInt8] = []
 
-    init(descriptor: Int32, maximumLine: Int) {
+    init(descriptor: Int32, maximumLine: Int, completesLastLine: Bool = true) {
         self.descriptor = descriptor
         self.maximumLine = max(1, maximumLine)
+        self.completesLastLine = completesLastLine
         buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 8)
     }
 
     func deallocate() { buffer.deallocate() }
 
-    /// Calls `body` for every complete line in the next chunk read; returns why it stopped.
-    ///
-    /// Waits at most a second for input (returning `.interrupted` when none came), so a signal
-    /// that lands between the caller's check and the wait is still acted on within a second.
+    /// Bytes of an unfinished line held so far (0 between lines).
+    var unfinishedBytes: Int { overlong?.size ?? carry.count }
+
+    /// Calls `body` for every complete line in the next chunk read (one `read`; call it when
+    /// `poll` says the descriptor is readable); returns why it stopped.
     mutating func readChunk(_ body: (Line) -> Void) -> Status {
-        var waiting = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&waiting, 1, 1000)
-        if ready == 0 { return .interrupted }
-        if ready < 0 {
-            let error = errno
-            return error == EINTR ? .interrupted : .failed(error)
-        }
-        let got = read(descriptor, buffer.baseAddress, buffer.count)
-        if got < 0 {
-            let error = errno
-            return error == EINTR ? .interrupted : .failed(error)
+        let got: Int
+        do {
+            guard let count = try system_readSome(descriptor, into: buffer) else { return .nothing }
+            got = count
+        } catch {
+            return .failed(error)
         }
         if got == 0 {
-            // A last line without a newline still counts.
-            if let long = overlong {
-                body(.tooLong(size: long.size, prefix: long.prefix))
+            if completesLastLine {
+                // A last line without a newline still counts.
+                if let long = overlong {
+                    body(.tooLong(size: long.size, prefix: long.prefix))
+                } else if !carry.isEmpty {
+                    carry.withUnsafeBytes { body(.line($0)) }
+                }
                 overlong = nil
-            } else if !carry.isEmpty {
-                carry.withUnsafeBytes { body(.line($0)) }
                 carry.removeAll()
             }
+            // Otherwise the unfinished line stays, for `unfinishedBytes` to report; the reader
+            // is done with this descriptor.
             return .endOfFile
         }
         start = 0

@@ -1,6 +1,11 @@
 import FlightRecorder
+import ToolSupport
 
-/// The command line of `slog-record`, parsed by hand (no dependencies).
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The command line of `slog-record`, read through ToolSupport's `ArgumentCursor`.
 struct Options {
     var ring: String?
     var capacity = FlightRecorder.Configuration(path: "").capacity
@@ -10,49 +15,86 @@ struct Options {
     var reopenOnEOF = false
     var acknowledge = false
     var input: String?
+    /// `--listen PATH`: the Unix socket the node's slog sender connects to.
+    var listen: String?
+    /// `--socket-mode`: permission bits of the listening socket.
+    var socketMode: mode_t = 0o660
+    /// `--socket-group`: the listening socket's group, as given (a name or a number).
+    var socketGroup: String?
     var help = false
+    var version = false
 
-    struct UsageError: Error { var message: String }
+    typealias UsageError = CommandLineUsageError
 
     static func parse(_ arguments: [String]) throws(UsageError) -> Options {
         var options = Options()
-        var index = 0
-        func value(_ name: String) throws(UsageError) -> String {
-            index += 1
-            guard index < arguments.count else { throw UsageError(message: "\(name) needs a value") }
-            return arguments[index]
-        }
-        while index < arguments.count {
-            let argument = arguments[index]
+        var socketModeGiven = false
+        let takesValue: Set = ["--ring", "--capacity", "--retain-blocks", "--halt-on", "--listen", "--socket-mode", "--socket-group"]
+        var cursor = ArgumentCursor(arguments, takesValue: takesValue)
+        while let item = try cursor.next() {
+            let argument: String
+            switch item {
+            case .path(let path):
+                guard path != "-" else {
+                    options.input = nil
+                    continue
+                }
+                guard options.input == nil else { throw UsageError(message: "more than one INPUT ('\(path)')") }
+                options.input = path
+                continue
+            case .option(let name):
+                argument = name
+            }
             switch argument {
             case "-h", "--help": options.help = true
-            case "--ring": options.ring = try value(argument)
+            case "--version": options.version = true
+            case "--ring": options.ring = try cursor.value()
             case "--capacity":
-                let text = try value(argument)
+                let text = try cursor.value()
                 guard let bytes = parseSize(text) else {
                     throw UsageError(message: "--capacity '\(text)' is not a size (examples: 268435456, 256M, 1G)")
                 }
                 options.capacity = bytes
             case "--retain-blocks":
-                let text = try value(argument)
+                let text = try cursor.value()
                 guard let count = Int(text), count >= 0 else {
                     throw UsageError(message: "--retain-blocks '\(text)' is not a whole number of blocks")
                 }
                 options.retention = .committedBlocks(count)
             case "--retain-all": options.retention = .asMuchAsFits
             case "--no-markers": options.automaticMarkers = false
-            case "--halt-on": options.haltOnTypes += try value(argument).split(separator: ",").map(String.init)
+            case "--halt-on": options.haltOnTypes += try cursor.value().split(separator: ",").map(String.init)
             case "--reopen": options.reopenOnEOF = true
             case "--ack": options.acknowledge = true
-            case "-": options.input = nil
+            case "--listen":
+                let path = try cursor.value()
+                guard !path.isEmpty else { throw UsageError(message: "--listen needs a socket path") }
+                options.listen = path
+            case "--socket-mode":
+                let text = try cursor.value()
+                guard let mode = mode_t(text, radix: 8), mode <= 0o777 else {
+                    throw UsageError(message: "--socket-mode '\(text)' is not permission bits in octal (examples: 0660, 0600)")
+                }
+                options.socketMode = mode
+                socketModeGiven = true
+            case "--socket-group": options.socketGroup = try cursor.value()
             default:
-                if argument.hasPrefix("-") { throw UsageError(message: "unknown option '\(argument)'") }
-                guard options.input == nil else { throw UsageError(message: "more than one INPUT ('\(argument)')") }
-                options.input = argument
+                throw UsageError(message: "unknown option '\(argument)'")
             }
-            index += 1
         }
-        if !options.help && options.ring == nil { throw UsageError(message: "--ring PATH is required") }
+        if options.help || options.version { return options }
+        if options.ring == nil { throw UsageError(message: "--ring PATH is required") }
+        if options.listen != nil {
+            if options.input != nil { throw UsageError(message: "--listen reads a socket; it takes no INPUT") }
+            if options.reopenOnEOF {
+                throw UsageError(message: "--reopen is for a named pipe INPUT; --listen already keeps recording across connections")
+            }
+        } else if socketModeGiven || options.socketGroup != nil {
+            throw UsageError(message: "--socket-mode and --socket-group go with --listen")
+        }
+        if options.reopenOnEOF && options.input == nil {
+            throw UsageError(message: "--reopen needs a named pipe INPUT (standard input cannot be reopened)")
+        }
         return options
     }
 }

@@ -1,10 +1,90 @@
 import ToolSupport
 import FlightRecorder
 import SlogModel
+import SlogRing
 
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// Where the lines come from, checked and opened before the ring is created.
+enum InputPlan {
+    case standardInput
+    /// A regular file or a named pipe, opened without waiting for a writer.
+    case file(path: String, descriptor: Int32, isFIFO: Bool)
+    case listen(Listener)
+
+    /// Checks and opens the input `options` name; a message for the operator on failure.
+    static func prepare(_ options: Options) -> Result<InputPlan, Listener.Failure> {
+        if let path = options.listen {
+            let group = options.socketGroup
+            return Result { () throws(Listener.Failure) in .listen(try Listener.open(path: path, mode: options.socketMode, group: group)) }
+        }
+        guard let path = options.input else { return .success(.standardInput) }
+        let kind: PathKind
+        do { kind = try system_pathKind(path) } catch {
+            return .failure(.init(message: "\(path): cannot open: \(error)"))
+        }
+        switch kind {
+        case .missing:
+            return .failure(.init(message: "\(path): cannot open: \(Errno.noSuchFileOrDirectory)"))
+        case .directory:
+            return .failure(.init(message: "\(path): cannot open: is a directory, not a slog file or named pipe"))
+        case .socket:
+            return .failure(.init(message: "\(path): is a socket; to accept a slog sender there use --listen \(path)"))
+        default:
+            break
+        }
+        let descriptor: Int32
+        do { descriptor = try system_openNonblocking(path) } catch {
+            return .failure(.init(message: "\(path): cannot open: \(error)"))
+        }
+        let isFIFO = (try? system_descriptorIsFIFO(descriptor)) ?? false
+        if options.reopenOnEOF && !isFIFO {
+            system_closeQuietly(descriptor)
+            return .failure(.init(message: "\(path): --reopen needs a named pipe (FIFO), and this is not one; --reopen would read a regular file again and again (remove it and create the pipe with mkfifo)"))
+        }
+        return .success(.file(path: path, descriptor: descriptor, isFIFO: isFIFO))
+    }
+}
+
+/// One descriptor being read: standard input, a file, a named pipe or a sender's connection.
+struct InputStream {
+    enum Kind: Equatable { case standardInput, file, fifo, connection }
+
+    let kind: Kind
+    var lines: LineReader
+    /// Complete lines read so far (a connection acknowledges this count).
+    var linesRead: UInt64 = 0
+    /// The unsent tail of an acknowledgement a full socket buffer cut short.
+    var ackRemainder: [UInt8] = []
+
+    var descriptor: Int32 { lines.descriptor }
+
+    init(descriptor: Int32, kind: Kind, maximumLine: Int) {
+        self.kind = kind
+        lines = LineReader(descriptor: descriptor, maximumLine: maximumLine, completesLastLine: kind != .connection)
+    }
+
+    /// Frees the read buffer and closes the descriptor (not standard input).
+    func close() {
+        lines.deallocate()
+        if kind != .standardInput { system_closeQuietly(descriptor) }
+    }
+
+    /// Sends the line count to the sender (PROTOCOL.md), never waiting: with the socket buffer
+    /// full the acknowledgement is dropped (the next one carries a larger count), and a
+    /// partly written one is completed before the next.
+    /// - Returns: false when the write failed (`EPIPE`, `ECONNRESET`): the connection's end.
+    mutating func acknowledge() -> Bool {
+        let fresh = Array("\(linesRead)\n".utf8)
+        let bytes = ackRemainder + fresh
+        guard let sent = try? system_sendNow(descriptor, bytes) else { return false }
+        if sent == 0 { return true }
+        ackRemainder = sent < ackRemainder.count ? Array(ackRemainder[sent...]) : Array(bytes[sent...])
+        return true
+    }
+}
 
 /// One run of `slog-record`: open the recorder and the input, record until the end, summarize.
 struct Session {
@@ -13,25 +93,40 @@ struct Session {
     var recorded: UInt64 = 0
     var notJSON: UInt64 = 0
     var blackBoxes = 0
+    /// --listen: connections accepted, and records the sender reported lost.
+    var connections = 0
+    var senderLost: UInt64 = 0
+    /// Set by a hello of another protocol version: the connection is closed.
+    private var refusedProtocol = false
     private let haltTypes: [[UInt8]]
     private let typeKey = Array("type".utf8)
     private let heightKey = Array("blockHeight".utf8)
 
     static func run(_ options: Options) -> Int32 {
+        // The input first: a wrong path must not cost a 256 MiB ring.
+        let plan: InputPlan
+        switch InputPlan.prepare(options) {
+        case .success(let prepared): plan = prepared
+        case .failure(let failure):
+            writeNote(failure.message)
+            return 2
+        }
         var configuration = FlightRecorder.Configuration(path: options.ring!)
         configuration.capacity = options.capacity
         configuration.retention = options.retention
         configuration.automaticMarkers = options.automaticMarkers
         let recorder: FlightRecorder
         do { recorder = try FlightRecorder(configuration: configuration) } catch {
-            writeError("slog-record: \(error)\n")
+            writeNote("\(error)")
+            plan.close()
             return 2
         }
-        for note in recorder.openingNotes { writeError("slog-record: \(note)\n") }
+        for note in recorder.openingNotes { writeNote("\(note)") }
         var session = Session(options: options, recorder: recorder)
-        let status = session.recordInput()
+        let status = session.record(plan)
+        plan.close()
         do { try recorder.close() } catch {
-            writeError("slog-record: \(error)\n")
+            writeNote("\(error)")
         }
         session.summarize(status.reason)
         return status.code
@@ -43,49 +138,167 @@ struct Session {
         self.haltTypes = options.haltOnTypes.map { Array($0.utf8) }
     }
 
-    /// Reads and records until end of input, a stop signal or a read error.
-    mutating func recordInput() -> (code: Int32, reason: String) {
+    /// Reads and records until end of input (not with --listen or --reopen), a stop signal or
+    /// a read error. One `poll` waits for the signal pipe, the listening socket and the input,
+    /// so every signal is acted on at once whatever the recorder is waiting for.
+    mutating func record(_ plan: InputPlan) -> (code: Int32, reason: String) {
+        let maximumLine = recorder.maximumRecordLength
+        var listener: Listener?
+        var current: InputStream?
+        switch plan {
+        case .standardInput:
+            current = InputStream(descriptor: STDIN_FILENO, kind: .standardInput, maximumLine: maximumLine)
+        case .file(_, let descriptor, let isFIFO):
+            current = InputStream(descriptor: descriptor, kind: isFIFO ? .fifo : .file, maximumLine: maximumLine)
+        case .listen(let socket):
+            listener = socket
+            writeNote("listening on \(socket.path) for the node's slog sender")
+        }
+        defer { current?.close() }
         let name = options.input ?? "standard input"
         while true {
-            var descriptor = STDIN_FILENO
-            if let path = options.input {
-                // Opening a FIFO waits for its writer; a stop signal interrupts the wait.
-                descriptor = open(path, O_RDONLY | O_CLOEXEC)
-                if descriptor < 0 {
-                    let error = errno
-                    if error == EINTR, Signals.take() & Signals.stop != 0 { return (0, "stopped by signal") }
-                    if error == EINTR { continue }
-                    writeError("slog-record: \(path): cannot open: \(String(cString: strerror(error)))\n")
-                    return (2, "input could not be opened")
-                }
+            var waiting = [pollfd(fd: Signals.wakeReader, events: Int16(POLLIN), revents: 0)]
+            if let listener { waiting.append(pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0)) }
+            if let current { waiting.append(pollfd(fd: current.descriptor, events: Int16(POLLIN), revents: 0)) }
+            do {
+                // Without a signal pipe (pipe2 failed), wake every second to look at signals.
+                _ = try system_poll(&waiting, timeout: Signals.wakeReader < 0 ? 1000 : -1)
+            } catch {
+                writeNote("waiting for input failed: \(error)")
+                return (1, "read error")
             }
-            var reader = LineReader(descriptor: descriptor, maximumLine: recorder.maximumRecordLength)
-            defer {
-                reader.deallocate()
-                if descriptor != STDIN_FILENO { close(descriptor) }
+            let signals = Signals.take()
+            if signals & Signals.blackBox != 0 {
+                let statistics = recorder.statistics
+                preserve(height: statistics.lastCommittedHeight ?? statistics.openHeight ?? 0, reason: "operator signal (SIGUSR1)")
             }
-            while true {
-                let status = reader.readChunk { line in handle(line) }
-                let signals = Signals.take()
-                if signals & Signals.blackBox != 0 {
-                    let statistics = recorder.statistics
-                    preserve(height: statistics.lastCommittedHeight ?? statistics.openHeight ?? 0,
-                             reason: "operator signal (SIGUSR1)")
-                }
-                if signals & Signals.stop != 0 { return (0, "stopped by signal") }
+            if signals & Signals.stop != 0 { return (0, "stopped by signal") }
+
+            if var stream = current, waiting.last!.revents != 0 {
+                let status = read(&stream)
+                current = stream
                 switch status {
-                case .more, .interrupted:
-                    continue
-                case .failed(let error):
-                    writeError("slog-record: \(name): read failed: \(String(cString: strerror(error)))\n")
-                    return (1, "read error")
-                case .endOfFile:
+                case .more, .nothing:
                     break
+                case .failed(let error) where stream.kind != .connection:
+                    writeNote("\(name): read failed: \(error)")
+                    return (1, "read error")
+                case .failed, .endOfFile:
+                    switch stream.kind {
+                    case .connection:
+                        endConnection(stream, why: "closed")
+                        current = nil
+                    case .fifo where options.reopenOnEOF:
+                        // The writer closed: wait for the next one on a fresh open (a FIFO
+                        // opened non-blocking reports the end of its writer only once).
+                        stream.close()
+                        current = nil
+                        let path = options.input!
+                        do {
+                            current = InputStream(descriptor: try system_openNonblocking(path), kind: .fifo, maximumLine: maximumLine)
+                        } catch {
+                            writeNote("\(path): cannot open: \(error)")
+                            return (2, "input could not be opened")
+                        }
+                    default:
+                        return (0, "end of input")
+                    }
                 }
+            }
+
+            if let listener, waiting[1].revents != 0 {
+                while true {
+                    let accepted: Int32?
+                    do { accepted = try system_accept(listener.descriptor) } catch {
+                        writeNote("cannot accept a connection: \(error)")
+                        break
+                    }
+                    guard let descriptor = accepted else { break }
+                    if var old = current {
+                        // Keep what the old connection delivered whole; its unfinished line is
+                        // dropped, never joined to the new connection's first line.
+                        drain(&old)
+                        endConnection(old, why: "replaced by a new connection")
+                    }
+                    connections += 1
+                    current = InputStream(descriptor: descriptor, kind: .connection, maximumLine: maximumLine)
+                }
+            }
+        }
+    }
+
+    /// Reads one chunk from `stream` and records its complete lines; acknowledges a connection's.
+    /// A connection whose acknowledgement cannot be written, or whose sender speaks another
+    /// protocol, ends (`.failed`).
+    private mutating func read(_ stream: inout InputStream) -> LineReader.Status {
+        var count: UInt64 = 0
+        let isConnection = stream.kind == .connection
+        refusedProtocol = false
+        let status = stream.lines.readChunk { line in
+            guard !refusedProtocol else { return }
+            count += 1
+            if isConnection { handleSenderLine(line) } else { handle(line) }
+        }
+        stream.linesRead += count
+        if refusedProtocol { return .failed(Errno(rawValue: EPROTO)) }
+        if isConnection && count > 0 && !stream.acknowledge() { return .failed(Errno(rawValue: EPIPE)) }
+        return status
+    }
+
+    /// Reads what an old connection still holds (bounded), before it is closed.
+    private mutating func drain(_ stream: inout InputStream) {
+        for _ in 0..<64 {
+            guard case .more = read(&stream) else { return }
+        }
+    }
+
+    private func endConnection(_ stream: InputStream, why: String) {
+        var text = "sender connection \(why) after \(stream.linesRead) lines"
+        let unfinished = stream.lines.unfinishedBytes
+        if unfinished > 0 { text += "; its unfinished last line (\(unfinished) bytes) was discarded" }
+        writeNote(text)
+        stream.close()
+    }
+
+    private static let senderTypePrefix = Array(#"{"type":"flight-recorder-sender-"#.utf8)
+
+    /// A line of a sender's connection: its hello and loss reports are protocol, not slog.
+    private mutating func handleSenderLine(_ line: LineReader.Line) {
+        if case .line(let bytes) = line, bytes.starts(with: Self.senderTypePrefix),
+            let type = JSONScan.value(forKey: typeKey, in: bytes), let name = JSONScan.unescapedString(type, in: bytes)
+        {
+            let keys = ["protocol", "pid", "sender", "version", "count", "firstHeight", "lastHeight", "reason"]
+            let spans = JSONScan.values(forKeys: keys.map { Array($0.utf8) }, in: bytes)
+            func number(_ key: String) -> UInt64? { spans[keys.firstIndex(of: key)!].flatMap { JSONScan.uint64($0, in: bytes) } }
+            func text(_ key: String) -> String {
+                guard let span = spans[keys.firstIndex(of: key)!], let raw = JSONScan.unescapedString(span, in: bytes) else { return "?" }
+                return String(decoding: raw, as: UTF8.self)
+            }
+            switch String(decoding: name, as: UTF8.self) {
+            case "flight-recorder-sender-hello":
+                let version = number("protocol")
+                writeNote("sender connected: \(text("sender")) \(text("version")), pid \(number("pid").map(String.init) ?? "?"), protocol \(version.map(String.init) ?? "?")")
+                if version != 1 {
+                    // PROTOCOL.md: a recorder that does not support the version closes the connection.
+                    writeNote("the sender speaks protocol \(version.map(String.init) ?? "?") and this slog-record speaks 1; closing its connection")
+                    refusedProtocol = true
+                }
+                return
+            case "flight-recorder-sender-lost":
+                let count = number("count") ?? 0
+                let first = number("firstHeight")
+                let last = number("lastHeight")
+                let reason = text("reason")
+                recorder.recordSenderLost(count: count, firstHeight: first, lastHeight: last, reason: reason)
+                senderLost += count
+                let heights = first.map { "blocks \($0) to \(last.map(String.init) ?? "?")" } ?? "no block height known"
+                writeNote("the sender lost \(count) records (\(heights)): \(reason)")
+                return
+            default:
                 break
             }
-            guard options.reopenOnEOF, options.input != nil else { return (0, "end of input") }
         }
+        handle(line)
     }
 
     /// Records one line (and acts on --halt-on and --ack).
@@ -116,7 +329,7 @@ struct Session {
             blackBoxes += 1
             writeError(box.message + "\n")
         } catch {
-            writeError("slog-record: could not preserve the black box: \(error)\n")
+            writeNote("could not preserve the black box: \(error)")
         }
     }
 
@@ -126,9 +339,21 @@ struct Session {
         var text = "slog-record: \(reason): \(recorded) lines, \(s.records) records, \(s.bytes) bytes, "
         text += "\(s.blocksCommitted) blocks committed, \(s.droppedRecords) dropped, \(s.oversizedRecords) too large, "
         text += "\(notJSON) not JSON, \(s.lostRecords) lost"
+        if options.listen != nil { text += ", \(connections) sender connections, \(senderLost) lost by the sender" }
         if blackBoxes > 0 { text += ", \(blackBoxes) black box\(blackBoxes == 1 ? "" : "es") preserved" }
         text += "; ring \(options.ring!)\n"
         writeError(text)
-        if let error = s.lastError { writeError("slog-record: last problem: \(error)\n") }
+        if let error = s.lastError { writeNote("last problem: \(error)") }
+    }
+}
+
+extension InputPlan {
+    /// Closes what `prepare` opened (the listening socket is removed).
+    func close() {
+        switch self {
+        case .standardInput: break
+        case .file: break  // closed by the stream reading it
+        case .listen(let listener): listener.close()
+        }
     }
 }

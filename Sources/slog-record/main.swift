@@ -1,15 +1,18 @@
-/// slog-record: record a node's slog from a pipe, FIFO or file into a FlightRecorder ring.
+/// slog-record: record a node's slog from its slog sender (a Unix socket), a FIFO, a file or a
+/// pipe into a FlightRecorder ring.
 ///
 /// Usage:
-///   slog-record --ring PATH [--capacity SIZE] [--retain-blocks K | --retain-all] [--no-markers]
-///               [--halt-on TYPE[,TYPE...]] [--reopen] [--ack] [INPUT]
+///   slog-record --ring PATH --listen SOCKET [--socket-mode MODE] [--socket-group GROUP] [OPTIONS]
+///   slog-record --ring PATH [--reopen] [OPTIONS] [INPUT]
 ///
-/// For nodes that can only write their slog to a file path (Agoric's SLOGFILE may name a FIFO):
-/// every line is recorded through FlightRecorder with automatic block and crank markers.
-/// Memory is bounded: a 1 MiB read buffer plus the longest line the ring can hold.
+/// With `--listen`, the node's `flight-recorder-sender.js` (integrations/agoric) connects and
+/// streams its slog; the recorder acknowledges line counts and records the sender's loss
+/// reports as sender-lost markers (integrations/agoric/PROTOCOL.md). Every line is recorded
+/// through FlightRecorder with automatic block and crank markers. Memory is bounded: a 1 MiB
+/// read buffer plus the longest line the ring can hold.
 ///
 /// Exit status: 0 on end of input or SIGTERM/SIGINT (the ring is consistent and closed);
-/// 1 when reading the input failed; 2 usage error, or the ring or input cannot be opened.
+/// 1 when reading the input failed; 2 usage error, or the ring, input or socket cannot be opened.
 import ToolSupport
 import FlightRecorder
 
@@ -18,40 +21,53 @@ import Glibc
 #endif
 
 let usageText = """
-    usage: slog-record --ring PATH [OPTIONS] [INPUT]
+    usage: slog-record --ring PATH --listen SOCKET [--socket-mode MODE] [--socket-group GROUP] [OPTIONS]
+           slog-record --ring PATH [--reopen] [OPTIONS] [INPUT]
 
-    Record slog lines (one JSON object per line) from INPUT, a file or named pipe, or from
-    standard input when INPUT is absent or '-', into the flight-recorder ring at PATH. Block and
-    crank markers are added automatically from the slog's own begin-block, crank-finish and
-    commit records; committed blocks older than the retained ones are released.
+    Record slog lines (one JSON object per line) into the flight-recorder ring at PATH: from
+    the node's slog sender connecting to SOCKET (--listen), or from INPUT, a file or named
+    pipe, or from standard input when INPUT is absent or '-'. Block and crank markers are
+    added automatically from the slog's own begin-block, crank-finish and commit records;
+    committed blocks older than the retained ones are released.
 
       --ring PATH             the ring file (created mode 0600 if missing; required)
+      --listen SOCKET         create a Unix socket at SOCKET and record what the node's
+                              flight-recorder-sender.js sends there; a new connection (a
+                              restarted node) replaces the old one; runs until a signal
+      --socket-mode MODE      permission bits of SOCKET, octal (default 0660: the owner and
+                              the group may connect)
+      --socket-group GROUP    group of SOCKET, a name or number (the node's group, so a node
+                              running as another user can connect)
       --capacity SIZE         data bytes of a new ring: 268435456, 256M, 1G (default 256M)
       --retain-blocks K       keep the last K committed blocks readable (default 2)
       --retain-all            release nothing: keep as much recent history as fits
       --no-markers            record lines only; no automatic markers
       --halt-on TYPE[,TYPE]   preserve the black box when a record of this type arrives
-      --reopen                at end of INPUT (a named pipe whose writer closed), wait for the
-                              next writer instead of exiting
+      --reopen                INPUT is a named pipe: at the end of its writer, wait for the
+                              next writer instead of exiting (refused for other files)
       --ack                   print the number of records recorded so far after each record
                               (one line each, for supervisors and tests)
+      --version               print the version
       -h, --help              show this help
 
-    Signals: SIGTERM or SIGINT closes the ring and exits 0; SIGUSR1 preserves the black box
-    for the last committed block (as --halt-on does) and recording continues in a fresh ring.
+    Signals, acted on in every state (waiting for a connection or a writer, recording):
+    SIGTERM or SIGINT closes the ring and exits 0; SIGUSR1 preserves the black box for the
+    last committed block (as --halt-on does) and recording continues in a fresh ring.
     A line that is not a JSON object is recorded as it is and counted. A line too large for
-    the ring is replaced by a record-too-large marker with its first 256 bytes.
+    the ring is replaced by a record-too-large marker with its first 256 bytes. A loss report
+    of the sender becomes a sender-lost marker (slog-tail --markers, slog-tail --info).
 
     Examples:
-      mkfifo /var/lib/agd/slog.fifo
-      slog-record --ring /var/lib/agd/flight.ring --reopen /var/lib/agd/slog.fifo &
-      SLOGFILE=/var/lib/agd/slog.fifo agd start
+      slog-record --ring /var/lib/agd/flight.ring --listen /run/flight-recorder/slog.sock \\
+                  --socket-group agd
+      # and on the node: SLOGSENDER=/usr/local/share/flight-recorder/flight-recorder-sender.js
+      #                  FLIGHT_RECORDER_SOCKET=/run/flight-recorder/slog.sock
 
       agd start 2>&1 | slog-record --ring flight.ring --capacity 512M
 
     On exit a one-line summary goes to standard error.
     Exit status: 0 end of input or SIGTERM/SIGINT; 1 reading the input failed; 2 usage error,
-    or the ring or the input cannot be opened.
+    or the ring, the input or the socket cannot be opened.
 
     """
 
@@ -62,6 +78,10 @@ do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } cat
 }
 if options.help {
     writeOutput(usageText)
+    exit(0)
+}
+if options.version {
+    writeOutput("slog-record \(FlightRecorder.version)\n")
     exit(0)
 }
 Signals.install()

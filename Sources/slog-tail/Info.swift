@@ -17,6 +17,9 @@ struct Census {
     var newestCrank: UInt64?
     var dropMarkers = 0
     var droppedRecords: UInt64 = 0
+    /// Loss reports of the node's slog sender: records that never reached the recorder.
+    var senderLostMarkers = 0
+    var senderLostRecords: UInt64 = 0
     var recorderOpens = 0
     var restarts = 0
     var halts = 0
@@ -66,6 +69,9 @@ struct Census {
                     halt = HaltFacts(
                         height: height, identifier: identifier, reason: reason, time: time, appHash: appHash,
                         networkAppHash: networkAppHash)
+                case .senderLost(let count, _, _, _)?:
+                    senderLostMarkers += 1
+                    senderLostRecords += count
                 default:
                     break
                 }
@@ -117,6 +123,8 @@ func describe(_ source: any SlogSource, json: Bool, to output: inout OutputBuffe
             "\"oldestCrank\":\(number(census.oldestCrank))", "\"newestCrank\":\(number(census.newestCrank))",
             "\"dropMarkers\":\(ring ? "\(census.dropMarkers)" : "null")",
             "\"droppedRecords\":\(ring ? "\(census.droppedRecords)" : "null")",
+            "\"senderLostMarkers\":\(ring ? "\(census.senderLostMarkers)" : "null")",
+            "\"senderLostRecords\":\(ring ? "\(census.senderLostRecords)" : "null")",
             "\"restarts\":\(ring ? "\(census.restarts)" : "null")",
             "\"recorderOpens\":\(ring ? "\(census.recorderOpens)" : "null")",
             "\"writerOpens\":\(number(status.writerOpens))",
@@ -150,6 +158,9 @@ func describe(_ source: any SlogSource, json: Bool, to output: inout OutputBuffe
     ]
     if ring {
         lines.append("drops:           " + (census.dropMarkers == 0 ? "none" : "\(census.droppedRecords) records of uncommitted blocks overwritten (\(census.dropMarkers) drop markers)"))
+        if census.senderLostMarkers > 0 {
+            lines.append("sender lost:     \(census.senderLostRecords) records never reached the recorder (\(census.senderLostMarkers) sender-lost markers)")
+        }
         var restarts = "\(census.restarts) (recorder opened \(census.recorderOpens) time\(census.recorderOpens == 1 ? "" : "s") in what the ring holds"
         if let opens = status.writerOpens { restarts += "; writer opened \(opens) time\(opens == 1 ? "" : "s") since creation" }
         lines.append("restarts:        " + restarts + ")")

@@ -18,6 +18,7 @@
 import ToolSupport
 import SlogInput
 import SlogRing
+import SlogModel
 
 #if canImport(Glibc)
 import Glibc
@@ -68,6 +69,7 @@ let usageText = """
       --verify              check every record; print each problem with its byte offset and a
                             summary; exit 1 if the file is damaged
       --format F            read FILE as F (ring, agoric or jsonl) instead of recognising it
+      --version             print the version
       -h, --help            show this help
 
     Examples:
@@ -93,6 +95,11 @@ let usageText = """
 // leaves this to the program: issue 15).
 RingFile.installTruncationGuard()
 var output = OutputBuffer(toolName: "slog-tail")
+// `--version` alone: read before the options so the option parser stays as it is.
+if CommandLine.arguments.dropFirst() == ["--version"] {
+    writeOutput("slog-tail \(flightRecorderVersion)\n")
+    exit(0)
+}
 let options: Options
 do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch {
     writeError("slog-tail: \(error.message)\nTry 'slog-tail --help'.\n")

@@ -124,6 +124,14 @@ import SlogRing
             (["--ring", "x.ring", "--capacity", "12Q"], "--capacity '12Q' is not a size"),
             (["--ring", "x.ring", "--bogus"], "unknown option '--bogus'"),
             (["--ring", "/nonexistent-dir/x.ring"], "/nonexistent-dir/x.ring"),
+            (["--ring", "x.ring", "--listen", "s.sock", "in.fifo"], "--listen reads a socket; it takes no INPUT"),
+            (["--ring", "x.ring", "--listen", "s.sock", "--reopen"], "--reopen is for a named pipe INPUT"),
+            (["--ring", "x.ring", "--listen", "s.sock", "--socket-mode", "0999"], "--socket-mode '0999' is not permission bits in octal"),
+            (["--ring", "x.ring", "--socket-group", "0", "in.fifo"], "--socket-mode and --socket-group go with --listen"),
+            (["--ring", "x.ring", "--reopen"], "--reopen needs a named pipe INPUT (standard input cannot be reopened)"),
+            (["--ring", "x.ring", "--listen", "/tmp/s.sock", "--socket-group", "no-such-group-here"], "--socket-group 'no-such-group-here' is not a group"),
+            (["--ring", "x.ring", "--listen", "/tmp/" + String(repeating: "s", count: 120)], "a socket path is at most 107 bytes"),
+            (["--ring", "x.ring", "--ack=1"], "--ack takes no value"),
         ] {
             let recorder = try RecorderProcess(arguments: arguments)
             let result = recorder.finish()
