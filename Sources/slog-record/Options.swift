@@ -1,4 +1,5 @@
 import FlightRecorder
+import SlogModel
 import ToolSupport
 
 #if canImport(Glibc)
@@ -11,7 +12,16 @@ struct Options {
     var capacity = FlightRecorder.Configuration(path: "").capacity
     var retention = FlightRecorder.Configuration(path: "").retention
     var automaticMarkers = true
-    var haltOnTypes: [String] = []
+    /// `--halt-on` specifications, parsed; the kernel-panic trigger is on unless
+    /// `--no-kernel-panic-trigger`.
+    var haltTriggers: [HaltTrigger] = []
+    var kernelPanicTrigger = true
+    /// `--halt-log FILE`: agd's log, followed by name across rotation and truncation.
+    var haltLog: String?
+    /// `--halt-log-command CMD`: a command whose output is agd's log (`journalctl -fu agd -o cat`).
+    var haltLogCommand: String?
+    /// `--max-black-boxes N`.
+    var maximumBlackBoxes = FlightRecorder.Configuration(path: "").maximumBlackBoxes
     var reopenOnEOF = false
     var acknowledge = false
     var input: String?
@@ -29,7 +39,10 @@ struct Options {
     static func parse(_ arguments: [String]) throws(UsageError) -> Options {
         var options = Options()
         var socketModeGiven = false
-        let takesValue: Set = ["--ring", "--capacity", "--retain-blocks", "--halt-on", "--listen", "--socket-mode", "--socket-group"]
+        let takesValue: Set = [
+            "--ring", "--capacity", "--retain-blocks", "--retain-only", "--halt-on", "--halt-log", "--halt-log-command",
+            "--max-black-boxes", "--listen", "--socket-mode", "--socket-group",
+        ]
         var cursor = ArgumentCursor(arguments, takesValue: takesValue)
         while let item = try cursor.next() {
             let argument: String
@@ -60,10 +73,33 @@ struct Options {
                 guard let count = Int(text), count >= 0 else {
                     throw UsageError(message: "--retain-blocks '\(text)' is not a whole number of blocks")
                 }
-                options.retention = .committedBlocks(count)
-            case "--retain-all": options.retention = .asMuchAsFits
+                options.retention = .keepingWhatFits(protecting: count)
+            case "--retain-only":
+                let text = try cursor.value()
+                guard let count = Int(text), count >= 0 else {
+                    throw UsageError(message: "--retain-only '\(text)' is not a whole number of blocks")
+                }
+                options.retention = .onlyLastCommittedBlocks(count)
+            case "--retain-all": options.retention = .keepingWhatFits(protecting: 0)
             case "--no-markers": options.automaticMarkers = false
-            case "--halt-on": options.haltOnTypes += try cursor.value().split(separator: ",").map(String.init)
+            case "--halt-on":
+                let text = try cursor.value()
+                // `TYPE[,TYPE...]` or one `TYPE:FIELD=TEXT` (whose TEXT may hold commas).
+                let specifications = text.contains(":") ? [text] : text.split(separator: ",").map(String.init)
+                for specification in specifications {
+                    do { options.haltTriggers.append(try HaltTrigger.parse(specification)) } catch {
+                        throw UsageError(message: "--halt-on '\(specification)': \(error)")
+                    }
+                }
+            case "--no-kernel-panic-trigger": options.kernelPanicTrigger = false
+            case "--halt-log": options.haltLog = try cursor.value()
+            case "--halt-log-command": options.haltLogCommand = try cursor.value()
+            case "--max-black-boxes":
+                let text = try cursor.value()
+                guard let count = Int(text), count >= 1 else {
+                    throw UsageError(message: "--max-black-boxes '\(text)' is not a whole number of boxes (at least 1)")
+                }
+                options.maximumBlackBoxes = count
             case "--reopen": options.reopenOnEOF = true
             case "--ack": options.acknowledge = true
             case "--listen":
@@ -83,6 +119,12 @@ struct Options {
             }
         }
         if options.help || options.version { return options }
+        if options.kernelPanicTrigger && !options.haltTriggers.contains(.kernelPanic) {
+            options.haltTriggers.append(.kernelPanic)
+        }
+        if options.haltLog != nil && options.haltLogCommand != nil {
+            throw UsageError(message: "--halt-log and --halt-log-command both name agd's log; give one")
+        }
         if options.ring == nil { throw UsageError(message: "--ring PATH is required") }
         if options.listen != nil {
             if options.input != nil { throw UsageError(message: "--listen reads a socket; it takes no INPUT") }

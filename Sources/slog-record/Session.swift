@@ -98,9 +98,7 @@ struct Session {
     var senderLost: UInt64 = 0
     /// Set by a hello of another protocol version: the connection is closed.
     private var refusedProtocol = false
-    private let haltTypes: [[UInt8]]
     private let typeKey = Array("type".utf8)
-    private let heightKey = Array("blockHeight".utf8)
 
     static func run(_ options: Options) -> Int32 {
         // The input first: a wrong path must not cost a 256 MiB ring.
@@ -115,6 +113,7 @@ struct Session {
         configuration.capacity = options.capacity
         configuration.retention = options.retention
         configuration.automaticMarkers = options.automaticMarkers
+        configuration.maximumBlackBoxes = options.maximumBlackBoxes
         let recorder: FlightRecorder
         do { recorder = try FlightRecorder(configuration: configuration) } catch {
             writeNote("\(error)")
@@ -135,7 +134,6 @@ struct Session {
     init(options: Options, recorder: FlightRecorder) {
         self.options = options
         self.recorder = recorder
-        self.haltTypes = options.haltOnTypes.map { Array($0.utf8) }
     }
 
     /// Reads and records until end of input (not with --listen or --reopen), a stop signal or
@@ -155,14 +153,31 @@ struct Session {
             writeNote("listening on \(socket.path) for the node's slog sender")
         }
         defer { current?.close() }
+        // agd's log, for its consensus-failure line: a file followed by name (polled), or a
+        // command's output (read when poll says so).
+        var haltLog = LogFollower(path: options.haltLog ?? "")
+        if let path = options.haltLog { writeNote("following agd's log \(path) for consensus failures") }
+        let haltCommand = options.haltLogCommand.map { HaltLogCommand(command: $0) }
+        defer { haltCommand?.stop() }
         let name = options.input ?? "standard input"
         while true {
+            if let note = haltCommand?.startIfNeeded(now: monotonicSeconds()) { writeNote(note) }
             var waiting = [pollfd(fd: Signals.wakeReader, events: Int16(POLLIN), revents: 0)]
             if let listener { waiting.append(pollfd(fd: listener.descriptor, events: Int16(POLLIN), revents: 0)) }
+            let commandSlot = waiting.count
+            if let haltCommand, haltCommand.descriptor >= 0 {
+                waiting.append(pollfd(fd: haltCommand.descriptor, events: Int16(POLLIN), revents: 0))
+            }
+            let inputSlot = waiting.count
             if let current { waiting.append(pollfd(fd: current.descriptor, events: Int16(POLLIN), revents: 0)) }
+            // Without a signal pipe (pipe2 failed), wake every second to look at signals; a
+            // followed log file is polled 5 times a second (a box within a second of the line);
+            // a command waiting to be restarted, every 250 ms.
+            var timeout: Int32 = Signals.wakeReader < 0 ? 1000 : -1
+            if options.haltLog != nil { timeout = 200 }
+            if let haltCommand, haltCommand.descriptor < 0 { timeout = timeout < 0 ? 250 : min(timeout, 250) }
             do {
-                // Without a signal pipe (pipe2 failed), wake every second to look at signals.
-                _ = try system_poll(&waiting, timeout: Signals.wakeReader < 0 ? 1000 : -1)
+                _ = try system_poll(&waiting, timeout: timeout)
             } catch {
                 writeNote("waiting for input failed: \(error)")
                 return (1, "read error")
@@ -174,7 +189,17 @@ struct Session {
             }
             if signals & Signals.stop != 0 { return (0, "stopped by signal") }
 
-            if var stream = current, waiting.last!.revents != 0 {
+            if options.haltLog != nil {
+                for line in haltLog.poll() { checkHaltLog(line) }
+                for notice in haltLog.takeNotices() { writeNote(notice) }
+            }
+            if let haltCommand, waiting.count > commandSlot, waiting[commandSlot].fd == haltCommand.descriptor,
+                waiting[commandSlot].revents != 0
+            {
+                if let note = haltCommand.read({ checkHaltLog($0) }) { writeNote(note) }
+            }
+
+            if var stream = current, waiting.count > inputSlot, waiting[inputSlot].revents != 0 {
                 let status = read(&stream)
                 current = stream
                 switch status {
@@ -310,13 +335,10 @@ struct Session {
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }  // blank line
             if !JSONScan.forEachMember(in: bytes, { _, _ in true }) { notJSON += 1 }
             recorder.record(bytes)
-            if !haltTypes.isEmpty, let type = JSONScan.value(forKey: typeKey, in: bytes), type.isString,
-                let name = JSONScan.unescapedString(type, in: bytes), haltTypes.contains(name)
-            {
-                let height = JSONScan.value(forKey: heightKey, in: bytes).flatMap { JSONScan.uint64($0, in: bytes) }
-                let statistics = recorder.statistics
-                preserve(height: height ?? statistics.lastCommittedHeight ?? statistics.openHeight ?? 0,
-                         reason: "slog record of type \(String(decoding: name, as: UTF8.self))")
+            let recorder = self.recorder
+            for trigger in options.haltTriggers where trigger.matches(bytes) {
+                report { () throws(FlightRecorderError) in try recorder.preserveBlackBoxForCurrentBlock(reason: trigger.reason) }
+                break
             }
         }
         recorded += 1
@@ -324,10 +346,30 @@ struct Session {
     }
 
     private mutating func preserve(height: UInt64, reason: String) {
+        let recorder = self.recorder
+        report { () throws(FlightRecorderError) in try recorder.preserveBlackBox(height: height, reason: reason) }
+    }
+
+    /// A line of agd's log: on CometBFT's consensus-failure line, the black box of the last
+    /// block this node committed, with the line as the reason and the app hashes it names.
+    private mutating func checkHaltLog(_ line: String) {
+        guard ConsensusFailureLine(line) != nil else { return }
+        let recorder = self.recorder
+        report { () throws(FlightRecorderError) in try recorder.preserveBlackBox(ifConsensusFailure: line) }
+    }
+
+    /// Preserves a black box with `preserve` and tells the operator what happened: the box's
+    /// message, that this height's box exists already, or why none was preserved.
+    private mutating func report(_ preserve: () throws(FlightRecorderError) -> BlackBox?) {
         do {
-            let box = try recorder.preserveBlackBox(height: height, reason: reason)
-            blackBoxes += 1
-            writeError(box.message + "\n")
+            guard let box = try preserve() else { return }
+            switch box.disposition {
+            case .preserved:
+                blackBoxes += 1
+                writeError(box.message + "\n")
+            case .alreadyPreserved:
+                writeNote("the black box of block \(box.height) was preserved already: \(box.path) (not preserved again)")
+            }
         } catch {
             writeNote("could not preserve the black box: \(error)")
         }

@@ -27,8 +27,9 @@ let usageText = """
     Record slog lines (one JSON object per line) into the flight-recorder ring at PATH: from
     the node's slog sender connecting to SOCKET (--listen), or from INPUT, a file or named
     pipe, or from standard input when INPUT is absent or '-'. Block and crank markers are
-    added automatically from the slog's own begin-block, crank-finish and commit records;
-    committed blocks older than the retained ones are released.
+    added automatically from the slog's own begin-block, crank-finish and commit records; the
+    ring keeps as many blocks as fit, and the open block plus the last K committed ones are
+    protected (overwriting them is counted and marked as a drop).
 
       --ring PATH             the ring file (created mode 0600 if missing; required)
       --listen SOCKET         create a Unix socket at SOCKET and record what the node's
@@ -39,10 +40,28 @@ let usageText = """
       --socket-group GROUP    group of SOCKET, a name or number (the node's group, so a node
                               running as another user can connect)
       --capacity SIZE         data bytes of a new ring: 268435456, 256M, 1G (default 256M)
-      --retain-blocks K       keep the last K committed blocks readable (default 2)
-      --retain-all            release nothing: keep as much recent history as fits
+      --retain-blocks K       protect the last K committed blocks (default 2); older ones
+                              stay readable until the ring needs their room
+      --retain-only K         strict: release everything older than the last K committed
+                              blocks at each commit
+      --retain-all            protect no committed block (same as --retain-blocks 0)
       --no-markers            record lines only; no automatic markers
-      --halt-on TYPE[,TYPE]   preserve the black box when a record of this type arrives
+
+    Black boxes (a sealed, compact copy of the ring, blackbox-HEIGHT-HASH.ring beside it):
+      --halt-log FILE         follow agd's log FILE by name (across rotation and truncation,
+                              like tail -F); on CometBFT's "CONSENSUS FAILURE!!!" line preserve
+                              the box of the last committed block, with the expected and got
+                              app hashes
+      --halt-log-command CMD  the same for the output of CMD, run with /bin/sh and restarted
+                              if it ends (journalctl -fu agd -o cat)
+      --halt-on SPEC          also preserve on a slog record: SPEC is TYPE or
+                              TYPE:FIELD=TEXT (TEXT found in that field); frequent types such
+                              as console are refused without a field. Repeatable.
+      --no-kernel-panic-trigger
+                              do not preserve on a SwingSet kernel panic (on by default: a
+                              console record whose args hold "##### KERNEL PANIC")
+      --max-black-boxes N     at most N boxes in the directory (default 8); a later trigger
+                              is counted and logged, not preserved. One box per height.
       --reopen                INPUT is a named pipe: at the end of its writer, wait for the
                               next writer instead of exiting (refused for other files)
       --ack                   print the number of records recorded so far after each record
@@ -52,7 +71,7 @@ let usageText = """
 
     Signals, acted on in every state (waiting for a connection or a writer, recording):
     SIGTERM or SIGINT closes the ring and exits 0; SIGUSR1 preserves the black box for the
-    last committed block (as --halt-on does) and recording continues in a fresh ring.
+    last committed block and recording continues in a fresh ring.
     A line that is not a JSON object is recorded as it is and counted. A line too large for
     the ring is replaced by a record-too-large marker with its first 256 bytes. A loss report
     of the sender becomes a sender-lost marker (slog-tail --markers, slog-tail --info).
@@ -62,6 +81,9 @@ let usageText = """
                   --socket-group agd
       # and on the node: SLOGSENDER=/usr/local/share/flight-recorder/flight-recorder-sender.js
       #                  FLIGHT_RECORDER_SOCKET=/run/flight-recorder/slog.sock
+
+      slog-record --ring /var/lib/agd/flight.ring --listen /run/flight-recorder/slog.sock \
+                  --halt-log-command 'journalctl -fu agd -o cat'
 
       agd start 2>&1 | slog-record --ring flight.ring --capacity 512M
 
