@@ -1,6 +1,11 @@
 package import SlogModel
 package import SlogRing
 
+extension SlogFormat {
+    /// The usage error for a `--format` value that names no format.
+    package static func unknown(_ text: String) -> String { "--format '\(text)' is not one of ring, agoric, jsonl" }
+}
+
 /// The input formats slog tools read.
 package enum SlogFormat: String, Sendable, CaseIterable {
     /// Our SlogRing file (`docs/FORMAT.md`), magic `SLOGRNG\0`.

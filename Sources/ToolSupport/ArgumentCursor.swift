@@ -59,6 +59,16 @@ package struct ArgumentCursor {
         return nil
     }
 
+    /// The value of the option `next()` returned last, converted by `parse`; a usage error
+    /// saying `problem(value)` when `parse` refuses it.
+    package mutating func value<T>(
+        parsedBy parse: (String) -> T?, problem: (String) -> String
+    ) throws(CommandLineUsageError) -> T {
+        let text = try value()
+        guard let parsed = parse(text) else { throw CommandLineUsageError(message: problem(text)) }
+        return parsed
+    }
+
     /// The value of the option `next()` returned last: inline, or the following argument.
     package mutating func value() throws(CommandLineUsageError) -> String {
         if let inline { return inline }

@@ -1,11 +1,5 @@
 internal import SlogRing
 
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
-
 /// Follows a text log file by name, like `tail -F`: returns the complete lines appended since
 /// the last poll, across rotation (the file renamed and a new one created at the path) and
 /// truncation (`copytruncate`, `> file`). Never blocks: call `poll()` periodically (slog-record
@@ -91,22 +85,21 @@ package struct LogFollower: ~Copyable {
 
     /// Opens the file at the path; false if there is none (said once).
     private mutating func openCurrent(fromStartOfFile: Bool) -> Bool {
-        let fd = unsafe open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if !saidMissing { notices.append("\(path): cannot open (\(Errno(rawValue: errno))); waiting for it") }
+        let fd: Int32
+        do { fd = try system_openForReading(path) } catch {
+            if !saidMissing { notices.append("\(path): cannot open (\(error)); waiting for it") }
             saidMissing = true
             return false
         }
-        var info = stat()
-        guard unsafe fstat(fd, &info) == 0 else {
-            _ = close(fd)
+        guard let opened = try? system_identity(fd), let size = try? system_fileSize(fd) else {
+            try? system_close(fd)
             return false
         }
         if saidMissing { notices.append("\(path): opened") }
         saidMissing = false
         descriptor = fd
-        identity = (UInt64(info.st_dev), UInt64(info.st_ino))
-        offset = fromStartOfFile ? 0 : Int(info.st_size)
+        identity = opened
+        offset = fromStartOfFile ? 0 : size
         partial.removeAll()
         discardingLongLine = false
         return true
@@ -115,8 +108,7 @@ package struct LogFollower: ~Copyable {
     /// Reads to the end of the open file, handling truncation.
     private mutating func readAvailable(into lines: inout [String]) {
         guard descriptor >= 0 else { return }
-        var info = stat()
-        if unsafe fstat(descriptor, &info) == 0, Int(info.st_size) < offset {
+        if let size = try? system_fileSize(descriptor), size < offset {
             notices.append("\(path): truncated; reading it again from its beginning")
             offset = 0
             partial.removeAll()
@@ -175,8 +167,6 @@ package struct LogFollower: ~Copyable {
     }
 
     private static func identity(ofPath path: String) -> (device: UInt64, inode: UInt64)? {
-        var info = stat()
-        guard unsafe stat(path, &info) == 0 else { return nil }
-        return (UInt64(info.st_dev), UInt64(info.st_ino))
+        system_identity(ofPath: path)
     }
 }

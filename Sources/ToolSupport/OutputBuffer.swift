@@ -1,11 +1,5 @@
 internal import SlogRing
 
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
-
 /// Buffers standard output and writes it in large chunks (no system call per record). A
 /// closed pipe (`slog-tail x | head`) ends the process quietly with status 0. Shared by the
 /// tools that print records; `toolName` prefixes its error message.
@@ -22,7 +16,7 @@ package struct OutputBuffer {
     package init(toolName: String) {
         self.toolName = toolName
         bytes.reserveCapacity(limit + 4096)
-        signal(SIGPIPE, SIG_IGN)  // report EPIPE as an error code instead of dying by signal
+        system_ignoreBrokenPipe()  // report EPIPE as an error code instead of dying by signal
     }
 
     package mutating func append(_ data: UnsafeRawBufferPointer) {
@@ -58,9 +52,9 @@ package struct OutputBuffer {
             Result { () throws(Errno) in try unsafe system_writeAll(1, buffer) }
         }
         if case .failure(let error) = written {
-            if error.rawValue == EPIPE { exit(0) }
+            if error == .brokenPipe { system_exit(0) }
             writeError("\(toolName): cannot write output: \(error)\n")
-            exit(2)
+            system_exit(2)
         }
         bytes.removeAll(keepingCapacity: true)
     }

@@ -47,12 +47,7 @@ struct Options {
                 options.context = count
             case "--ignore-field": options.ignoredFields += try names("field name")
             case "--ignore-type": options.ignoredTypes += try names("record type")
-            case "--format":
-                let text = try value()
-                guard let format = SlogFormat(rawValue: text) else {
-                    throw UsageError(message: "--format '\(text)' is not one of ring, agoric, jsonl")
-                }
-                options.format = format
+            case "--format": options.format = try cursor.value(parsedBy: SlogFormat.init(rawValue:), problem: SlogFormat.unknown)
             default:
                 throw UsageError(message: "unknown option '\(argument)'")
             }

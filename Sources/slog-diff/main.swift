@@ -85,23 +85,9 @@ let usageText = """
 
 // A ring truncated while it is read ends the reading there, not the process (issue 15).
 RingFile.installTruncationGuard()
-var output = OutputBuffer(toolName: "slog-diff")
-// `--version` alone: read before the options so the option parser stays as it is.
-if CommandLine.arguments.dropFirst() == ["--version"] {
-    writeOutput("slog-diff \(flightRecorderVersion)\n")
-    exit(0)
-}
-let options: Options
-do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch {
-    writeError("slog-diff: \(error.message)\nTry 'slog-diff --help'.\n")
-    exit(2)
-}
-if options.help {
-    output.append(usageText)
-    output.flush()
-    exit(0)
-}
-exit(run(options, to: &output))
+toolMain(
+    name: "slog-diff", version: flightRecorderVersion, usage: usageText, parse: Options.parse, wantsHelp: \.help,
+    run: { options, output in run(options, to: &output) })
 
 /// Compares the inputs `options` names; returns the exit status.
 func run(_ options: Options, to output: inout OutputBuffer) -> Int32 {

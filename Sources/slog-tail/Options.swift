@@ -86,12 +86,7 @@ struct Options {
                 let names = try value().split(separator: ",", omittingEmptySubsequences: true).map(String.init)
                 guard !names.isEmpty else { throw UsageError(message: "--type needs at least one record type") }
                 options.types += names
-            case "--format":
-                let text = try value()
-                guard let format = SlogFormat(rawValue: text) else {
-                    throw UsageError(message: "--format '\(text)' is not one of ring, agoric, jsonl")
-                }
-                options.format = format
+            case "--format": options.format = try cursor.value(parsedBy: SlogFormat.init(rawValue:), problem: SlogFormat.unknown)
             default:
                 throw UsageError(message: "unknown option '\(argument)'")
             }

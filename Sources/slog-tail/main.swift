@@ -94,23 +94,9 @@ let usageText = """
 // A ring truncated while it is read ends the reading there, not the process (the library
 // leaves this to the program: issue 15).
 RingFile.installTruncationGuard()
-var output = OutputBuffer(toolName: "slog-tail")
-// `--version` alone: read before the options so the option parser stays as it is.
-if CommandLine.arguments.dropFirst() == ["--version"] {
-    writeOutput("slog-tail \(flightRecorderVersion)\n")
-    exit(0)
-}
-let options: Options
-do { options = try Options.parse(Array(CommandLine.arguments.dropFirst())) } catch {
-    writeError("slog-tail: \(error.message)\nTry 'slog-tail --help'.\n")
-    exit(2)
-}
-if options.help {
-    output.append(usageText)
-    output.flush()
-    exit(0)
-}
-exit(run(options, to: &output))
+toolMain(
+    name: "slog-tail", version: flightRecorderVersion, usage: usageText, parse: Options.parse, wantsHelp: \.help,
+    run: { options, output in run(options, to: &output) })
 
 /// Reads every FILE as `options` asks; returns the exit status.
 func run(_ options: Options, to output: inout OutputBuffer) -> Int32 {

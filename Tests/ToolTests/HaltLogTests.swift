@@ -16,7 +16,7 @@ import TestSupport
         #"{"level":"error","module":"consensus","err":"+2/3 committed an invalid block: wrong Block.Header.AppHash.  Expected AA11, got BB22","time":"2026-12-03T14:00:00Z","message":"CONSENSUS FAILURE!!!"}"#
 
     private func boxes(in dir: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix("blackbox-") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix("blackbox-") && $0.hasSuffix(".ring") }.sorted()
     }
 
     private func append(_ line: String, to path: String) throws {

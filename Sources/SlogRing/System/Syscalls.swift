@@ -389,3 +389,34 @@ package func system_directoryEntries(_ path: String) throws(Errno) -> [String] {
 package func system_seek(_ fd: Int32, to offset: Int) throws(Errno) {
     _ = try valueOrErrno { lseek(fd, off_t(offset), SEEK_SET) }
 }
+
+/// The device and inode of the file at `path` (following links), or `nil` when there is none:
+/// a file's identity across renames. The corresponding C function is `stat`.
+package func system_identity(ofPath path: String) -> (device: UInt64, inode: UInt64)? {
+    var info = stat()
+    guard (try? valueOrErrno({ unsafe stat(path, &info) })) != nil else { return nil }
+    return (UInt64(info.st_dev), UInt64(info.st_ino))
+}
+
+/// The device and inode of the open file. The corresponding C function is `fstat`.
+package func system_identity(_ fd: Int32) throws(Errno) -> (device: UInt64, inode: UInt64) {
+    var info = stat()
+    _ = try valueOrErrno { unsafe fstat(fd, &info) }
+    return (UInt64(info.st_dev), UInt64(info.st_ino))
+}
+
+/// Makes a write to a closed pipe fail with `EPIPE` instead of killing the process with
+/// `SIGPIPE`. The corresponding C function is `signal(SIGPIPE, SIG_IGN)`.
+package func system_ignoreBrokenPipe() {
+    _ = unsafe signal(SIGPIPE, SIG_IGN)
+}
+
+/// Ends the process with `status` (C `exit`, so buffered C streams are flushed).
+package func system_exit(_ status: Int32) -> Never {
+    exit(status)
+}
+
+extension Errno {
+    /// Broken pipe: the reader of a pipe or socket is gone. The corresponding C error is `EPIPE`.
+    package static let brokenPipe = Errno(rawValue: EPIPE)
+}
