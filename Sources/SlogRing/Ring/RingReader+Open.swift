@@ -1,11 +1,5 @@
 internal import Synchronization
 
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
-
 extension RingReader {
     /// Opens a ring file for reading; works while a writer appends, after it died, and on
     /// damaged files.
@@ -17,7 +11,7 @@ extension RingReader {
     ///   formats), `.unsupportedVersion` (a newer format), `.io` (cannot open or map).
     public static func open(path: String) throws(SlogRingError) -> RingReader {
         let descriptor: Int32
-        do { descriptor = try system_open(path, O_RDONLY, 0) } catch {
+        do { descriptor = try system_open(path, .reading) } catch {
             throw .io(operation: "open the ring for reading", path: path, error)
         }
         let size: Int

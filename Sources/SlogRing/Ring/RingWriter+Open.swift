@@ -1,11 +1,5 @@
 internal import Synchronization
 
-#if canImport(Glibc)
-internal import Glibc
-#elseif canImport(Darwin)
-internal import Darwin
-#endif
-
 extension RingWriter {
     /// Creates a new ring file of `capacity` data bytes at `path`, mode 0600.
     ///
@@ -33,7 +27,7 @@ extension RingWriter {
         let temporary = "\(path)\(temporaryMarker)\(system_getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let descriptor: Int32
         do {
-            descriptor = try system_open(temporary, O_RDWR | O_CREAT | O_EXCL, 0o600)
+            descriptor = try system_open(temporary, .creatingExclusively)
         } catch {
             throw .io(operation: "create \(temporary)", path: path, error)
         }
@@ -103,7 +97,7 @@ extension RingWriter {
         do {
             // O_NOFOLLOW and O_NONBLOCK: a symbolic link or FIFO swapped in since the check
             // above fails or returns at once; the kind is checked again on the descriptor.
-            descriptor = try system_open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK, 0)
+            descriptor = try system_open(path, .writingExisting)
         } catch {
             if error == .tooManySymbolicLinks { throw .notARegularFile(path: path, kind: FileKind.symbolicLink.description) }
             if error == .isADirectory { throw .notARegularFile(path: path, kind: FileKind.directory.description) }
@@ -228,7 +222,7 @@ extension RingWriter {
             guard pid != system_getpid(), !system_processExists(pid),
                 (try? system_fileKind(atPath: candidate)) == .regular
             else { continue }
-            guard let fd = try? system_open(candidate, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0) else { continue }
+            guard let fd = try? system_open(candidate, .readingExisting) else { continue }
             let locked = (try? system_isLockedExclusive(fd)) ?? nil
             try? system_close(fd)
             if locked != true { try? system_unlink(candidate) }
@@ -331,11 +325,7 @@ func positionProblem(oldest: UInt64, write: UInt64, capacity: Int) -> String? {
 }
 
 /// Nanoseconds since the Unix epoch from the wall clock.
-func wallClockNanoseconds() -> UInt64 {
-    var now = timespec()
-    unsafe clock_gettime(CLOCK_REALTIME, &now)
-    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
-}
+func wallClockNanoseconds() -> UInt64 { system_wallClockNanoseconds() }
 
 extension RingHeader.Problem {
     /// The error to throw for this header problem in the file at `path`.

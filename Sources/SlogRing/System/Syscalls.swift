@@ -31,6 +31,41 @@ internal func system_open(_ path: String, _ flags: Int32, _ mode: mode_t) throws
     try valueOrErrno { unsafe open(path, flags | O_CLOEXEC, mode) }
 }
 
+/// How the ring's own files are opened (the `open` flags, named so that callers need no libc).
+enum OpenMode {
+    /// Read only (a reader).
+    case reading
+    /// A new file, created here or failing with `EEXIST`, read-write, mode 0600.
+    case creatingExclusively
+    /// An existing file read-write, never through a symbolic link, never waiting on a FIFO.
+    case writingExisting
+    /// An existing file read-only, never through a symbolic link, never waiting on a FIFO.
+    case readingExisting
+
+    var flags: Int32 {
+        switch self {
+        case .reading: O_RDONLY
+        case .creatingExclusively: O_RDWR | O_CREAT | O_EXCL
+        case .writingExisting: O_RDWR | O_NOFOLLOW | O_NONBLOCK
+        case .readingExisting: O_RDONLY | O_NOFOLLOW | O_NONBLOCK
+        }
+    }
+}
+
+/// Opens `path` as `mode` says (new files get permission bits 0600). The corresponding C
+/// function is `open`.
+internal func system_open(_ path: String, _ mode: OpenMode) throws(Errno) -> Int32 {
+    try system_open(path, mode.flags, mode == .creatingExclusively ? 0o600 : 0)
+}
+
+/// Nanoseconds since the Unix epoch from the wall clock. The corresponding C function is
+/// `clock_gettime(CLOCK_REALTIME)`.
+internal func system_wallClockNanoseconds() -> UInt64 {
+    var now = timespec()
+    unsafe clock_gettime(CLOCK_REALTIME, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}
+
 /// Opens `path` for reading. The corresponding C function is `open(O_RDONLY)`.
 package func system_openForReading(_ path: String) throws(Errno) -> Int32 {
     try system_open(path, O_RDONLY, 0)
