@@ -604,7 +604,6 @@ package struct CanonicalJSON {
         unsafe Hex.value(bytes, at: start, count: 4)
     }
 
-    private static let words: [[UInt8]] = [Array("true".utf8), Array("false".utf8), Array("null".utf8)]
 
     private func appendWord(_ bytes: UnsafeRawBufferPointer, _ start: Int, to output: ByteBuffer) -> Int? {
         guard let end = unsafe wordEnd(bytes, start) else { return nil }
@@ -614,15 +613,7 @@ package struct CanonicalJSON {
 
     /// The index after `true`, `false` or `null` at `start`, else `nil`.
     private func wordEnd(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
-        for word in Self.words where bytes.count - start >= word.count {
-            var matches = true
-            for k in word.indices where unsafe bytes[start + k] != word[k] {
-                matches = false
-                break
-            }
-            if matches { return start + word.count }
-        }
-        return nil
+        unsafe JSONScan.wordEnd(bytes, start)
     }
 
     /// Validates the number at `start` (JSON grammar) and writes its canonical spelling.

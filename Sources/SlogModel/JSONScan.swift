@@ -327,22 +327,26 @@ extension JSONScan {
         }
     }
 
+    /// The index after `true`, `false` or `null` at `start`, else `nil`.
+    @usableFromInline
+    package static func wordEnd(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+        for word in literalWords where bytes.count - start >= word.count {
+            var matches = true
+            for k in word.indices where unsafe bytes[start + k] != word[k] {
+                matches = false
+                break
+            }
+            if matches { return start + word.count }
+        }
+        return nil
+    }
+
     /// The end of the number, `true`, `false` or `null` starting at `start`, or `nil` if there
     /// is none. Numbers follow the JSON grammar `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
     @usableFromInline
     static func scanLiteral(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
         let first = unsafe bytes[start]
-        guard first == ASCII.minus || isDigit(first) else {
-            for word in literalWords where bytes.count - start >= word.count {
-                var matches = true
-                for k in word.indices where unsafe bytes[start + k] != word[k] {
-                    matches = false
-                    break
-                }
-                if matches { return start + word.count }
-            }
-            return nil
-        }
+        guard first == ASCII.minus || isDigit(first) else { return unsafe wordEnd(bytes, start) }
         var i = start
         if unsafe bytes[i] == ASCII.minus { i += 1 }
         guard i < bytes.count, unsafe isDigit(bytes[i]) else { return nil }

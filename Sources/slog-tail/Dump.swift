@@ -148,19 +148,32 @@ struct Dumper {
 /// How often `--follow` looks for new records when it has caught up.
 let followInterval = 50
 
+extension Dumper {
+    /// Prints what `source` holds now and marks it as followed (a slogfile then waits for more
+    /// at its end instead of ending).
+    mutating func startFollowing(_ source: any SlogSource, to output: inout OutputBuffer) {
+        (source as? JSONLinesSource)?.follow = true
+        drain(source, to: &output)
+        flushWindows(to: &output)
+        output.flush()
+    }
+
+    /// Prints what was appended to `source` since the last call.
+    mutating func drainAndFlush(_ source: any SlogSource, to output: inout OutputBuffer) {
+        drain(source, to: &output)
+        output.flush()
+    }
+}
+
 /// Prints `source` and then follows it: new records print as the writer appends them, lapped
 /// stretches are reported on stderr, and it stops once the ring is sealed (or standard input
 /// ends). Returns when there is nothing more to follow.
 func follow(_ source: any SlogSource, with dumper: inout Dumper, to output: inout OutputBuffer) {
-    (source as? JSONLinesSource)?.follow = true
-    dumper.drain(source, to: &output)
-    dumper.flushWindows(to: &output)
-    output.flush()
+    dumper.startFollowing(source, to: &output)
     while true {
         // Sealed before the last drain: everything the writer will ever write was read.
         let finished = source.isFinished
-        dumper.drain(source, to: &output)
-        output.flush()
+        dumper.drainAndFlush(source, to: &output)
         if finished { return }
         system_sleep(milliseconds: followInterval)
     }

@@ -45,14 +45,10 @@ func followName(path: String, format: SlogFormat?, with dumper: inout Dumper, to
         }
     }
     var (source, identity) = opened!
-    (source as? JSONLinesSource)?.follow = true
-    dumper.drain(source, to: &output)
-    dumper.flushWindows(to: &output)
-    output.flush()
+    dumper.startFollowing(source, to: &output)
     while true {
         let finished = source.isFinished
-        dumper.drain(source, to: &output)
-        output.flush()
+        dumper.drainAndFlush(source, to: &output)
         if let current = fileIdentity(path), current != identity, let next = openIdentified(path, format: format) {
             guard next.0.format != .agoric else {
                 writeError("slog-tail: \(path): --follow works with SlogRing files and JSON lines, not Agoric files (they have no positions to tell a lapped reader)\n")
