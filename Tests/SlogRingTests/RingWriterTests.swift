@@ -234,13 +234,21 @@ import Testing
         }
     }
 
-    @Test func releaseMakesOlderRecordsUnreadableAndSurvivesReopen() throws {
+    /// A ring at `dir/a.ring` holding "old 0"..."old 4" then "new 0"..."new 2"; `body` gets the
+    /// writer (to close), where "new 0" starts, and the path.
+    private func withOldThenNewRecords(_ body: (consuming RingWriter, RingPosition, String) throws -> Void) throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/a.ring"
             var writer = try RingWriter.create(path: path, capacity: 4096)
             for i in 0..<5 { _ = try writer.append("old \(i)") }
             let blockStart = writer.write
             for i in 0..<3 { _ = try writer.append("new \(i)") }
+            try body(writer, blockStart, path)
+        }
+    }
+
+    @Test func releaseMakesOlderRecordsUnreadableAndSurvivesReopen() throws {
+        try withOldThenNewRecords { (writer: consuming RingWriter, blockStart: RingPosition, path: String) in
             writer.release(before: blockStart)
             #expect(writer.oldest == blockStart)
             #expect(writer.testOnly_invariantViolation() == nil)
@@ -303,12 +311,7 @@ import Testing
     }
 
     @Test func releaseToFrameBoundaryKeepsTheSameRecordsReadable() throws {
-        try withTemporaryDirectory { dir in
-            let path = "\(dir)/a.ring"
-            var writer = try RingWriter.create(path: path, capacity: 4096)
-            for i in 0..<5 { _ = try writer.append("old \(i)") }
-            let blockStart = writer.write
-            for i in 0..<3 { _ = try writer.append("new \(i)") }
+        try withOldThenNewRecords { (writer: consuming RingWriter, blockStart: RingPosition, path: String) in
             writer.release(toFrameBoundary: blockStart)
             #expect(writer.oldest == blockStart)
             writer.release(toFrameBoundary: RingPosition(0))  // older: nothing changes
