@@ -12,8 +12,7 @@ import SlogRing
     @Test(arguments: [0, 1, 2, 3])
     func afterEveryCommitTheRingHoldsExactlyTheLastKCommittedBlocks(keep: Int) throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 1 << 20
+            var configuration = nodeRingConfiguration(in: dir)
             configuration.retention = .onlyLastCommittedBlocks(keep)
             let recorder = try FlightRecorder(configuration: configuration)
             let node = SimulatedNode()
@@ -171,7 +170,7 @@ import SlogRing
             let recorder = try FlightRecorder(configuration: configuration)
             // About 28 KB per block: two fit, the third overwrites protected block 1.
             let node = SimulatedNode(bodyPadding: 3000, cranksPerBlock: 4)
-            for height in UInt64(1)...2 { for line in node.block(height) { recorder.record(line) } }
+            recorder.record(blocks: 1...2, of: node)
             #expect(recorder.statistics.droppedRecords == 0)
             for line in node.block(3) { recorder.record(line) }
             let statistics = recorder.statistics
@@ -194,8 +193,7 @@ import SlogRing
     /// lapped is told so.
     @Test func aReaderBehindStrictRetentionIsToldReleasedNotOverwritten() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 1 << 20
+            var configuration = nodeRingConfiguration(in: dir)
             configuration.retention = .onlyLastCommittedBlocks(0)
             let recorder = try FlightRecorder(configuration: configuration)
             var reader = try RingReader.open(path: configuration.path)
@@ -204,7 +202,7 @@ import SlogRing
             recorder.record(first[0])
             #expect(drain(&reader).slog == [first[0]])
             for line in first.dropFirst() { recorder.record(line) }
-            for height in UInt64(2)...5 { for line in node.block(height) { recorder.record(line) } }
+            recorder.record(blocks: 2...5, of: node)
             let view = drain(&reader)
             #expect(!view.issues.isEmpty)
             #expect(view.issues.allSatisfy { $0.reason == .released }, "\(view.issues)")

@@ -21,10 +21,7 @@ import Testing
             for line in lines { writer.write(line) }
             try writeFile(path, writer.file)
             #expect(agoricReaderRecords(writer.file) == lines)
-            let run = try runTool("slog-tail", [path])
-            #expect(run.status == 0)
-            #expect(run.stderr.isEmpty)
-            #expect(run.stdout == slogText(lines))
+            try expectSlogTail([path], prints: lines)
             #expect(try runTool("slog-tail", ["--format", "agoric", path]).stdout == slogText(lines))
             let follow = try runTool("slog-tail", ["-f", path])
             #expect(follow.status == 2)
@@ -63,10 +60,7 @@ import Testing
             #expect(writer.header.circStart == 0 && writer.header.circEnd == 0)
             #expect(agoricReaderRecords(writer.file) == [])  // Agoric's reader: empty
             try writeFile(path, writer.file)
-            let run = try runTool("slog-tail", [path])
-            #expect(run.status == 0)
-            #expect(run.stderr.isEmpty)
-            #expect(run.stdout == slogText(lines))
+            try expectSlogTail([path], prints: lines)
             let info = try runTool("slog-tail", ["--info", path])
             #expect(info.lines.contains("note:            circStart == circEnd and the records there fill the arena: read as full (Agoric's reader shows it as empty)"))
             #expect(info.lines.contains("bytes used:      1200 (100%)"))

@@ -16,10 +16,7 @@ import SlogRing
             for line in lines { _ = try writer.append(line) }
             try writer.close()
             #expect(try readRing(path).slog == lines)
-            let run = try runTool("slog-tail", [path])
-            #expect(run.status == 0)
-            #expect(run.stderr.isEmpty)
-            #expect(run.stdout == slogText(lines))
+            try expectSlogTail([path], prints: lines)
         }
     }
 
@@ -33,10 +30,7 @@ import SlogRing
             let expected = try readRing(path).slog
             #expect(expected.count > 10 && expected.count < 100)
             #expect(Array(lines.suffix(expected.count)) == expected)
-            let run = try runTool("slog-tail", [path])
-            #expect(run.status == 0)
-            #expect(run.stderr.isEmpty)
-            #expect(run.stdout == slogText(expected))
+            try expectSlogTail([path], prints: expected)
         }
     }
 
@@ -59,9 +53,7 @@ import SlogRing
             let ring = try readRing(path)
             #expect(ring.slog.count < lines.count)  // it wrapped
             #expect(Array(lines.suffix(ring.slog.count)) == ring.slog)
-            let run = try runTool("slog-tail", [path])
-            #expect(run.status == 0 && run.stderr.isEmpty)
-            #expect(run.stdout == slogText(ring.slog))
+            try expectSlogTail([path], prints: ring.slog)
             let markers = try runTool("slog-tail", ["--markers", path])
             #expect(markers.stdout == slogText(ring.withMarkers))
             #expect(markers.lines.contains(#"{"type":"flight-recorder-block-commit","blockHeight":40}"#))
@@ -82,9 +74,7 @@ import SlogRing
             // Strict retention keeps the last two committed blocks and the open one.
             let kept = SyntheticSlog.block(3) + SyntheticSlog.block(4) + Array(SyntheticSlog.block(5).prefix(3))
             #expect(try readRing(box.path).slog == kept)
-            let run = try runTool("slog-tail", [box.path])
-            #expect(run.status == 0 && run.stderr.isEmpty)
-            #expect(run.stdout == slogText(kept))
+            try expectSlogTail([box.path], prints: kept)
             let info = try runTool("slog-tail", ["--info", box.path])
             #expect(info.status == 0)
             #expect(info.lines.contains("sealed:          yes (preserved black box)"))

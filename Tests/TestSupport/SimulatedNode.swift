@@ -1,3 +1,5 @@
+public import FlightRecorder
+
 
 /// Agoric-shaped slog for tests: a block of `cranks` cranks, each with a crank-start, deliver,
 /// syscalls, deliver-result and crank-finish, between begin-block and commit-block records.
@@ -68,5 +70,20 @@ extension String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return hash
+    }
+}
+
+/// The configuration most recorder tests start from: a ring at `dir/node.ring` of `capacity`
+/// bytes (1 MiB, room for every block a test writes), every other knob at its default.
+public func nodeRingConfiguration(in dir: String, capacity: Int = 1 << 20) -> FlightRecorder.Configuration {
+    var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
+    configuration.capacity = capacity
+    return configuration
+}
+
+extension FlightRecorder {
+    /// Records `node`'s blocks `heights`, each begun and committed.
+    public func record(blocks heights: ClosedRange<UInt64>, of node: SimulatedNode) {
+        for height in heights { for line in node.block(height) { record(line) } }
     }
 }
