@@ -130,8 +130,7 @@ import SlogRing
     /// the halt marker, and is sealed.
     @Test func aBoxTakesTheDiskSpaceOfItsRecordsNotTheRingsCapacity() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 64 << 20
+            let configuration = nodeRingConfiguration(in: dir, capacity: 64 << 20)
             let recorder = try FlightRecorder(configuration: configuration)
             let ringBlocks = try diskBytes(configuration.path)
             #expect(ringBlocks >= 64 << 20)  // the live ring is reserved on disk whole

@@ -55,8 +55,7 @@ import SlogRing
         retention: FlightRecorder.Retention? = nil, bodyPadding: Int, lastHeight: UInt64, minimumBlocks: Int
     ) throws -> RingContents {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 64 << 10
+            var configuration = nodeRingConfiguration(in: dir, capacity: 64 << 10)
             if let retention { configuration.retention = retention }
             let recorder = try FlightRecorder(configuration: configuration)
             let node = SimulatedNode(bodyPadding: bodyPadding)
@@ -87,8 +86,7 @@ import SlogRing
     /// a drop marker names exactly which sequences, the counter agrees, nothing stalls.
     @Test func uncommittedBlockLargerThanTheRingDropsItsOldestRecordsAndSaysWhich() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 64 << 10
+            var configuration = nodeRingConfiguration(in: dir, capacity: 64 << 10)
             // Only the open block protected: block 1 is free to go (see the next test for
             // protected committed blocks).
             configuration.retention = .keepingWhatFits(protecting: 0)
@@ -164,8 +162,7 @@ import SlogRing
     /// are a counted drop with a drop marker naming the oldest block touched.
     @Test func overwritingAProtectedCommittedBlockIsACountedDrop() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 64 << 10
+            var configuration = nodeRingConfiguration(in: dir, capacity: 64 << 10)
             configuration.retention = .keepingWhatFits(protecting: 2)
             let recorder = try FlightRecorder(configuration: configuration)
             // About 28 KB per block: two fit, the third overwrites protected block 1.

@@ -24,10 +24,7 @@ import SlogRing
 
     @Test func aDirectoryAFIFOAndADeviceAreRefusedAndLeftUntouched() throws {
         try withTemporaryDirectory { dir in
-            let directory = "\(dir)/adir"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-            let fifo = "\(dir)/afifo"
-            #expect(mkfifo(fifo, 0o600) == 0)
+            let (directory, fifo) = try makeDirectoryAndFIFO(in: dir)
             for path in [directory, fifo, "/dev/null"] {
                 do {
                     _ = try FlightRecorder(configuration: .init(path: path))

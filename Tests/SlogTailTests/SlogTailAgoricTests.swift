@@ -16,10 +16,8 @@ import Testing
     @Test func unwrappedFilePrintsEveryRecordExactly() throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/flight-recorder.bin"
-            var writer = AgoricWriter(fileSize: 8192)
             let lines = SyntheticSlog.blocks(1...3)
-            for line in lines { writer.write(line) }
-            try writeFile(path, writer.file)
+            let writer = try writeAgoricFile(path, fileSize: 8192, lines: lines)
             #expect(agoricReaderRecords(writer.file) == lines)
             try expectSlogTail([path], prints: lines)
             #expect(try runTool("slog-tail", ["--format", "agoric", path]).stdout == slogText(lines))
@@ -240,10 +238,8 @@ import Testing
     @Test func infoDescribesTheHeaderAndTheRecords() throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/flight-recorder.bin"
-            var writer = AgoricWriter(fileSize: 32 + 4000)
             let lines = SyntheticSlog.blocks(10...11)
-            for line in lines { writer.write(line) }
-            try writeFile(path, writer.file)
+            try writeAgoricFile(path, fileSize: 32 + 4000, lines: lines)
             let used = lines.reduce(0) { $0 + agoricSize($1) }
             let run = try runTool("slog-tail", ["--info", path])
             #expect(run.status == 0)

@@ -102,6 +102,16 @@ public struct AgoricWriter {
     }
 }
 
+/// An Agoric file of `fileSize` bytes at `path` holding `lines`, written one by one through an
+/// `AgoricWriter`, which is returned (its `file` is what was written).
+@discardableResult
+public func writeAgoricFile(_ path: String, fileSize: Int, lines: [String]) throws -> AgoricWriter {
+    var writer = AgoricWriter(fileSize: fileSize)
+    for line in lines { writer.write(line) }
+    try writeFile(path, writer.file)
+    return writer
+}
+
 /// `value` as 8 big-endian bytes.
 public func bigEndian(_ value: UInt64) -> [UInt8] {
     (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }

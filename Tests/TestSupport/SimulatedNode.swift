@@ -74,7 +74,8 @@ extension String {
 }
 
 /// The configuration most recorder tests start from: a ring at `dir/node.ring` of `capacity`
-/// bytes (1 MiB, room for every block a test writes), every other knob at its default.
+/// bytes (by default 1 MiB, room for every block most tests write), every other knob at its
+/// default.
 public func nodeRingConfiguration(in dir: String, capacity: Int = 1 << 20) -> FlightRecorder.Configuration {
     var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
     configuration.capacity = capacity
