@@ -162,10 +162,8 @@ import SlogRing
     /// node committed, with the line's error as the reason and both app hashes recorded.
     @Test func aConsensusFailureLogLinePreservesTheLastCommittedBlock() throws {
         try withTemporaryDirectory { dir in
-            let configuration = nodeRingConfiguration(in: dir)
-            let recorder = try FlightRecorder(configuration: configuration)
             let node = SimulatedNode()
-            recorder.record(blocks: 1...7, of: node)
+            let recorder = try nodeRecorder(in: dir, recording: 1...7, of: node)
             for line in node.uncommittedBlock(8).prefix(3) { recorder.record(line) }
             #expect(try recorder.preserveBlackBox(ifConsensusFailure: "I[2026-12-03|13:00:00.000] Committed state module=state height=7") == nil)
             let line = #"2:04PM ERR CONSENSUS FAILURE!!! err="+2/3 committed an invalid block: wrong Block.Header.AppHash.  Expected 4A93F0DAE, got 0113A490" module=consensus stack="goroutine 1 [running]:\n...""#
@@ -189,12 +187,10 @@ import SlogRing
     /// names the block.
     @Test func afterARestartTheLastCommittedBlockComesFromTheRing() throws {
         try withTemporaryDirectory { dir in
-            let configuration = nodeRingConfiguration(in: dir)
-            var recorder = try FlightRecorder(configuration: configuration)
             let node = SimulatedNode()
-            recorder.record(blocks: 1...3, of: node)
+            var recorder = try nodeRecorder(in: dir, recording: 1...3, of: node)
             try recorder.close()
-            recorder = try FlightRecorder(configuration: configuration)
+            recorder = try FlightRecorder(configuration: nodeRingConfiguration(in: dir))
             let box = try recorder.preserveBlackBoxForLastCommittedBlock(reason: "restarted")
             #expect(box.height == 3 && box.basis == .blockRecords(count: node.block(3).count, complete: true))
             try recorder.close()

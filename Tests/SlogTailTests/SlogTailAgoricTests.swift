@@ -65,15 +65,24 @@ import Testing
         }
     }
 
+    /// Writes numbered records of `sizes`, at least 100, until the ring is full with
+    /// circStart == circEnd (what Agoric's reader reads as empty) and `also` holds; returns how
+    /// many it wrote.
+    @discardableResult
+    static func writeUntilAFullRingReadsAsEmpty(_ writer: inout AgoricWriter, also: (AgoricWriter) -> Bool = { _ in true }) -> Int {
+        var index = 0
+        repeat {
+            writer.write(numberedRecord(index, padding: sizes[index % sizes.count]))
+            index += 1
+        } while index < 100 || writer.header.circStart != writer.header.circEnd || !also(writer)
+        return index
+    }
+
     @Test func steadyStateFullRingReadAsEmptyIsRecoveredInFull() throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/flight-recorder.bin"
             var writer = AgoricWriter(fileSize: 32 + 1500)
-            var index = 0
-            repeat {
-                writer.write(numberedRecord(index, padding: Self.sizes[index % Self.sizes.count]))
-                index += 1
-            } while index < 100 || writer.header.circStart != writer.header.circEnd
+            Self.writeUntilAFullRingReadsAsEmpty(&writer)
             #expect(writer.file.count == 32 + 1500)
             #expect(agoricReaderRecords(writer.file) == [])
             try writeFile(path, writer.file)
@@ -90,13 +99,8 @@ import Testing
         try withTemporaryDirectory { dir in
             let path = "\(dir)/flight-recorder.bin"
             var writer = AgoricWriter(fileSize: 32 + 1500)
-            var index = 0
             // Reach a reset whose next records stay inside the arena (no growth).
-            repeat {
-                writer.write(numberedRecord(index, padding: Self.sizes[index % Self.sizes.count]))
-                index += 1
-            } while index < 100 || writer.header.circStart != writer.header.circEnd
-                || writer.header.circEnd + 300 > writer.arenaSize
+            let index = Self.writeUntilAFullRingReadsAsEmpty(&writer) { $0.header.circEnd + 300 <= $0.arenaSize }
             let reset = writer.header.circStart
             let before = writer.written.count
             for extra in 0..<3 { writer.write(numberedRecord(index + extra, padding: 20)) }

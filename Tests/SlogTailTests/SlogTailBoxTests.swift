@@ -10,10 +10,8 @@ import SlogRing
 @Suite struct SlogTailBoxTests {
     /// A box preserved on CometBFT's log line, its numbers known.
     func preserveBox(in dir: String) throws -> BlackBox {
-        let configuration = nodeRingConfiguration(in: dir)
-        let recorder = try FlightRecorder(configuration: configuration)
         let node = SimulatedNode()
-        recorder.record(blocks: 10...14, of: node)
+        let recorder = try nodeRecorder(in: dir, recording: 10...14, of: node)
         for line in node.uncommittedBlock(15).prefix(3) { recorder.record(line) }
         let line = #"ERR CONSENSUS FAILURE!!! err="+2/3 committed an invalid block: wrong Block.Header.AppHash.  Expected AAAA1111, got BBBB2222" module=consensus"#
         let box = try #require(try recorder.preserveBlackBox(ifConsensusFailure: line))

@@ -88,3 +88,10 @@ extension FlightRecorder {
         for height in heights { for line in node.block(height) { record(line) } }
     }
 }
+
+/// A recorder on `nodeRingConfiguration(in: dir)` that has recorded `node`'s blocks `heights`.
+public func nodeRecorder(in dir: String, recording heights: ClosedRange<UInt64>, of node: SimulatedNode) throws -> FlightRecorder {
+    let recorder = try FlightRecorder(configuration: nodeRingConfiguration(in: dir))
+    recorder.record(blocks: heights, of: node)
+    return recorder
+}
