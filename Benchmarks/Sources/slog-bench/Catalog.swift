@@ -74,17 +74,16 @@ enum WriteBenchmarkID: String, CaseIterable, Codable {
             return try measure(LimitBenchmark(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
         case .frame:
             return try measure(
-                FrameBenchmark<FrameOnly>(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
+                FrameBenchmark<Off, Off>(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
         case .framePublish:
             return try measure(
-                FrameBenchmark<FramePublish>(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
+                FrameBenchmark<Off, On>(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
         case .frameChecksum:
             return try measure(
-                FrameBenchmark<FrameChecksum>(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
+                FrameBenchmark<On, Off>(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
         case .frameChecksumPublish:
             return try measure(
-                FrameBenchmark<FrameChecksumPublish>(path: path, capacity: capacity), pool: pool, plan: plan,
-                timer: timer)
+                FrameBenchmark<On, On>(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
         case .append:
             return try measure(AppendBenchmark(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
         case .lockedAppend:
