@@ -14,7 +14,7 @@ import SlogRing
         var configuration = FlightRecorder.Configuration(path: "\(dir)/\(name)/\(name).ring")
         configuration.capacity = 1 << 20
         let recorder = try FlightRecorder(configuration: configuration)
-        for height in UInt64(1)...5 { for line in node.block(height) { recorder.record(line) } }
+        recorder.record(blocks: 1...5, of: node)
         for line in node.uncommittedBlock(6).prefix(5) { recorder.record(line) }
         let box = try recorder.preserveBlackBox(height: 5, appHash: "ABCDEF", reason: "app hash mismatch")
         try recorder.close()
@@ -73,8 +73,7 @@ import SlogRing
     /// by a restarted one finding the file) returns the first box and writes nothing.
     @Test func aSecondTriggerForTheSameHeightReturnsTheFirstBoxAndWritesNothing() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 1 << 20
+            let configuration = nodeRingConfiguration(in: dir)
             let node = SimulatedNode()
             var recorder = try FlightRecorder(configuration: configuration)
             for line in node.block(1) { recorder.record(line) }
@@ -103,8 +102,7 @@ import SlogRing
     /// height preserves nothing, throws, and is counted; recording goes on.
     @Test func triggersBeyondTheLimitAreCountedNotPreserved() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 1 << 20
+            var configuration = nodeRingConfiguration(in: dir)
             configuration.maximumBlackBoxes = 3
             let recorder = try FlightRecorder(configuration: configuration)
             let node = SimulatedNode()
@@ -132,13 +130,12 @@ import SlogRing
     /// the halt marker, and is sealed.
     @Test func aBoxTakesTheDiskSpaceOfItsRecordsNotTheRingsCapacity() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 64 << 20
+            let configuration = nodeRingConfiguration(in: dir, capacity: 64 << 20)
             let recorder = try FlightRecorder(configuration: configuration)
             let ringBlocks = try diskBytes(configuration.path)
             #expect(ringBlocks >= 64 << 20)  // the live ring is reserved on disk whole
             let node = SimulatedNode(bodyPadding: 500)
-            for height in UInt64(1)...5 { for line in node.block(height) { recorder.record(line) } }
+            recorder.record(blocks: 1...5, of: node)
             let before = try readRing(configuration.path)
             let box = try recorder.preserveBlackBox(height: 5, reason: "size test")
             try recorder.close()
@@ -165,11 +162,8 @@ import SlogRing
     /// node committed, with the line's error as the reason and both app hashes recorded.
     @Test func aConsensusFailureLogLinePreservesTheLastCommittedBlock() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 1 << 20
-            let recorder = try FlightRecorder(configuration: configuration)
             let node = SimulatedNode()
-            for height in UInt64(1)...7 { for line in node.block(height) { recorder.record(line) } }
+            let recorder = try nodeRecorder(in: dir, recording: 1...7, of: node)
             for line in node.uncommittedBlock(8).prefix(3) { recorder.record(line) }
             #expect(try recorder.preserveBlackBox(ifConsensusFailure: "I[2026-12-03|13:00:00.000] Committed state module=state height=7") == nil)
             let line = #"2:04PM ERR CONSENSUS FAILURE!!! err="+2/3 committed an invalid block: wrong Block.Header.AppHash.  Expected 4A93F0DAE, got 0113A490" module=consensus stack="goroutine 1 [running]:\n...""#
@@ -193,13 +187,10 @@ import SlogRing
     /// names the block.
     @Test func afterARestartTheLastCommittedBlockComesFromTheRing() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 1 << 20
-            var recorder = try FlightRecorder(configuration: configuration)
             let node = SimulatedNode()
-            for height in UInt64(1)...3 { for line in node.block(height) { recorder.record(line) } }
+            var recorder = try nodeRecorder(in: dir, recording: 1...3, of: node)
             try recorder.close()
-            recorder = try FlightRecorder(configuration: configuration)
+            recorder = try FlightRecorder(configuration: nodeRingConfiguration(in: dir))
             let box = try recorder.preserveBlackBoxForLastCommittedBlock(reason: "restarted")
             #expect(box.height == 3 && box.basis == .blockRecords(count: node.block(3).count, complete: true))
             try recorder.close()

@@ -12,8 +12,7 @@ import SlogRing
     @Test(arguments: [0, 1, 2, 3])
     func afterEveryCommitTheRingHoldsExactlyTheLastKCommittedBlocks(keep: Int) throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 1 << 20
+            var configuration = nodeRingConfiguration(in: dir)
             configuration.retention = .onlyLastCommittedBlocks(keep)
             let recorder = try FlightRecorder(configuration: configuration)
             let node = SimulatedNode()
@@ -48,15 +47,20 @@ import SlogRing
         }
     }
 
-    @Test func asMuchAsFitsReleasesNothingAndTheRingKeepsTheNewestBlocks() throws {
+    /// Records blocks 1...`lastHeight` of a node padding bodies by `bodyPadding` into a 64 KiB
+    /// ring with `retention` (nil: the default), so the ring fills and the oldest blocks make room; checks that the
+    /// ring reads back clean as the newest suffix of everything recorded, more than
+    /// `minimumBlocks` blocks of it, with nothing counted as dropped; returns what it holds.
+    private func recordPastAFullRing(
+        retention: FlightRecorder.Retention? = nil, bodyPadding: Int, lastHeight: UInt64, minimumBlocks: Int
+    ) throws -> RingContents {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 64 << 10
-            configuration.retention = .asMuchAsFits
+            var configuration = nodeRingConfiguration(in: dir, capacity: 64 << 10)
+            if let retention { configuration.retention = retention }
             let recorder = try FlightRecorder(configuration: configuration)
-            let node = SimulatedNode(bodyPadding: 200)
+            let node = SimulatedNode(bodyPadding: bodyPadding)
             var all: [String] = []
-            for height in UInt64(1)...40 {
+            for height in UInt64(1)...lastHeight {
                 for line in node.block(height) {
                     recorder.record(line)
                     all.append(line)
@@ -65,20 +69,24 @@ import SlogRing
             let view = try readRing(configuration.path)
             #expect(view.issues.isEmpty)
             // A suffix of everything recorded, as large as fits, ending with the newest record.
-            #expect(view.slog.count > 3 * node.block(1).count)
+            #expect(view.slog.count > minimumBlocks * node.block(1).count)
             #expect(Array(all.suffix(view.slog.count)) == view.slog)
-            #expect(view.begunHeights.last == 40 && view.committedHeights.last == 40)
             #expect(recorder.statistics.droppedRecords == 0)
             try recorder.close()
+            return view
         }
+    }
+
+    @Test func asMuchAsFitsReleasesNothingAndTheRingKeepsTheNewestBlocks() throws {
+        let view = try recordPastAFullRing(retention: .asMuchAsFits, bodyPadding: 200, lastHeight: 40, minimumBlocks: 3)
+        #expect(view.begunHeights.last == 40 && view.committedHeights.last == 40)
     }
 
     /// One uncommitted block larger than the whole ring: its oldest records are overwritten,
     /// a drop marker names exactly which sequences, the counter agrees, nothing stalls.
     @Test func uncommittedBlockLargerThanTheRingDropsItsOldestRecordsAndSaysWhich() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 64 << 10
+            var configuration = nodeRingConfiguration(in: dir, capacity: 64 << 10)
             // Only the open block protected: block 1 is free to go (see the next test for
             // protected committed blocks).
             configuration.retention = .keepingWhatFits(protecting: 0)
@@ -145,26 +153,8 @@ import SlogRing
     /// the newest suffix of everything recorded, many more blocks than K, and nothing is counted
     /// as dropped while only unprotected blocks go.
     @Test func aFullRingOverwritesOnlyBlocksOlderThanTheProtectedOnes() throws {
-        try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 64 << 10
-            let recorder = try FlightRecorder(configuration: configuration)
-            let node = SimulatedNode(bodyPadding: 300)
-            var all: [String] = []
-            for height in UInt64(1)...60 {
-                for line in node.block(height) {
-                    recorder.record(line)
-                    all.append(line)
-                }
-            }
-            let view = try readRing(configuration.path)
-            #expect(view.issues.isEmpty)
-            #expect(view.slog.count > 5 * node.block(1).count)
-            #expect(Array(all.suffix(view.slog.count)) == view.slog)
-            #expect(view.committedHeights.last == 60 && view.committedHeights.count > 5)
-            #expect(recorder.statistics.droppedRecords == 0)
-            try recorder.close()
-        }
+        let view = try recordPastAFullRing(bodyPadding: 300, lastHeight: 60, minimumBlocks: 5)
+        #expect(view.committedHeights.last == 60 && view.committedHeights.count > 5)
     }
 
     /// Protected committed blocks are not overwritten silently: when the open block and the last
@@ -172,13 +162,12 @@ import SlogRing
     /// are a counted drop with a drop marker naming the oldest block touched.
     @Test func overwritingAProtectedCommittedBlockIsACountedDrop() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 64 << 10
+            var configuration = nodeRingConfiguration(in: dir, capacity: 64 << 10)
             configuration.retention = .keepingWhatFits(protecting: 2)
             let recorder = try FlightRecorder(configuration: configuration)
             // About 28 KB per block: two fit, the third overwrites protected block 1.
             let node = SimulatedNode(bodyPadding: 3000, cranksPerBlock: 4)
-            for height in UInt64(1)...2 { for line in node.block(height) { recorder.record(line) } }
+            recorder.record(blocks: 1...2, of: node)
             #expect(recorder.statistics.droppedRecords == 0)
             for line in node.block(3) { recorder.record(line) }
             let statistics = recorder.statistics
@@ -201,8 +190,7 @@ import SlogRing
     /// lapped is told so.
     @Test func aReaderBehindStrictRetentionIsToldReleasedNotOverwritten() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 1 << 20
+            var configuration = nodeRingConfiguration(in: dir)
             configuration.retention = .onlyLastCommittedBlocks(0)
             let recorder = try FlightRecorder(configuration: configuration)
             var reader = try RingReader.open(path: configuration.path)
@@ -211,7 +199,7 @@ import SlogRing
             recorder.record(first[0])
             #expect(drain(&reader).slog == [first[0]])
             for line in first.dropFirst() { recorder.record(line) }
-            for height in UInt64(2)...5 { for line in node.block(height) { recorder.record(line) } }
+            recorder.record(blocks: 2...5, of: node)
             let view = drain(&reader)
             #expect(!view.issues.isEmpty)
             #expect(view.issues.allSatisfy { $0.reason == .released }, "\(view.issues)")

@@ -133,9 +133,7 @@ import SlogRing
     @Test func damagedRingIsMovedAsideNotBuiltUpon() throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/node.ring"
-            var writer = try RingWriter.create(path: path, capacity: 4096)
-            for i in 0..<5 { _ = try writer.append(#"{"type":"r","i":\#(i)}"#) }
-            try writer.close()
+            try writeRing(path, capacity: 4096, (0..<5).map { #"{"type":"r","i":\#($0)}"# })
             let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
             try handle.seek(toOffset: 4096 + 30)
             try handle.write(contentsOf: [0xFF])
@@ -149,8 +147,7 @@ import SlogRing
 
     @Test func oversizedRecordBecomesAMarkerAndIsCounted() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 4096
+            let configuration = nodeRingConfiguration(in: dir, capacity: 4096)
             let recorder = try FlightRecorder(configuration: configuration)
             let big = #"{"type":"deliver","body":""# + String(repeating: "z", count: 10_000) + #""}"#
             recorder.record(big)
@@ -187,8 +184,7 @@ import SlogRing
     /// order (the lock serializes calls in the order they take it).
     @Test func manyThreadsRecordingAtOncePreserveCountAndPerThreadOrder() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 8 << 20
+            let configuration = nodeRingConfiguration(in: dir, capacity: 8 << 20)
             let recorder = try FlightRecorder(configuration: configuration)
             let threads = 8
             let perThread = 5_000

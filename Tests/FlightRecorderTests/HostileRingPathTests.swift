@@ -24,10 +24,7 @@ import SlogRing
 
     @Test func aDirectoryAFIFOAndADeviceAreRefusedAndLeftUntouched() throws {
         try withTemporaryDirectory { dir in
-            let directory = "\(dir)/adir"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-            let fifo = "\(dir)/afifo"
-            #expect(mkfifo(fifo, 0o600) == 0)
+            let (directory, fifo) = try makeDirectoryAndFIFO(in: dir)
             for path in [directory, fifo, "/dev/null"] {
                 do {
                     _ = try FlightRecorder(configuration: .init(path: path))
@@ -57,8 +54,7 @@ import SlogRing
             let identifier = try twin.preserveBlackBox(height: 1, reason: "x").identifier
             try twin.close()
 
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 1 << 20
+            let configuration = nodeRingConfiguration(in: dir)
             let recorder = try FlightRecorder(configuration: configuration)
             for line in node.block(1) { recorder.record(line) }
             // Dangling links sit at the box's name and at its `-2` name.
@@ -93,8 +89,7 @@ import SlogRing
             var template = Array("/tmp/flightrecorder-exit-XXXXXX".utf8CString)
             guard let made = mkdtemp(&template) else { exit(3) }
             let dir = String(cString: made)
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 1 << 20
+            let configuration = nodeRingConfiguration(in: dir)
             guard let recorder = try? FlightRecorder(configuration: configuration) else { exit(4) }
             for line in SimulatedNode().block(1) { recorder.record(line) }
             guard let box = try? recorder.preserveBlackBox(height: 1, reason: "x") else { exit(5) }
@@ -118,13 +113,12 @@ import SlogRing
             guard let made = mkdtemp(&template) else { exit(3) }
             let dir = String(cString: made)
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 1 << 20
+            let configuration = nodeRingConfiguration(in: dir)
             guard let recorder = try? FlightRecorder(configuration: configuration) else { exit(4) }
             let node = SimulatedNode(bodyPadding: 200)
             for line in node.block(1) { recorder.record(line) }
             guard truncate("\(dir)/node.ring", 4096 + 1000) == 0 else { exit(5) }
-            for height in UInt64(2)...40 { for line in node.block(height) { recorder.record(line) } }
+            recorder.record(blocks: 2...40, of: node)
             let stopped = !recorder.isRecording
             let said = recorder.statistics.lastError?.contains("truncated") == true
             let lost = recorder.statistics.lostRecords > 0

@@ -24,13 +24,21 @@ import Testing
         return out
     }
 
+    /// B diverges from A at crank 25 (a syscall argument) and has crank `damaged` torn; slog-diff
+    /// still finds the divergence (status 1, crank 25). Returns the two slogs' paths and its result.
+    private func diffDivergingAtCrank25(damaged: UInt64, in dir: String) throws -> (paths: [String], result: DiffResult) {
+        let b = damaging(Validator(clockOffset: 1, faults: [.syscallArgument(crank: 25)]).blocks(1...8), crank: damaged)
+        let paths = try writeSlogs(dir, [("a", Validator().blocks(1...8)), ("b", b)])
+        let result = try diff(paths)
+        #expect(result.status == 1)
+        #expect(result.crank == 25)
+        return (paths, result)
+    }
+
     @Test func damageBeforeTheDivergenceCouldHideAnEarlierOne() throws {
         try withTemporaryDirectory { dir in
-            let b = damaging(Validator(clockOffset: 1, faults: [.syscallArgument(crank: 25)]).blocks(1...8), crank: 17)
-            let paths = try writeSlogs(dir, [("a", Validator().blocks(1...8)), ("b", b)])
-            let result = try diff(paths)
-            #expect(result.status == 1)
-            #expect(result.crank == 25 && result.height == 6)
+            let (paths, result) = try diffDivergingAtCrank25(damaged: 17, in: dir)
+            #expect(result.height == 6)
             #expect(result.lastAgreeingCrank == 24)
             #expect(result.couldBeHidden == true)
             let uncompared = try #require(result.json["uncompared"] as? [[String: Any]])
@@ -65,11 +73,7 @@ import Testing
 
     @Test func damageAfterTheDivergenceCannotHideIt() throws {
         try withTemporaryDirectory { dir in
-            let b = damaging(Validator(clockOffset: 1, faults: [.syscallArgument(crank: 25)]).blocks(1...8), crank: 30)
-            let paths = try writeSlogs(dir, [("a", Validator().blocks(1...8)), ("b", b)])
-            let result = try diff(paths)
-            #expect(result.status == 1)
-            #expect(result.crank == 25)
+            let (_, result) = try diffDivergingAtCrank25(damaged: 30, in: dir)
             #expect(result.couldBeHidden == false)
             #expect((result.inputs[1]["damage"] as? Int) == 1)
         }

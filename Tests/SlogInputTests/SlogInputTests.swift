@@ -11,24 +11,8 @@ import SlogInput
 /// files, block attribution, and the JSON-lines reader's limits.
 @Suite struct SlogInputTests {
     /// Everything a source yields: records as strings, problems.
-    struct Drained {
-        var records: [String] = []
-        var problems: [SlogProblem] = []
-        var events = 0
-    }
-
-    func drain(_ source: any SlogSource, limit: Int = 1_000_000) -> Drained {
-        var drained = Drained()
-        while drained.events < limit, let event = source.next() {
-            drained.events += 1
-            switch event {
-            case .record, .marker, .opaque:
-                drained.records.append(source.withRecordBytes { String(decoding: $0, as: UTF8.self) })
-            case .problem(let problem):
-                drained.problems.append(problem)
-            }
-        }
-        return drained
+    func drain(_ source: any SlogSource, limit: Int = 1_000_000) -> Drained<[String]> {
+        drainEvents(source, limit: limit, into: []) { records, bytes in records.append(String(decoding: bytes, as: UTF8.self)) }
     }
 
     /// Over many generated histories (wraps, resets, growth past the arena, crashes mid-write),

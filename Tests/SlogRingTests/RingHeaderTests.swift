@@ -195,35 +195,20 @@ import Testing
 
     @Test func decodeRejectsInvalidHeaderSizes() {
         for size: UInt16 in [0, 8, 120, 127, 129, 4097, 4100] {
-            var bytes = Self.example
-            bytes.storeLE(size, at: RingHeader.headerSizeOffset)
-            guard case .failure(.invalidField(let reason)) = RingHeader.decode(Self.resealed(bytes)) else {
-                Issue.record("headerSize \(size) was accepted")
-                continue
-            }
-            #expect(reason.contains("headerSize \(size)"))
+            Self.expectInvalidField("headerSize", size, at: RingHeader.headerSizeOffset)
         }
         for size: UInt16 in [128, 4096, 8192, 65528] {
-            var bytes = Self.example
-            bytes.storeLE(size, at: RingHeader.headerSizeOffset)
-            #expect((try? RingHeader.decode(Self.resealed(bytes)).get())?.headerSize == Int(size))
+            #expect((try? Self.decodeExample(with: size, at: RingHeader.headerSizeOffset).get())?.headerSize == Int(size))
         }
     }
 
     @Test func decodeRejectsInvalidCapacities() {
         let invalid: [UInt64] = [0, 8, 56, 63, 65, 65537, 65540, UInt64(Int.max / 2) + 1, UInt64.max]
         for capacity in invalid {
-            var bytes = Self.example
-            bytes.storeLE(capacity, at: RingHeader.capacityOffset)
-            guard case .failure(.invalidField(let reason)) = RingHeader.decode(Self.resealed(bytes)) else {
-                Issue.record("capacity \(capacity) was accepted")
-                continue
-            }
-            #expect(reason.contains("capacity \(capacity)"))
+            Self.expectInvalidField("capacity", capacity, at: RingHeader.capacityOffset)
         }
-        var smallest = Self.example
-        smallest.storeLE(UInt64(RingHeader.minimumCapacity), at: RingHeader.capacityOffset)
-        #expect((try? RingHeader.decode(Self.resealed(smallest)).get())?.capacity == 64)
+        let smallest = Self.decodeExample(with: UInt64(RingHeader.minimumCapacity), at: RingHeader.capacityOffset)
+        #expect((try? smallest.get())?.capacity == 64)
         guard case .headerDamaged = RingHeader.Problem.invalidField("x").asError(path: "p") else {
             Issue.record("an invalid field must map to headerDamaged")
             return
@@ -235,6 +220,25 @@ import Testing
     /// The FORMAT.md example header, encoded by the code (its bytes are checked against the
     /// document by `encodedPrefixEqualsTheFormatDocumentExample`).
     static let example = RingHeader(capacity: 65536, createdAtNanoseconds: 0x0123_4567_89AB_CDEF).encodedPrefix()
+
+    /// The example header with `value` stored little-endian at `offset`, resealed, decoded.
+    static func decodeExample<T: FixedWidthInteger>(with value: T, at offset: Int) -> Result<RingHeader, RingHeader.Problem> {
+        var bytes = example
+        bytes.storeLE(value, at: offset)
+        return RingHeader.decode(resealed(bytes))
+    }
+
+    /// The example header with `value` in `field` (at `offset`) is refused as an invalid field
+    /// whose reason names the field and the value.
+    static func expectInvalidField<T: FixedWidthInteger>(
+        _ field: String, _ value: T, at offset: Int, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        guard case .failure(.invalidField(let reason)) = decodeExample(with: value, at: offset) else {
+            Issue.record("\(field) \(value) was accepted", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(reason.contains("\(field) \(value)"), sourceLocation: sourceLocation)
+    }
 
     /// `bytes` with the header checksum recomputed, so only the field under test is wrong.
     static func resealed(_ bytes: [UInt8]) -> [UInt8] {

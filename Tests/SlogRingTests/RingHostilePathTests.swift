@@ -50,9 +50,7 @@ import Testing
     @Test func aSymlinkToARingIsNotWrittenThrough() throws {
         try withTemporaryDirectory { dir in
             let target = "\(dir)/real.ring"
-            var writer = try RingWriter.create(path: target, capacity: 4096)
-            _ = try writer.append("kept")
-            try writer.close()
+            try writeRing(target, capacity: 4096, ["kept"])
             let before = try readFile(target)
             let link = "\(dir)/link.ring"
             #expect(symlink(target, link) == 0)
@@ -68,10 +66,7 @@ import Testing
     /// A directory, a FIFO and a character device are refused (never opened for writing).
     @Test func directoriesFIFOsAndDevicesAreRefused() throws {
         try withTemporaryDirectory { dir in
-            let directory = "\(dir)/adir"
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
-            let fifo = "\(dir)/afifo"
-            #expect(mkfifo(fifo, 0o600) == 0)
+            let (directory, fifo) = try makeDirectoryAndFIFO(in: dir)
             for (path, kind) in [(directory, "a directory"), (fifo, "a named pipe (FIFO)"), ("/dev/null", "a character device")] {
                 #expect(caughtError { () throws(SlogRingError) in try RingWriter.open(path: path) } == .notARegularFile(path: path, kind: kind))
                 #expect(caughtError { () throws(SlogRingError) in try RingWriter.openOrCreate(path: path, capacity: 4096) } == .notARegularFile(path: path, kind: kind))

@@ -164,68 +164,71 @@ import Testing
 
     // MARK: Oversized records
 
-    @Test(arguments: capacities)
-    func oversizedRecordThrowsAndLeavesTheRingUnchanged(capacity: Int) throws {
+    /// For every start offset of both laps and each of `prefills`: a fresh ring of `capacity`
+    /// and its model, with `prefill` records of `length` bytes appended to both. `body` gets the
+    /// model, the writer (to close), the ring's path, the start and the prefill.
+    private func forEveryStartAndPrefill(
+        capacity: Int, prefills: [Int], length: Int,
+        _ body: (inout RingLayout, consuming RingWriter, String, Int, Int) throws -> Void
+    ) throws {
         try withTemporaryDirectory { dir in
-            // Empty at every offset of both laps, and with a few records in it.
             for start in stride(from: 0, to: 2 * capacity, by: 8) {
-                for prefill in [0, 3] {
-                    let path = "\(dir)/big-\(start)-\(prefill).ring"
+                for prefill in prefills {
+                    let path = "\(dir)/ring-\(start)-\(prefill).ring"
                     var model = RingLayout(capacity: capacity, startPosition: UInt64(start))
                     var writer = try RingWriter.create(_testingPath: path, capacity: capacity, startPosition: UInt64(start))
                     for _ in 0..<prefill {
-                        let sequence = model.append(payloadLength: 5)
-                        _ = try writer.append(payload(for: sequence, length: 5))
+                        let sequence = model.append(payloadLength: length)
+                        _ = try writer.append(payload(for: sequence, length: length))
                     }
-                    let before = try Data(contentsOf: URL(fileURLWithPath: path))
-                    for size in [capacity - 23, capacity - 17, capacity - 16, capacity, capacity + 1, 1 << 20] {
-                        let error = caughtError { () throws(SlogRingError) in
-                            try writer.append([UInt8](repeating: 0xA5, count: size))
-                        }
-                        #expect(error == .recordTooLarge(size: size, maximum: capacity - 24), "start \(start), size \(size)")
-                    }
-                    #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "start \(start): file changed")
-                    #expect(writer.testOnly_invariantViolation() == nil)
-                    #expect(writer.oldest.rawValue == model.oldest && writer.write.rawValue == model.write)
-                    #expect(writer.nextRecordSequence == model.nextSequence)
-                    try writer.close()
-                    let contents = try readRing(path)
-                    #expect(contents.issues.isEmpty)
-                    #expect(contents.sequences == model.liveRecords.map(\.sequence))
+                    try body(&model, writer, path, start, prefill)
                 }
             }
         }
     }
 
     @Test(arguments: capacities)
-    func maximumPayloadFillsTheRingAndEvictsEverythingElse(capacity: Int) throws {
-        try withTemporaryDirectory { dir in
-            for start in stride(from: 0, to: 2 * capacity, by: 8) {
-                for prefill in [0, 2] {
-                    let path = "\(dir)/max-\(start)-\(prefill).ring"
-                    var model = RingLayout(capacity: capacity, startPosition: UInt64(start))
-                    var writer = try RingWriter.create(_testingPath: path, capacity: capacity, startPosition: UInt64(start))
-                    #expect(writer.maximumPayloadLength == capacity - 24)
-                    for _ in 0..<prefill {
-                        let sequence = model.append(payloadLength: 1)
-                        _ = try writer.append(payload(for: sequence, length: 1))
-                    }
-                    let sequence = model.append(payloadLength: capacity - 24)
-                    let big = payload(for: sequence, length: capacity - 24)
-                    #expect(try writer.append(big) == sequence)
-                    #expect(writer.testOnly_invariantViolation() == nil)
-                    // The frame fills the region, so it starts at offset 0 and is alone.
-                    #expect(writer.oldest.rawValue % UInt64(capacity) == 0, "start \(start)")
-                    #expect(writer.write.rawValue - writer.oldest.rawValue == UInt64(capacity))
-                    #expect(writer.oldest.rawValue == model.oldest && writer.write.rawValue == model.write)
-                    try writer.close()
-                    let contents = try readRing(path)
-                    #expect(contents.issues.isEmpty)
-                    #expect(contents.sequences == [sequence], "start \(start), prefill \(prefill)")
-                    #expect(contents.records.first?.bytes == big)
-                    #expect(contents.records.first?.info.fileOffset == 4096)
+    func oversizedRecordThrowsAndLeavesTheRingUnchanged(capacity: Int) throws {
+        // Empty at every offset of both laps, and with a few records in it.
+        try forEveryStartAndPrefill(capacity: capacity, prefills: [0, 3], length: 5) {
+            (model: inout RingLayout, writer: consuming RingWriter, path: String, start: Int, prefill: Int) in
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            for size in [capacity - 23, capacity - 17, capacity - 16, capacity, capacity + 1, 1 << 20] {
+                let error = caughtError { () throws(SlogRingError) in
+                    try writer.append([UInt8](repeating: 0xA5, count: size))
                 }
+                #expect(error == .recordTooLarge(size: size, maximum: capacity - 24), "start \(start), size \(size)")
             }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before, "start \(start): file changed")
+            #expect(writer.testOnly_invariantViolation() == nil)
+            #expect(writer.oldest.rawValue == model.oldest && writer.write.rawValue == model.write)
+            #expect(writer.nextRecordSequence == model.nextSequence)
+            try writer.close()
+            let contents = try readRing(path)
+            #expect(contents.issues.isEmpty)
+            #expect(contents.sequences == model.liveRecords.map(\.sequence))
+        }
+    }
+
+    @Test(arguments: capacities)
+    func maximumPayloadFillsTheRingAndEvictsEverythingElse(capacity: Int) throws {
+        try forEveryStartAndPrefill(capacity: capacity, prefills: [0, 2], length: 1) {
+            (model: inout RingLayout, writer: consuming RingWriter, path: String, start: Int, prefill: Int) in
+            #expect(writer.maximumPayloadLength == capacity - 24)
+            let sequence = model.append(payloadLength: capacity - 24)
+            let big = payload(for: sequence, length: capacity - 24)
+            #expect(try writer.append(big) == sequence)
+            #expect(writer.testOnly_invariantViolation() == nil)
+            // The frame fills the region, so it starts at offset 0 and is alone.
+            #expect(writer.oldest.rawValue % UInt64(capacity) == 0, "start \(start)")
+            #expect(writer.write.rawValue - writer.oldest.rawValue == UInt64(capacity))
+            #expect(writer.oldest.rawValue == model.oldest && writer.write.rawValue == model.write)
+            try writer.close()
+            let contents = try readRing(path)
+            #expect(contents.issues.isEmpty)
+            #expect(contents.sequences == [sequence], "start \(start), prefill \(prefill)")
+            #expect(contents.records.first?.bytes == big)
+            #expect(contents.records.first?.info.fileOffset == 4096)
         }
     }
 }

@@ -73,13 +73,24 @@ import Testing
 
     /// A reader overtaken by releases is told "released"; once the writer has also evicted past
     /// the released stretch (a real lap), the same kind of stretch is "overwritten".
-    @Test func aReaderTellsReleasedFromOverwritten() throws {
+    /// A 4096-byte ring with one record, `first`, that a reader has already read; `body` gets
+    /// the writer and the reader, and the writer is closed after it.
+    private func withAReaderPastTheFirstRecord(
+        _ first: String, _ body: (inout RingWriter, inout RingReader) throws -> Void
+    ) throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/a.ring"
             var writer = try RingWriter.create(path: path, capacity: 4096)
             var reader = try RingReader.open(path: path)
-            _ = try writer.append("first")
+            _ = try writer.append(first)
             #expect(drain(&reader).sequences == [0])
+            try body(&writer, &reader)
+            try writer.close()
+        }
+    }
+
+    @Test func aReaderTellsReleasedFromOverwritten() throws {
+        try withAReaderPastTheFirstRecord("first") { writer, reader in
             for i in 1...5 { _ = try writer.append("record \(i)") }
             writer.release(before: writer.write)
             for i in 6...8 { _ = try writer.append("record \(i)") }
@@ -94,19 +105,13 @@ import Testing
             for i in 0..<200 { _ = try writer.append(payload(for: UInt64(i), length: 100)) }
             view = drain(&reader)
             #expect(view.issues.map(\.reason) == [.lapped], "\(view.issues)")
-            try writer.close()
         }
     }
 
     /// Regression: a reader lapped while the ring was momentarily empty (everything released)
     /// counted the lost records again on the next record (a spurious sequence gap) or lap.
     @Test func lapsThatEmptyTheRingCountEachLostRecordOnce() throws {
-        try withTemporaryDirectory { dir in
-            let path = "\(dir)/a.ring"
-            var writer = try RingWriter.create(path: path, capacity: 4096)
-            var reader = try RingReader.open(path: path)
-            _ = try writer.append("record 0")
-            #expect(drain(&reader).sequences == [0])
+        try withAReaderPastTheFirstRecord("record 0") { writer, reader in
             var lost: [UInt64?] = []
             var sequences: [UInt64] = []
             func read() {
@@ -131,7 +136,6 @@ import Testing
             read()
             #expect(lost == [5, 3, 3])
             #expect(sequences == [6, 13])
-            try writer.close()
         }
     }
 
@@ -234,13 +238,21 @@ import Testing
         }
     }
 
-    @Test func releaseMakesOlderRecordsUnreadableAndSurvivesReopen() throws {
+    /// A ring at `dir/a.ring` holding "old 0"..."old 4" then "new 0"..."new 2"; `body` gets the
+    /// writer (to close), where "new 0" starts, and the path.
+    private func withOldThenNewRecords(_ body: (consuming RingWriter, RingPosition, String) throws -> Void) throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/a.ring"
             var writer = try RingWriter.create(path: path, capacity: 4096)
             for i in 0..<5 { _ = try writer.append("old \(i)") }
             let blockStart = writer.write
             for i in 0..<3 { _ = try writer.append("new \(i)") }
+            try body(writer, blockStart, path)
+        }
+    }
+
+    @Test func releaseMakesOlderRecordsUnreadableAndSurvivesReopen() throws {
+        try withOldThenNewRecords { (writer: consuming RingWriter, blockStart: RingPosition, path: String) in
             writer.release(before: blockStart)
             #expect(writer.oldest == blockStart)
             #expect(writer.testOnly_invariantViolation() == nil)
@@ -303,12 +315,7 @@ import Testing
     }
 
     @Test func releaseToFrameBoundaryKeepsTheSameRecordsReadable() throws {
-        try withTemporaryDirectory { dir in
-            let path = "\(dir)/a.ring"
-            var writer = try RingWriter.create(path: path, capacity: 4096)
-            for i in 0..<5 { _ = try writer.append("old \(i)") }
-            let blockStart = writer.write
-            for i in 0..<3 { _ = try writer.append("new \(i)") }
+        try withOldThenNewRecords { (writer: consuming RingWriter, blockStart: RingPosition, path: String) in
             writer.release(toFrameBoundary: blockStart)
             #expect(writer.oldest == blockStart)
             writer.release(toFrameBoundary: RingPosition(0))  // older: nothing changes

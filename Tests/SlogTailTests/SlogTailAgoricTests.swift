@@ -16,15 +16,10 @@ import Testing
     @Test func unwrappedFilePrintsEveryRecordExactly() throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/flight-recorder.bin"
-            var writer = AgoricWriter(fileSize: 8192)
             let lines = SyntheticSlog.blocks(1...3)
-            for line in lines { writer.write(line) }
-            try writeFile(path, writer.file)
+            let writer = try writeAgoricFile(path, fileSize: 8192, lines: lines)
             #expect(agoricReaderRecords(writer.file) == lines)
-            let run = try runTool("slog-tail", [path])
-            #expect(run.status == 0)
-            #expect(run.stderr.isEmpty)
-            #expect(run.stdout == slogText(lines))
+            try expectSlogTail([path], prints: lines)
             #expect(try runTool("slog-tail", ["--format", "agoric", path]).stdout == slogText(lines))
             let follow = try runTool("slog-tail", ["-f", path])
             #expect(follow.status == 2)
@@ -63,25 +58,31 @@ import Testing
             #expect(writer.header.circStart == 0 && writer.header.circEnd == 0)
             #expect(agoricReaderRecords(writer.file) == [])  // Agoric's reader: empty
             try writeFile(path, writer.file)
-            let run = try runTool("slog-tail", [path])
-            #expect(run.status == 0)
-            #expect(run.stderr.isEmpty)
-            #expect(run.stdout == slogText(lines))
+            try expectSlogTail([path], prints: lines)
             let info = try runTool("slog-tail", ["--info", path])
             #expect(info.lines.contains("note:            circStart == circEnd and the records there fill the arena: read as full (Agoric's reader shows it as empty)"))
             #expect(info.lines.contains("bytes used:      1200 (100%)"))
         }
     }
 
+    /// Writes numbered records of `sizes`, at least 100, until the ring is full with
+    /// circStart == circEnd (what Agoric's reader reads as empty) and `also` holds; returns how
+    /// many it wrote.
+    @discardableResult
+    static func writeUntilAFullRingReadsAsEmpty(_ writer: inout AgoricWriter, also: (AgoricWriter) -> Bool = { _ in true }) -> Int {
+        var index = 0
+        repeat {
+            writer.write(numberedRecord(index, padding: sizes[index % sizes.count]))
+            index += 1
+        } while index < 100 || writer.header.circStart != writer.header.circEnd || !also(writer)
+        return index
+    }
+
     @Test func steadyStateFullRingReadAsEmptyIsRecoveredInFull() throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/flight-recorder.bin"
             var writer = AgoricWriter(fileSize: 32 + 1500)
-            var index = 0
-            repeat {
-                writer.write(numberedRecord(index, padding: Self.sizes[index % Self.sizes.count]))
-                index += 1
-            } while index < 100 || writer.header.circStart != writer.header.circEnd
+            Self.writeUntilAFullRingReadsAsEmpty(&writer)
             #expect(writer.file.count == 32 + 1500)
             #expect(agoricReaderRecords(writer.file) == [])
             try writeFile(path, writer.file)
@@ -98,13 +99,8 @@ import Testing
         try withTemporaryDirectory { dir in
             let path = "\(dir)/flight-recorder.bin"
             var writer = AgoricWriter(fileSize: 32 + 1500)
-            var index = 0
             // Reach a reset whose next records stay inside the arena (no growth).
-            repeat {
-                writer.write(numberedRecord(index, padding: Self.sizes[index % Self.sizes.count]))
-                index += 1
-            } while index < 100 || writer.header.circStart != writer.header.circEnd
-                || writer.header.circEnd + 300 > writer.arenaSize
+            let index = Self.writeUntilAFullRingReadsAsEmpty(&writer) { $0.header.circEnd + 300 <= $0.arenaSize }
             let reset = writer.header.circStart
             let before = writer.written.count
             for extra in 0..<3 { writer.write(numberedRecord(index + extra, padding: 20)) }
@@ -246,10 +242,8 @@ import Testing
     @Test func infoDescribesTheHeaderAndTheRecords() throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/flight-recorder.bin"
-            var writer = AgoricWriter(fileSize: 32 + 4000)
             let lines = SyntheticSlog.blocks(10...11)
-            for line in lines { writer.write(line) }
-            try writeFile(path, writer.file)
+            try writeAgoricFile(path, fileSize: 32 + 4000, lines: lines)
             let used = lines.reduce(0) { $0 + agoricSize($1) }
             let run = try runTool("slog-tail", ["--info", path])
             #expect(run.status == 0)

@@ -10,11 +10,8 @@ import SlogRing
 @Suite struct SlogTailBoxTests {
     /// A box preserved on CometBFT's log line, its numbers known.
     func preserveBox(in dir: String) throws -> BlackBox {
-        var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-        configuration.capacity = 1 << 20
-        let recorder = try FlightRecorder(configuration: configuration)
         let node = SimulatedNode()
-        for height in UInt64(10)...14 { for line in node.block(height) { recorder.record(line) } }
+        let recorder = try nodeRecorder(in: dir, recording: 10...14, of: node)
         for line in node.uncommittedBlock(15).prefix(3) { recorder.record(line) }
         let line = #"ERR CONSENSUS FAILURE!!! err="+2/3 committed an invalid block: wrong Block.Header.AppHash.  Expected AAAA1111, got BBBB2222" module=consensus"#
         let box = try #require(try recorder.preserveBlackBox(ifConsensusFailure: line))
@@ -54,8 +51,7 @@ import SlogRing
     /// path, and the follower goes on with it.
     @Test func followNameGoesOnWithTheFreshRingAfterASeal() throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 1 << 20
+            let configuration = nodeRingConfiguration(in: dir)
             let recorder = try FlightRecorder(configuration: configuration)
             let first = SyntheticSlog.block(1)
             for line in first { recorder.record(line) }

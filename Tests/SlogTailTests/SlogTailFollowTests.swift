@@ -106,8 +106,7 @@ import SlogRing
     @Test(arguments: [true, false])
     func followBehindRetentionNeverReportsOverwrittenRecords(strict: Bool) throws {
         try withTemporaryDirectory { dir in
-            var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
-            configuration.capacity = 4 << 20
+            var configuration = nodeRingConfiguration(in: dir, capacity: 4 << 20)
             if strict { configuration.retention = .onlyLastCommittedBlocks(0) }
             let recorder = try FlightRecorder(configuration: configuration)
             let blocks = (UInt64(1)...20).map { SyntheticSlog.block($0) }

@@ -9,10 +9,7 @@ import Testing
             let path = "\(dir)/chain.slog"
             let lines = SyntheticSlog.blocks(1...2)
             try writeLines(path, [lines[0], ""] + lines[1...] + [""])
-            let run = try runTool("slog-tail", [path])
-            #expect(run.status == 0)
-            #expect(run.stderr.isEmpty)
-            #expect(run.stdout == slogText(lines))
+            try expectSlogTail([path], prints: lines)
         }
     }
 

@@ -11,32 +11,22 @@ import SlogRing
     @Test func unwrappedRingPrintsExactlyTheRecordedLines() throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/a.ring"
-            var writer = try RingWriter.create(path: path, capacity: 64 << 10)
             let lines = SyntheticSlog.blocks(1...3)
-            for line in lines { _ = try writer.append(line) }
-            try writer.close()
+            try writeRing(path, capacity: 64 << 10, lines)
             #expect(try readRing(path).slog == lines)
-            let run = try runTool("slog-tail", [path])
-            #expect(run.status == 0)
-            #expect(run.stderr.isEmpty)
-            #expect(run.stdout == slogText(lines))
+            try expectSlogTail([path], prints: lines)
         }
     }
 
     @Test func wrappedRingPrintsTheSuffixItKeepsInOrder() throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/a.ring"
-            var writer = try RingWriter.create(path: path, capacity: 2048)
             let lines = (0..<100).map { #"{"type":"crank-start","crankNum":\#($0)}"# }
-            for line in lines { _ = try writer.append(line) }
-            try writer.close()
+            try writeRing(path, capacity: 2048, lines)
             let expected = try readRing(path).slog
             #expect(expected.count > 10 && expected.count < 100)
             #expect(Array(lines.suffix(expected.count)) == expected)
-            let run = try runTool("slog-tail", [path])
-            #expect(run.status == 0)
-            #expect(run.stderr.isEmpty)
-            #expect(run.stdout == slogText(expected))
+            try expectSlogTail([path], prints: expected)
         }
     }
 
@@ -59,9 +49,7 @@ import SlogRing
             let ring = try readRing(path)
             #expect(ring.slog.count < lines.count)  // it wrapped
             #expect(Array(lines.suffix(ring.slog.count)) == ring.slog)
-            let run = try runTool("slog-tail", [path])
-            #expect(run.status == 0 && run.stderr.isEmpty)
-            #expect(run.stdout == slogText(ring.slog))
+            try expectSlogTail([path], prints: ring.slog)
             let markers = try runTool("slog-tail", ["--markers", path])
             #expect(markers.stdout == slogText(ring.withMarkers))
             #expect(markers.lines.contains(#"{"type":"flight-recorder-block-commit","blockHeight":40}"#))
@@ -70,9 +58,7 @@ import SlogRing
 
     @Test func sealedBlackBoxPrintsItsBlocksAndInfoSaysSealed() throws {
         try withTemporaryDirectory { dir in
-            let path = "\(dir)/node.ring"
-            var configuration = FlightRecorder.Configuration(path: path)
-            configuration.capacity = 64 << 10
+            var configuration = nodeRingConfiguration(in: dir, capacity: 64 << 10)
             configuration.retention = .onlyLastCommittedBlocks(2)
             let recorder = try FlightRecorder(configuration: configuration)
             let lines = SyntheticSlog.blocks(1...4) + Array(SyntheticSlog.block(5).prefix(3))
@@ -82,9 +68,7 @@ import SlogRing
             // Strict retention keeps the last two committed blocks and the open one.
             let kept = SyntheticSlog.block(3) + SyntheticSlog.block(4) + Array(SyntheticSlog.block(5).prefix(3))
             #expect(try readRing(box.path).slog == kept)
-            let run = try runTool("slog-tail", [box.path])
-            #expect(run.status == 0 && run.stderr.isEmpty)
-            #expect(run.stdout == slogText(kept))
+            try expectSlogTail([box.path], prints: kept)
             let info = try runTool("slog-tail", ["--info", box.path])
             #expect(info.status == 0)
             #expect(info.lines.contains("sealed:          yes (preserved black box)"))
@@ -97,9 +81,7 @@ import SlogRing
     @Test func damagedFramePrintsTheOthersReportsItsOffsetAndExitsOne() throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/a.ring"
-            var writer = try RingWriter.create(path: path, capacity: 4096)
-            for i in 0..<5 { _ = try writer.append(#"{"n":\#(i)}"#) }
-            try writer.close()
+            try writeRing(path, capacity: 4096, (0..<5).map { #"{"n":\#($0)}"# })
             // Flip one payload byte of the third record (frames are 24 + 8 bytes here).
             let third = RingHeader.defaultHeaderSize + 2 * 32
             try patchFile(path, at: third + 24, Array("X".utf8))
@@ -121,10 +103,8 @@ import SlogRing
     @Test func truncatedRingPrintsWhatTheFileHoldsAndExitsOne() throws {
         try withTemporaryDirectory { dir in
             let path = "\(dir)/a.ring"
-            var writer = try RingWriter.create(path: path, capacity: 4096)
             let lines = (0..<60).map { #"{"n":\#($0 % 10)}"# }  // 7 bytes: 32-byte frames
-            for line in lines { _ = try writer.append(line) }
-            try writer.close()
+            try writeRing(path, capacity: 4096, lines)
             let handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
             try handle.truncate(atOffset: UInt64(RingHeader.defaultHeaderSize + 1000))
             try handle.close()
@@ -152,9 +132,8 @@ import SlogRing
 
     @Test func infoJSONCountsDropsOfABlockLargerThanTheRing() throws {
         try withTemporaryDirectory { dir in
-            let path = "\(dir)/node.ring"
-            var configuration = FlightRecorder.Configuration(path: path)
-            configuration.capacity = 8 << 10
+            var configuration = nodeRingConfiguration(in: dir, capacity: 8 << 10)
+            let path = configuration.path
             configuration.retention = .committedBlocks(1)
             let recorder = try FlightRecorder(configuration: configuration)
             // Block 3 is larger than the ring: its oldest records are dropped (drop markers).
@@ -186,9 +165,8 @@ import SlogRing
 
     @Test func infoJSONCountsRestartsFromRecorderOpenedMarkers() throws {
         try withTemporaryDirectory { dir in
-            let path = "\(dir)/node.ring"
-            var configuration = FlightRecorder.Configuration(path: path)
-            configuration.capacity = 64 << 10
+            let configuration = nodeRingConfiguration(in: dir, capacity: 64 << 10)
+            let path = configuration.path
             for heights: ClosedRange<UInt64> in [1...2, 3...3, 4...5] {
                 let recorder = try FlightRecorder(configuration: configuration)
                 for line in SyntheticSlog.blocks(heights) { recorder.record(line) }

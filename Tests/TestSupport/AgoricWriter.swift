@@ -87,17 +87,7 @@ public struct AgoricWriter {
 
     /// Agoric's readCircBuf: `count` bytes at `from`, or nil if `from` is outside the live range.
     private func readLive(_ count: Int, start: Int, end: Int, from: Int) -> [UInt8]? {
-        let readStart = from % arenaSize
-        var first = count
-        if start > end {
-            first = min(first, arenaSize - readStart)
-            if readStart >= end && readStart < start { return nil }
-        } else if readStart < start || readStart >= end {
-            return nil
-        }
-        var out = Array(file[32 + readStart..<32 + readStart + first])
-        if first < count { out += file[32..<32 + count - first] }
-        return out
+        agoricReadCircBuf(file, arena: arenaSize, start: start, end: end, count: count, at: from)
     }
 
     private mutating func put(_ bytes: [UInt8], at offset: Int) {
@@ -110,6 +100,16 @@ public struct AgoricWriter {
             + bigEndian(UInt64(circEnd))
         file.replaceSubrange(0..<32, with: header)
     }
+}
+
+/// An Agoric file of `fileSize` bytes at `path` holding `lines`, written one by one through an
+/// `AgoricWriter`, which is returned (its `file` is what was written).
+@discardableResult
+public func writeAgoricFile(_ path: String, fileSize: Int, lines: [String]) throws -> AgoricWriter {
+    var writer = AgoricWriter(fileSize: fileSize)
+    for line in lines { writer.write(line) }
+    try writeFile(path, writer.file)
+    return writer
 }
 
 /// `value` as 8 big-endian bytes.
@@ -138,6 +138,23 @@ public func agoricFile(arenaSize: Int, circStart: Int, circEnd: Int, records: [S
     return file
 }
 
+/// Agoric's readCircBuf on a whole file (32-byte header, then an `arena`-byte arena whose live
+/// range is `start..<end`, wrapping): `count` bytes at arena offset `from` (taken modulo the
+/// arena), or nil if `from` is outside the live range.
+func agoricReadCircBuf(_ file: [UInt8], arena: Int, start: Int, end: Int, count: Int, at from: Int) -> [UInt8]? {
+    let readStart = from % arena
+    var first = count
+    if start > end {
+        first = min(first, arena - readStart)
+        if readStart >= end && readStart < start { return nil }
+    } else if readStart < start || readStart >= end {
+        return nil
+    }
+    var out = Array(file[32 + readStart..<32 + readStart + first])
+    if first < count { out += file[32..<32 + count - first] }
+    return out
+}
+
 /// Bytes one record takes in an Agoric arena.
 public func agoricSize(_ json: String) -> Int { 8 + 1 + json.utf8.count }
 
@@ -150,17 +167,7 @@ public func agoricReaderRecords(_ file: [UInt8]) -> [String]? {
     let end = word(24)
     guard file.count == arena + 32 else { return nil }
     func read(_ count: Int, at offset: Int) -> [UInt8]? {
-        let readStart = (start + offset) % arena
-        var first = count
-        if start > end {
-            first = min(first, arena - readStart)
-            if readStart >= end && readStart < start { return nil }
-        } else if readStart < start || readStart >= end {
-            return nil
-        }
-        var out = Array(file[32 + readStart..<32 + readStart + first])
-        if first < count { out += file[32..<32 + count - first] }
-        return out
+        agoricReadCircBuf(file, arena: arena, start: start, end: end, count: count, at: start + offset)
     }
     var records: [String] = []
     var offset = 0

@@ -52,3 +52,13 @@ public func slogText(_ lines: [String]) -> String {
 public func withUTF8Bytes<R>(_ text: String, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
     try Array(text.utf8).withUnsafeBytes(body)
 }
+
+/// A new directory `adir` and a new FIFO `afifo` in `dir`: with "/dev/null" (a character
+/// device), the kinds of path no ring may be written at.
+public func makeDirectoryAndFIFO(in dir: String) throws -> (directory: String, fifo: String) {
+    let directory = "\(dir)/adir"
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+    let fifo = "\(dir)/afifo"
+    guard mkfifo(fifo, 0o600) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    return (directory, fifo)
+}

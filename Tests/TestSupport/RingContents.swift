@@ -93,3 +93,10 @@ public func caughtError<T: ~Copyable>(_ body: () throws(SlogRingError) -> T) -> 
         return error
     }
 }
+
+/// Creates a ring of `capacity` bytes at `path`, appends `records` (their UTF-8) and closes it.
+public func writeRing(_ path: String, capacity: Int, _ records: [String]) throws {
+    var writer = try RingWriter.create(path: path, capacity: capacity)
+    for record in records { _ = try writer.append(record) }
+    try writer.close()
+}

@@ -1,3 +1,5 @@
+public import FlightRecorder
+
 
 /// Agoric-shaped slog for tests: a block of `cranks` cranks, each with a crank-start, deliver,
 /// syscalls, deliver-result and crank-finish, between begin-block and commit-block records.
@@ -69,4 +71,27 @@ extension String {
         for byte in utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return hash
     }
+}
+
+/// The configuration most recorder tests start from: a ring at `dir/node.ring` of `capacity`
+/// bytes (by default 1 MiB, room for every block most tests write), every other knob at its
+/// default.
+public func nodeRingConfiguration(in dir: String, capacity: Int = 1 << 20) -> FlightRecorder.Configuration {
+    var configuration = FlightRecorder.Configuration(path: "\(dir)/node.ring")
+    configuration.capacity = capacity
+    return configuration
+}
+
+extension FlightRecorder {
+    /// Records `node`'s blocks `heights`, each begun and committed.
+    public func record(blocks heights: ClosedRange<UInt64>, of node: SimulatedNode) {
+        for height in heights { for line in node.block(height) { record(line) } }
+    }
+}
+
+/// A recorder on `nodeRingConfiguration(in: dir)` that has recorded `node`'s blocks `heights`.
+public func nodeRecorder(in dir: String, recording heights: ClosedRange<UInt64>, of node: SimulatedNode) throws -> FlightRecorder {
+    let recorder = try FlightRecorder(configuration: nodeRingConfiguration(in: dir))
+    recorder.record(blocks: heights, of: node)
+    return recorder
 }

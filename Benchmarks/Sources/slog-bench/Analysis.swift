@@ -53,28 +53,14 @@ struct Analysis {
                 ratio(
                     "FlightRecorder hook >= 30% of the physical limit's records/s (real sample slog)", .recorder,
                     over: .limit, atLeast: 0.3, unit: "fraction", in: directory, size: realSizeClass))
-            if let recorder = result(.recorder, 256, in: directory) {
-                let values = recorder.runs.map(\.p99)
-                checks.append(
-                    TargetCheck(
-                        target: "FlightRecorder hook p99 < 1 us (256 B, automatic markers on)", directory: directory.path,
-                        fileSystem: directory.fileSystem, value: median(values), lowest: values.min(),
-                        highest: values.max(), threshold: 1000, unit: "ns", met: median(values) < 1000))
-            }
+            checks.append(p99UnderOneMicrosecond("FlightRecorder hook p99 < 1 us (256 B, automatic markers on)", .recorder, in: directory))
             // Not a target: the most any writer can reach over the baseline on this machine.
             var bound = ratio(
                 "physical limit over the pwrite baseline (256 B): the most any writer can reach",
                 .limit, over: .pwrite, atLeast: 50, unit: "times", in: directory)
             bound?.isBound = true
             checks.append(bound)
-            if let append = result(.append, 256, in: directory) {
-                let values = append.runs.map(\.p99)
-                checks.append(
-                    TargetCheck(
-                        target: "SlogRing append p99 < 1 us (256 B, prefaulted ring)", directory: directory.path,
-                        fileSystem: directory.fileSystem, value: median(values), lowest: values.min(),
-                        highest: values.max(), threshold: 1000, unit: "ns", met: median(values) < 1000))
-            }
+            checks.append(p99UnderOneMicrosecond("SlogRing append p99 < 1 us (256 B, prefaulted ring)", .append, in: directory))
             // The tools' targets (issue #17), each on the median of its runs.
             let toolTargets: [(ToolBenchmarkID, String, Double, String, Bool)] = [
                 (.tail, "slog-tail dump >= 1 GB/s (256 B records)", 1000, "MB/s", true),
@@ -122,5 +108,14 @@ struct Analysis {
         check.highest = ratios.max()
         check.met = median(ratios) >= threshold
         return check
+    }
+
+    /// `benchmark`'s p99 latency at 256 B under 1 us, on the median of its runs.
+    private func p99UnderOneMicrosecond(_ target: String, _ benchmark: WriteBenchmarkID, in directory: Directory) -> TargetCheck? {
+        guard let result = result(benchmark, 256, in: directory) else { return nil }
+        let values = result.runs.map(\.latency.p99)
+        return TargetCheck(
+            target: target, directory: directory.path, fileSystem: directory.fileSystem, value: median(values),
+            lowest: values.min(), highest: values.max(), threshold: 1000, unit: "ns", met: median(values) < 1000)
     }
 }

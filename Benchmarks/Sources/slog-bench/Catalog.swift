@@ -69,22 +69,19 @@ enum WriteBenchmarkID: String, CaseIterable, Codable {
     ) throws -> RunSample {
         let path = "\(directory)/slog-bench-\(getpid())-\(rawValue).ring"
         unlink(path)  // a leftover of a killed run
+        /// One `FrameBenchmark` specialization, by the steps it performs.
+        func frame<Checksum: StaticFlag, Publish: StaticFlag>(
+            checksum: Checksum.Type, publishEveryRecord: Publish.Type
+        ) throws -> RunSample {
+            try measure(FrameBenchmark<Checksum, Publish>(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
+        }
         switch self {
         case .limit:
             return try measure(LimitBenchmark(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
-        case .frame:
-            return try measure(
-                FrameBenchmark<FrameOnly>(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
-        case .framePublish:
-            return try measure(
-                FrameBenchmark<FramePublish>(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
-        case .frameChecksum:
-            return try measure(
-                FrameBenchmark<FrameChecksum>(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
-        case .frameChecksumPublish:
-            return try measure(
-                FrameBenchmark<FrameChecksumPublish>(path: path, capacity: capacity), pool: pool, plan: plan,
-                timer: timer)
+        case .frame: return try frame(checksum: Off.self, publishEveryRecord: Off.self)
+        case .framePublish: return try frame(checksum: Off.self, publishEveryRecord: On.self)
+        case .frameChecksum: return try frame(checksum: On.self, publishEveryRecord: Off.self)
+        case .frameChecksumPublish: return try frame(checksum: On.self, publishEveryRecord: On.self)
         case .append:
             return try measure(AppendBenchmark(path: path, capacity: capacity), pool: pool, plan: plan, timer: timer)
         case .lockedAppend:

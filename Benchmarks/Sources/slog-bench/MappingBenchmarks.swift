@@ -73,32 +73,14 @@ struct LimitBenchmark: WriteBenchmark, ~Copyable {
     consuming func finish() throws -> FinishNotes { FinishNotes() }
 }
 
-/// Which steps of the append protocol a `FrameBenchmark` performs. Static, so each variant's
-/// loop is compiled without the steps it skips.
-protocol FrameVariant {
-    /// Compute the CRC32C of header and payload and store it in the frame.
-    static var checksum: Bool { get }
-    /// Publish (releasing stores of the write position and next sequence) after every record;
-    /// otherwise after every 64th.
-    static var publishEveryRecord: Bool { get }
+/// A yes or no known at compile time: which steps of the append protocol a `FrameBenchmark`
+/// performs. Static, so each variant's loop is compiled without the steps it skips.
+protocol StaticFlag {
+    static var isOn: Bool { get }
 }
 
-enum FrameOnly: FrameVariant {
-    static let checksum = false
-    static let publishEveryRecord = false
-}
-enum FramePublish: FrameVariant {
-    static let checksum = false
-    static let publishEveryRecord = true
-}
-enum FrameChecksum: FrameVariant {
-    static let checksum = true
-    static let publishEveryRecord = false
-}
-enum FrameChecksumPublish: FrameVariant {
-    static let checksum = true
-    static let publishEveryRecord = true
-}
+enum On: StaticFlag { static let isOn = true }
+enum Off: StaticFlag { static let isOn = false }
 
 /// The steps of `RingWriter.append` reproduced on a raw mapping, so each one's cost can be
 /// measured by leaving it out (SlogRing has no switches for them, and should not: they are the
@@ -111,7 +93,11 @@ enum FrameChecksumPublish: FrameVariant {
 /// Not reproduced: eviction (the ring's oldest-position store and fence when it laps; the
 /// difference to `append` is that cost plus the API's checks) and padding frames at the
 /// region's end (the frame just starts over at offset 0).
-struct FrameBenchmark<Variant: FrameVariant>: WriteBenchmark, ~Copyable {
+///
+/// `Checksum`: compute the CRC32C of header and payload and store it in the frame.
+/// `PublishEveryRecord`: publish (releasing stores of the write position and next sequence)
+/// after every record; otherwise after every 64th.
+struct FrameBenchmark<Checksum: StaticFlag, PublishEveryRecord: StaticFlag>: WriteBenchmark, ~Copyable {
     let mapping: RawMapping
     let data: UnsafeMutableRawPointer
     let capacity: Int
@@ -147,7 +133,7 @@ struct FrameBenchmark<Variant: FrameVariant>: WriteBenchmark, ~Copyable {
         frame.storeBytes(of: sequence.littleEndian, toByteOffset: 8, as: UInt64.self)
         frame.storeBytes(of: (~UInt32(length)).littleEndian, toByteOffset: 20, as: UInt32.self)
         (frame + Self.frameHeaderSize).copyMemory(from: record.baseAddress!, byteCount: length)
-        if Variant.checksum {
+        if Checksum.isOn {
             let header = slog_crc32c_update(0xFFFF_FFFF, frame, 16)
             let checksum = ~slog_crc32c_update(header, record.baseAddress!, length)
             frame.storeBytes(of: checksum.littleEndian, toByteOffset: 16, as: UInt32.self)
@@ -156,7 +142,7 @@ struct FrameBenchmark<Variant: FrameVariant>: WriteBenchmark, ~Copyable {
         position &+= UInt64(size)
         offset += size
         if offset == capacity { offset = 0 }
-        if Variant.publishEveryRecord || sequence % Self.batch == 0 {
+        if PublishEveryRecord.isOn || sequence % Self.batch == 0 {
             // Releasing, as in RingWriter.append: publishes the frames written above.
             writeWord.pointee.store(position, ordering: .releasing)
             sequenceWord.pointee.store(sequence, ordering: .releasing)

@@ -45,11 +45,37 @@ struct RunSample: Codable {
     /// Writer-thread page faults during the latency pass.
     var latencyPassFaults: PageFaults
     var latencySamples: Int
+    /// Of the latency pass's timed records.
+    var latency: Latency
+    var notes: FinishNotes
+}
+
+/// Latency of single timed records, in ns with the timer's overhead subtracted: percentiles and
+/// the slowest (all 0 when nothing was timed).
+struct Latency: Codable {
     var p50: Double
     var p99: Double
     var p999: Double
     var max: Double
-    var notes: FinishNotes
+
+    /// From raw clock differences sorted ascending, each less `overhead` (never below 0).
+    init<T: BinaryInteger>(sorted: [T], overhead: Double) {
+        func corrected(_ value: T) -> Double { Swift.max(0, Double(value) - overhead) }
+        func at(_ fraction: Double) -> Double { sorted.isEmpty ? 0 : corrected(percentile(sorted: sorted, fraction)) }
+        p50 = at(0.50)
+        p99 = at(0.99)
+        p999 = at(0.999)
+        max = sorted.last.map(corrected) ?? 0
+    }
+
+    /// The median of each figure over `samples`, each on its own (all 0 for none).
+    init(medianOf samples: [Latency]) {
+        func of(_ value: (Latency) -> Double) -> Double { samples.isEmpty ? 0 : median(samples.map(value)) }
+        p50 = of(\.p50)
+        p99 = of(\.p99)
+        p999 = of(\.p999)
+        max = of(\.max)
+    }
 }
 
 /// Runs the throughput pass, then the latency pass, then finishes the benchmark.
@@ -102,8 +128,6 @@ func measure<B: WriteBenchmark & ~Copyable>(
 
     var sorted = Array(samples[0..<taken])
     sorted.sort()
-    let overhead = timer.overheadNanoseconds
-    func corrected(_ value: UInt64) -> Double { Swift.max(0, Double(value) - overhead) }
     let seconds = Double(end - start) / 1e9
     return RunSample(
         records: plan.throughputRecords, bytes: bytes, seconds: seconds,
@@ -111,9 +135,5 @@ func measure<B: WriteBenchmark & ~Copyable>(
         megabytesPerSecond: Double(bytes) / seconds / 1e6,
         nanosecondsPerRecord: seconds * 1e9 / Double(plan.throughputRecords),
         faults: faults, latencyPassFaults: latencyPassFaults, latencySamples: taken,
-        p50: sorted.isEmpty ? 0 : corrected(percentile(sorted: sorted, 0.50)),
-        p99: sorted.isEmpty ? 0 : corrected(percentile(sorted: sorted, 0.99)),
-        p999: sorted.isEmpty ? 0 : corrected(percentile(sorted: sorted, 0.999)),
-        max: sorted.last.map(corrected) ?? 0,
-        notes: notes)
+        latency: Latency(sorted: sorted, overhead: timer.overheadNanoseconds), notes: notes)
 }

@@ -146,10 +146,7 @@ extension RunSample {
         var recordsPerSecond: Double
         var megabytesPerSecond: Double
         var nanosecondsPerRecord: Double
-        var p50: Double
-        var p99: Double
-        var p999: Double
-        var max: Double
+        var latency: Latency
         var minorFaults: Double
         var majorFaults: Double
         var latencyPassMinorFaults: Double
@@ -160,10 +157,7 @@ extension RunSample {
             recordsPerSecond = of(\.recordsPerSecond)
             megabytesPerSecond = of(\.megabytesPerSecond)
             nanosecondsPerRecord = of(\.nanosecondsPerRecord)
-            p50 = of(\.p50)
-            p99 = of(\.p99)
-            p999 = of(\.p999)
-            max = of(\.max)
+            latency = Latency(medianOf: runs.map(\.latency))
             minorFaults = of { Double($0.faults.minor) }
             majorFaults = of { Double($0.faults.major) }
             latencyPassMinorFaults = of { Double($0.latencyPassFaults.minor) }

@@ -14,11 +14,9 @@ struct SoakResult: Codable {
     var targetRecordsPerSecond: Int
     var records: Int
     var seconds: Double
-    var p50: Double
-    var p99: Double
-    var p999: Double
+    /// Of every record.
+    var latency: Latency
     var p9999: Double
-    var max: Double
     /// Records slower than 1 us, 10 us and 100 us.
     var over1us: Int
     var over10us: Int
@@ -84,9 +82,8 @@ extension WriteBenchmarkID {
         return SoakResult(
             benchmark: self, directory: directory.path, fileSystem: directory.fileSystem, sizeClass: pool.sizeClass,
             targetRecordsPerSecond: rate, records: sorted.count, seconds: run.seconds,
-            p50: corrected(percentile(sorted: sorted, 0.5)), p99: corrected(percentile(sorted: sorted, 0.99)),
-            p999: corrected(percentile(sorted: sorted, 0.999)), p9999: corrected(percentile(sorted: sorted, 0.9999)),
-            max: corrected(sorted.last ?? 0), over1us: slower(than: 1_000), over10us: slower(than: 10_000),
+            latency: Latency(sorted: sorted, overhead: overhead), p9999: corrected(percentile(sorted: sorted, 0.9999)),
+            over1us: slower(than: 1_000), over10us: slower(than: 10_000),
             over100us: slower(than: 100_000), faults: run.faults)
     }
 }

@@ -66,8 +66,8 @@ struct Table {
                 add(
                     pad(sizeLabel(size), 7) + pad(row.benchmark.rawValue, 19, left: true)
                         + pad(rate(m.recordsPerSecond), 11) + pad(String(format: "%.0f", m.megabytesPerSecond), 8)
-                        + pad(String(format: "%.1f", m.nanosecondsPerRecord), 9) + pad(ns(m.p50), 8) + pad(ns(m.p99), 8)
-                        + pad(ns(m.p999), 9) + pad(ns(m.max), 10)
+                        + pad(String(format: "%.1f", m.nanosecondsPerRecord), 9) + pad(ns(m.latency.p50), 8)
+                        + pad(ns(m.latency.p99), 8) + pad(ns(m.latency.p999), 9) + pad(ns(m.latency.max), 10)
                         + pad(String(format: "%.0f%%", 100 * row.relativeSpread), 8)
                         + pad(String(format: "%.0f/%.0f", m.minorFaults, m.majorFaults), 9) + "  " + versus)
             }
@@ -146,8 +146,8 @@ struct Table {
                 pad(r.fileSystem, 10, left: true) + pad(r.benchmark.rawValue, 11, left: true)
                     + pad(sizeLabel(r.sizeClass), 7)
                     + pad("\(r.targetRecordsPerSecond / 1000)k", 8) + pad(String(format: "%.0f", r.seconds), 5)
-                    + pad(ns(r.p50), 6)
-                    + pad(ns(r.p99), 7) + pad(ns(r.p999), 8) + pad(ns(r.p9999), 8) + pad(ns(r.max), 9)
+                    + pad(ns(r.latency.p50), 6) + pad(ns(r.latency.p99), 7) + pad(ns(r.latency.p999), 8)
+                    + pad(ns(r.p9999), 8) + pad(ns(r.latency.max), 9)
                     + pad("\(r.over1us)", 8)
                     + pad("\(r.over10us)", 7) + pad("\(r.over100us)", 7)
                     + pad("\(r.faults.minor)/\(r.faults.major)", 10))

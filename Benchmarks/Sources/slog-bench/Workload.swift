@@ -223,13 +223,16 @@ struct SlogGenerator {
             Member(key: "seconds", value: String(format: "%.9f", value), dropRank: 6)
         }
         let blockTime = "\(1_750_000_000 + (height % 1000) * 6)"
+        // Every block record opens with the height and the block's time.
+        let block = [
+            Member(key: "blockHeight", value: "\(height)", dropRank: 0),
+            Member(key: "blockTime", value: blockTime, dropRank: 2),
+        ]
         var records: [SlogRecordTemplate] = []
         records.append(
             SlogRecordTemplate(
                 type: "cosmic-swingset-begin-block",
-                members: [
-                    Member(key: "blockHeight", value: "\(height)", dropRank: 0),
-                    Member(key: "blockTime", value: blockTime, dropRank: 2),
+                members: block + [
                     Member(key: "interBlockSeconds", value: "6.841", dropRank: 4),
                     Member(key: "afterCommitHangoverSeconds", value: "0", dropRank: 4),
                     Member(key: "blockLagSeconds", value: "0.445", dropRank: 4),
@@ -248,6 +251,11 @@ struct SlogGenerator {
                 Member(key: "vatID", value: #""\#(vat)""#, dropRank: 3),
                 Member(key: "deliveryNum", value: "\(delivery)", dropRank: 3),
             ]
+            // deliver and deliver-result: a message delivered live.
+            let message = [
+                Member(key: "replay", value: "false", dropRank: 4),
+                Member(key: "dispatch", value: #""message""#, dropRank: 4),
+            ]
             records.append(
                 SlogRecordTemplate(
                     type: "crank-start",
@@ -264,9 +272,7 @@ struct SlogGenerator {
             records.append(
                 SlogRecordTemplate(
                     type: "deliver",
-                    members: common + [
-                        Member(key: "replay", value: "false", dropRank: 4),
-                        Member(key: "dispatch", value: #""message""#, dropRank: 4),
+                    members: common + message + [
                         Member(
                             key: "kd",
                             value: ##"["message","ko160",{"methargs":{"body":"#[\"wake\",[\"+1750000000\"]]"##,
@@ -314,9 +320,7 @@ struct SlogGenerator {
             records.append(
                 SlogRecordTemplate(
                     type: "deliver-result",
-                    members: common + [
-                        Member(key: "replay", value: "false", dropRank: 4),
-                        Member(key: "dispatch", value: #""message""#, dropRank: 4),
+                    members: common + message + [
                         Member(key: "dr", value: #"["ok",null,{"compute":\#(1_464_614 + crank)}]"#, dropRank: 3),
                     ] + time() + [seconds(0.002_208_233)]))
             let hash = String(repeating: String(format: "%016llx", crankNum &* 0x9E37_79B9_7F4A_7C15), count: 4)
@@ -335,16 +339,11 @@ struct SlogGenerator {
         records.append(
             SlogRecordTemplate(
                 type: "cosmic-swingset-commit-block-start",
-                members: [
-                    Member(key: "blockHeight", value: "\(height)", dropRank: 0),
-                    Member(key: "blockTime", value: blockTime, dropRank: 2),
-                ] + time()))
+                members: block + time()))
         records.append(
             SlogRecordTemplate(
                 type: "cosmic-swingset-commit-block-finish",
-                members: [
-                    Member(key: "blockHeight", value: "\(height)", dropRank: 0),
-                    Member(key: "blockTime", value: blockTime, dropRank: 2),
+                members: block + [
                     Member(key: "runSeconds", value: "0.165372", dropRank: 4),
                     Member(key: "chainTime", value: "0.011724", dropRank: 4),
                     Member(key: "saveTime", value: "0.025004", dropRank: 4),
