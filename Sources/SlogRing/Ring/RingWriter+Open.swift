@@ -231,15 +231,16 @@ extension RingWriter {
 
     /// How long `open` keeps trying a writer lock that is held: long enough to outlast an
     /// inherited descriptor, far shorter than any real writer holds the lock.
-    static let lockRetryMilliseconds = (attempts: 20, interval: 5)
+    static let lockRetryMilliseconds = (attempts: 200, interval: 5)
 
-    /// Takes the writer lock, retrying for up to 100 ms while it is held.
+    /// Takes the writer lock, retrying for up to a second while it is held.
     ///
     /// The lock belongs to the open file description, and a child process forked by any thread
     /// of the process shares that description until it calls `exec` (even with `O_CLOEXEC`).
     /// So for an instant after a writer closes, a fork in flight can still hold its lock; a
     /// reopen at that instant would be refused although no writer exists. A real second writer
-    /// holds the lock for as long as it runs and is still refused, after the 100 ms.
+    /// holds the lock for as long as it runs and is still refused, after the second. (100 ms
+    /// was not always enough on a loaded 2-core machine: a fork can take that long to exec.)
     private static func lockWaitingOutInheritedDescriptors(_ descriptor: Int32) throws(Errno) {
         var attempt = 1
         while true {
