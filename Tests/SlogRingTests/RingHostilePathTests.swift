@@ -10,20 +10,8 @@ import Testing
 
     /// Runs slog-stress to completion within `seconds` (then SIGKILL: a hang is a failure).
     static func runStress(_ arguments: [String], seconds: Double = testPatience) throws -> (status: Int32, signaled: Bool, stderr: String, timedOut: Bool) {
-        let process = Process()
-        process.executableURL = builtProductsDirectory().appendingPathComponent("slog-stress")
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        let timedOut = process.isRunning
-        if timedOut { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus, process.terminationReason == .uncaughtSignal, text, timedOut)
+        let run = try runBounded("slog-stress", arguments, seconds: seconds)
+        return (run.status, run.signaled, run.stderr, run.timedOut)
     }
 
     /// A dangling symbolic link at the ring path made `openOrCreate` loop forever (open: ENOENT

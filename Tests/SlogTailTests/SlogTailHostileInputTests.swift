@@ -13,29 +13,8 @@ import SlogRing
     static func run(
         _ tool: String, _ arguments: [String], dataLimitKiB: Int = 65536, seconds: Double = testPatience
     ) throws -> (status: Int32, signaled: Bool, timedOut: Bool, stdout: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        let path = builtProductsDirectory().appendingPathComponent(tool).path
-        process.arguments = ["-c", "ulimit -d \(dataLimitKiB); exec \"$0\" \"$@\"", path] + arguments
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/null"))
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = output
-        try process.run()
-        let collected = LockedBytes()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
-            group.leave()
-        }
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        let timedOut = process.isRunning
-        if timedOut { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        group.wait()
-        return (process.terminationStatus, process.terminationReason == .uncaughtSignal, timedOut, collected.text)
+        let run = try runBounded(tool, arguments, dataLimitKiB: dataLimitKiB, seconds: seconds)
+        return (run.status, run.signaled, run.timedOut, run.stdout)
     }
 
     /// 400,000 lines that are not JSON: every problem was kept (3 million took 893 MB in

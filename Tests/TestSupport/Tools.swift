@@ -87,24 +87,8 @@ public final class RunningTool {
         process = Process()
         process.executableURL = builtProductsDirectory().appendingPathComponent(tool)
         process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
         input = withStandardInput ? Pipe() : nil
-        process.standardInput = input ?? FileHandle.nullDevice
-        try process.run()
-        for (pipe, bytes) in [(out, stdoutBytes), (err, stderrBytes)] {
-            group.enter()
-            DispatchQueue.global().async { [group] in
-                while true {
-                    let chunk = pipe.fileHandleForReading.availableData
-                    if chunk.isEmpty { break }
-                    bytes.append(chunk)
-                }
-                group.leave()
-            }
-        }
+        try runCollectingOutput(process, stdout: stdoutBytes, stderr: stderrBytes, group: group, input: input ?? FileHandle.nullDevice)
     }
 
     public var stdout: String { stdoutBytes.text }
@@ -150,12 +134,7 @@ public final class RunningTool {
     @discardableResult
     public func finish(seconds: Double = testPatience) -> Int32 {
         try? input?.fileHandleForWriting.close()
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(5_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        group.wait()
-        return process.terminationStatus
+        return finishProcess(process, collecting: group, seconds: seconds)
     }
 }
 
@@ -170,4 +149,81 @@ public func eventually(seconds: Double = testPatience, _ condition: () throws ->
         usleep(10_000)
     }
     return try condition()
+}
+
+/// Starts `process` with `input` as its standard input and its standard output and error
+/// collected into `stdout` and `stderr` as they arrive; each reader enters `group` and leaves
+/// it at the end of its stream.
+public func runCollectingOutput(
+    _ process: Process, stdout: LockedBytes, stderr: LockedBytes, group: DispatchGroup, input: Any
+) throws {
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = input
+    try process.run()
+    for (pipe, bytes) in [(out, stdout), (err, stderr)] {
+        group.enter()
+        DispatchQueue.global().async { [group] in
+            while true {
+                let chunk = pipe.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                bytes.append(chunk)
+            }
+            group.leave()
+        }
+    }
+}
+
+/// Waits (at most `seconds`, then SIGKILL) for `process` to exit and for its output readers
+/// (`group`) to finish; returns its status.
+public func finishProcess(_ process: Process, collecting group: DispatchGroup, seconds: Double) -> Int32 {
+    let deadline = Date().addingTimeInterval(seconds)
+    while process.isRunning && Date() < deadline { usleep(5_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    group.wait()
+    return process.terminationStatus
+}
+
+/// What `runBounded` saw: the exit status, whether a signal ended the process, its output, and
+/// whether it had to be killed at the deadline (a hang).
+public struct BoundedRun {
+    public var status: Int32
+    public var signaled: Bool
+    public var stdout: String
+    public var stderr: String
+    public var timedOut: Bool
+}
+
+/// Runs a built tool (by name) with `arguments` and standard input at /dev/null, for at most
+/// `seconds`: a process still running then is killed with SIGKILL and reported as timed out, so
+/// a loop fails the test instead of hanging the suite. With `dataLimitKiB` it runs under
+/// `ulimit -d` (a tool whose memory grows with hostile input fails instead of swapping).
+public func runBounded(
+    _ tool: String, _ arguments: [String], dataLimitKiB: Int? = nil, seconds: Double = testPatience
+) throws -> BoundedRun {
+    let process = Process()
+    let path = builtProductsDirectory().appendingPathComponent(tool).path
+    if let dataLimitKiB {
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", "ulimit -d \(dataLimitKiB); exec \"$0\" \"$@\"", path] + arguments
+    } else {
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+    }
+    let stdout = LockedBytes()
+    let stderr = LockedBytes()
+    let group = DispatchGroup()
+    try runCollectingOutput(process, stdout: stdout, stderr: stderr, group: group, input: FileHandle.nullDevice)
+    let deadline = Date().addingTimeInterval(seconds)
+    while process.isRunning && Date() < deadline { usleep(10_000) }
+    let timedOut = process.isRunning
+    if timedOut { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    group.wait()
+    return BoundedRun(
+        status: process.terminationStatus, signaled: process.terminationReason == .uncaughtSignal,
+        stdout: stdout.text, stderr: stderr.text, timedOut: timedOut)
 }

@@ -13,6 +13,28 @@ import SlogRing
 /// Serialized: the liveness tests measure the node's flush and block delays, which tests
 /// running beside them on a 2-core machine would disturb.
 @Suite(.serialized) struct AgoricSenderEndToEndTests {
+    /// Runs `body` with a fresh directory and a `slog-record --listen` on `dir/slog.sock`,
+    /// killed afterwards whatever happens.
+    static func withRecorder(_ body: (String, RunningTool) throws -> Void) throws {
+        try withTemporaryDirectory { dir in
+            let recorder = try startRecorder(dir)
+            defer { recorder.killIfRunning() }
+            try body(dir, recorder)
+        }
+    }
+
+    /// Once the restarted recorder has the sender's loss report and five more blocks arrived:
+    /// stops the node, then the recorder (cleanly), and returns the node's final stats.
+    static func finishAfterTheLossReport(node: StandInNode, recorder: RunningTool) throws -> [String: Any] {
+        #expect(recorder.wait(seconds: 5) { _, err in err.contains("the sender lost") }, "\(recorder.stderr)")
+        #expect(node.waitForBlocks(node.blocks.count + 5))
+        node.signal(SIGTERM)
+        let stats = try #require(finishNode(node))
+        recorder.signal(SIGTERM)
+        #expect(recorder.finish() == 0)
+        return stats
+    }
+
     static func startRecorder(_ dir: String, extra: [String] = []) throws -> RunningTool {
         let recorder = try RunningTool(
             "slog-record", ["--ring", "\(dir)/node.ring", "--capacity", "64M", "--retain-all", "--listen", "\(dir)/slog.sock"] + extra)
@@ -87,9 +109,7 @@ import SlogRing
 
     @Test(.enabled(if: nodeExecutable != nil, "node is not installed: skipped"), arguments: ["self", "process"])
     func everyRecordArrivesInOrder(agent: String) throws {
-        try withTemporaryDirectory { dir in
-            let recorder = try Self.startRecorder(dir)
-            defer { recorder.killIfRunning() }
+        try Self.withRecorder { dir, recorder in
             let node = try StandInNode(
                 socket: "\(dir)/slog.sock", stateDirectory: dir,
                 arguments: ["--blocks", "20", "--interval-ms", "40", "--records-per-block", "100"], agent: agent)
@@ -112,9 +132,7 @@ import SlogRing
 
     @Test(.enabled(if: nodeExecutable != nil, "node is not installed: skipped"))
     func recorderStoppedFiveSecondsNeverDelaysTheNode() throws {
-        try withTemporaryDirectory { dir in
-            let recorder = try Self.startRecorder(dir)
-            defer { recorder.killIfRunning() }
+        try Self.withRecorder { dir, recorder in
             // The recorder at a lower priority than the node, as docs/slog-record.service runs
             // it (Nice=10): catching up after SIGCONT must not starve the node of CPU.
             setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(recorder.processIdentifier), 10)
@@ -184,12 +202,7 @@ import SlogRing
             recorder.finish()
             usleep(1_500_000)
             recorder = try Self.startRecorder(dir)
-            #expect(recorder.wait(seconds: 5) { _, err in err.contains("the sender lost") }, "\(recorder.stderr)")
-            #expect(node.waitForBlocks(node.blocks.count + 5))
-            node.signal(SIGTERM)
-            let stats = try #require(Self.finishNode(node))
-            recorder.signal(SIGTERM)
-            #expect(recorder.finish() == 0)
+            let stats = try Self.finishAfterTheLossReport(node: node, recorder: recorder)
             #expect(recorder.stderr.contains("removed the stale socket"), "\(recorder.stderr)")
             Self.reportLiveness(node, "recorder killed and restarted")
 
@@ -226,12 +239,7 @@ import SlogRing
             #expect(!FileManager.default.fileExists(atPath: "\(dir)/slog.sock"))
             let recorder = try Self.startRecorder(dir)
             defer { recorder.killIfRunning() }
-            #expect(recorder.wait(seconds: 5) { _, err in err.contains("the sender lost") }, "\(recorder.stderr)")
-            #expect(node.waitForBlocks(node.blocks.count + 5))
-            node.signal(SIGTERM)
-            let stats = try #require(Self.finishNode(node))
-            recorder.signal(SIGTERM)
-            #expect(recorder.finish() == 0)
+            let stats = try Self.finishAfterTheLossReport(node: node, recorder: recorder)
             let sent = try Self.expectedRecords(dir, blocks: node.blocks.count, recordsPerBlock: 100)
             let view = try readRing("\(dir)/node.ring")
             let lost = Self.lostCounts(view)
@@ -250,9 +258,7 @@ import SlogRing
 
     @Test(.enabled(if: nodeExecutable != nil, "node is not installed: skipped"))
     func nodeKilledAndRestartedTheRecorderGoesOn() throws {
-        try withTemporaryDirectory { dir in
-            let recorder = try Self.startRecorder(dir)
-            defer { recorder.killIfRunning() }
+        try Self.withRecorder { dir, recorder in
             let first = try StandInNode(
                 socket: "\(dir)/slog.sock", stateDirectory: dir,
                 arguments: ["--blocks", "forever", "--interval-ms", "20", "--records-per-block", "300", "--burst"])
@@ -285,9 +291,7 @@ import SlogRing
     static let hello = #"{"type":"flight-recorder-sender-hello","protocol":1,"pid":1,"sender":"test","version":"0"}"# + "\n"
 
     @Test func linesOfTwoConnectionsAreNeverJoinedAndEachIsAcknowledged() throws {
-        try withTemporaryDirectory { dir in
-            let recorder = try Self.startRecorder(dir)
-            defer { recorder.killIfRunning() }
+        try Self.withRecorder { dir, recorder in
             // A connection dies mid-line; the next connection's first line stands alone.
             let first = try SocketClient(path: "\(dir)/slog.sock")
             first.send(Self.hello + #"{"type":"one"}"# + "\n" + #"{"type":"cut","body":"#)
@@ -315,9 +319,7 @@ import SlogRing
     }
 
     @Test func aSenderOfAnotherProtocolVersionIsClosedAndNothingOfItRecorded() throws {
-        try withTemporaryDirectory { dir in
-            let recorder = try Self.startRecorder(dir)
-            defer { recorder.killIfRunning() }
+        try Self.withRecorder { dir, recorder in
             let client = try SocketClient(path: "\(dir)/slog.sock")
             client.send(#"{"type":"flight-recorder-sender-hello","protocol":2,"pid":1,"sender":"future","version":"9"}"# + "\n" + #"{"type":"x"}"# + "\n")
             #expect(client.waitForAcknowledgement(-1, seconds: 3) == nil)  // closed without an ack

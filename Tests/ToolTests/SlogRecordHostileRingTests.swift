@@ -10,20 +10,8 @@ import SlogRing
 @Suite struct SlogRecordHostileRingTests {
     /// Runs slog-record with empty input, at most `testPatience` (a loop is a failure, not a hang).
     static func record(ring: String) throws -> (status: Int32, stderr: String, timedOut: Bool) {
-        let process = Process()
-        process.executableURL = builtProductsDirectory().appendingPathComponent("slog-record")
-        process.arguments = ["--ring", ring, "--capacity", "64K"]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let deadline = Date().addingTimeInterval(testPatience)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        let timedOut = process.isRunning
-        if timedOut { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), timedOut)
+        let run = try runBounded("slog-record", ["--ring", ring, "--capacity", "64K"])
+        return (run.status, run.stderr, run.timedOut)
     }
 
     @Test func aRingPathThatIsNotARegularRingIsRefusedWithStatusTwoAndLeftUntouched() throws {

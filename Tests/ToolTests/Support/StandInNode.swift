@@ -44,23 +44,7 @@ final class StandInNode {
         environment.removeValue(forKey: "NODE_TEST_CONTEXT")
         environment.merge(more) { $1 }
         process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        for (pipe, bytes) in [(out, stdoutBytes), (err, stderrBytes)] {
-            group.enter()
-            DispatchQueue.global().async { [group] in
-                while true {
-                    let chunk = pipe.fileHandleForReading.availableData
-                    if chunk.isEmpty { break }
-                    bytes.append(chunk)
-                }
-                group.leave()
-            }
-        }
+        try runCollectingOutput(process, stdout: stdoutBytes, stderr: stderrBytes, group: group, input: FileHandle.nullDevice)
     }
 
     var processIdentifier: Int32 { process.processIdentifier }
@@ -106,12 +90,7 @@ final class StandInNode {
     /// Waits (at most `seconds`, then SIGKILL) for the stand-in to exit; returns its status.
     @discardableResult
     func finish(seconds: Double = 20) -> Int32 {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(5_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        group.wait()
-        return process.terminationStatus
+        finishProcess(process, collecting: group, seconds: seconds)
     }
 }
 
