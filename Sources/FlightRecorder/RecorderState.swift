@@ -263,7 +263,7 @@ internal import SlogRing
             return box
         }
         let path = configuration.path
-        let directory = configuration.blackBoxDirectory ?? RingOpening.directory(of: path)
+        let directory = configuration.blackBoxDirectory ?? RingFile.directory(of: path)
         let names = BlackBoxDirectory.boxNames(in: directory)
         if let name = BlackBoxDirectory.box(forHeight: height, in: names) {
             statistics.repeatedBlackBoxTriggers += 1

@@ -22,7 +22,7 @@ enum RingOpening {
             let aside: String
             do {
                 aside = try moveAside(
-                    path, in: directory(of: path), base: "\(baseName(of: path)).\(reason.rawValue)-\(system_utcTimestamp())",
+                    path, in: RingFile.directory(of: path), base: "\(baseName(of: path)).\(reason.rawValue)-\(system_utcTimestamp())",
                     suffix: ".ring")
             } catch { throw FlightRecorderError(error, path: path) }
             notes.append(.init(reason: reason, path: path, movedTo: aside, detail: error.description))
@@ -49,8 +49,6 @@ enum RingOpening {
         }
     }
 
-    /// The directory part of `path` (`.` for a bare name).
-    static func directory(of path: String) -> String { RingFile.directory(of: path) }
 
     /// The file name of `path` without a trailing `.ring`.
     static func baseName(of path: String) -> String {

@@ -1,3 +1,4 @@
+import SlogModel
 import SlogRing
 
 /// Opens inputs of any format, recognising each by its first 8 bytes.
@@ -72,7 +73,6 @@ package enum SlogSources {
 
     /// `0x` and the first 8 bytes in hex, for messages about a wrong magic.
     package static func hexText(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef")
-        return "0x" + String(bytes.prefix(8).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
+        "0x" + hexString(bytes.prefix(8))
     }
 }
