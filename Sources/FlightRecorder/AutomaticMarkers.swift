@@ -46,7 +46,17 @@ struct AutomaticMarkers: Sendable {
         plainTypeNames = [beginType, crankType, commitType].allSatisfy { name in
             name.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
         }
+        func firstWord(_ name: [UInt8]) -> UInt64 {
+            name.prefix(8).enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        }
+        let long = plainTypeNames && [beginType, crankType, commitType].allSatisfy { $0.count >= 8 }
+        namePrefixes = long ? (firstWord(beginType), firstWord(crankType), firstWord(commitType)) : nil
     }
+
+    /// The first 8 bytes of the three type names as little-endian words, when every name is
+    /// plain and at least 8 bytes long (Agoric's are): most records are rejected by comparing
+    /// one word of NAME with these, without scanning NAME (issue #17).
+    private let namePrefixes: (UInt64, UInt64, UInt64)?
 
     /// Whether the three type names are written in JSON as their raw bytes (no quote, backslash
     /// or control byte), so the prefix fast path can compare raw bytes. Always so for Agoric.
@@ -60,7 +70,9 @@ struct AutomaticMarkers: Sendable {
     func trigger(for record: UnsafeRawBufferPointer) -> Trigger? {
         switch unsafe fastType(record) {
         case .some(nil): return nil
-        case .some(.some(let which)): return unsafe fields(of: which, in: record)
+        case .some(.some(let which)):
+            if let trigger = unsafe compactFields(of: which, in: record) { return trigger }
+            return unsafe fields(of: which, in: record)
         case nil: return unsafe generalTrigger(for: record)
         }
     }
@@ -76,7 +88,16 @@ struct AutomaticMarkers: Sendable {
             UInt64(littleEndian: unsafe base.loadUnaligned(as: UInt64.self)) == Self.typePrefix,
             unsafe base.load(fromByteOffset: 8, as: UInt8.self) == UInt8(ascii: "\"")
         else { return nil }
-        // 9 is the first byte of NAME; find its closing quote.
+        // 9 is the first byte of NAME. Fast reject: if NAME's first 8 bytes hold no backslash
+        // and equal no name's first 8 bytes, NAME is none of them (a quote among those bytes
+        // ends NAME shorter than any name; without escapes its bytes are its characters).
+        if let prefixes = namePrefixes, record.count >= 17 {
+            let word = UInt64(littleEndian: unsafe base.loadUnaligned(fromByteOffset: 9, as: UInt64.self))
+            let backslashes = word ^ 0x5C5C_5C5C_5C5C_5C5C
+            let hasBackslash = (backslashes &- 0x0101_0101_0101_0101) & ~backslashes & 0x8080_8080_8080_8080 != 0
+            if !hasBackslash && word != prefixes.0 && word != prefixes.1 && word != prefixes.2 { return .some(nil) }
+        }
+        // Find NAME's closing quote.
         guard let name = unsafe JSONScan.scanString(record, 8), !name.hasEscapes else { return nil }
         var which: Int?
         if unsafe equals(record, name.range, beginType) {
@@ -161,6 +182,15 @@ struct AutomaticMarkers: Sendable {
                 i = unsafe JSONScan.skipWhitespace(record, i + 1)
             }
         }
+        return unsafe assemble(which, first, second, third, in: record)
+    }
+
+    /// The marker from the first occurrences of the fields a record of type `which` needs.
+    @inline(__always)
+    private func assemble(
+        _ which: Int, _ first: JSONValueSpan?, _ second: JSONValueSpan?, _ third: JSONValueSpan?,
+        in record: UnsafeRawBufferPointer
+    ) -> Trigger? {
         guard let number = first.flatMap({ unsafe JSONScan.uint64($0, in: record) }) else { return nil }
         switch which {
         case 0:
@@ -172,6 +202,79 @@ struct AutomaticMarkers: Sendable {
         default:
             return .blockCommit(height: number)
         }
+    }
+
+    /// `fields(of:in:)` for the compact shape every serializer writes (`JSON.stringify`, the
+    /// slog of Agoric's kernel): `{"KEY":VALUE,"KEY":VALUE…` with no whitespace and no escape
+    /// in a key. `.some(marker)` when the walk got as far as the general one would (all fields
+    /// found, or `}`); `nil` at the first byte of any other shape, and `fields` walks again.
+    ///
+    /// It takes the general walk's steps on such input (its whitespace skips find nothing,
+    /// its key scan finds the same quote), with two shortcuts: a key is compared where it lies
+    /// (no escape to undo), and a number of plain digits is scanned here, not by `scanValue`
+    /// (issue #17: the general walk cost ~2,000 instructions per crank-finish record).
+    private func compactFields(of which: Int, in record: UnsafeRawBufferPointer) -> Trigger?? {
+        guard let base = record.baseAddress, record.count > 1, unsafe base.load(as: UInt8.self) == UInt8(ascii: "{")
+        else { return nil }
+        let end = record.count
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var first: JSONValueSpan?
+        var second: JSONValueSpan?
+        var third: JSONValueSpan?
+        let wantSecond = which != 2
+        let wantThird = which == 1
+        var missing = 1 + (wantSecond ? 1 : 0) + (wantThird ? 1 : 0)
+        var i = 1
+        while true {
+            guard i < end, unsafe base.load(fromByteOffset: i, as: UInt8.self) == quote else { return nil }
+            var k = i + 1
+            while k < end {
+                let byte = unsafe base.load(fromByteOffset: k, as: UInt8.self)
+                if byte == quote { break }
+                if byte == backslash || byte < 0x20 { return nil }
+                k += 1
+            }
+            let v = k + 2
+            guard v < end, unsafe base.load(fromByteOffset: k + 1, as: UInt8.self) == UInt8(ascii: ":") else { return nil }
+            let key = i + 1..<k
+            let value: JSONValueSpan
+            let after: Int
+            let lead = unsafe base.load(fromByteOffset: v, as: UInt8.self)
+            if lead == quote {
+                guard let string = unsafe JSONScan.scanString(record, v) else { return nil }
+                value = string
+                after = string.range.upperBound + 1
+            } else if lead >= UInt8(ascii: "1") && lead <= UInt8(ascii: "9") {
+                var e = v + 1
+                while e < end, unsafe base.load(fromByteOffset: e, as: UInt8.self) &- UInt8(ascii: "0") < 10 { e += 1 }
+                // A fraction or exponent: the general scanner decides.
+                guard e < end else { return nil }
+                let next = unsafe base.load(fromByteOffset: e, as: UInt8.self)
+                guard next != UInt8(ascii: "."), next | 0x20 != UInt8(ascii: "e") else { return nil }
+                value = JSONValueSpan(range: v..<e, isString: false)
+                after = e
+            } else {
+                guard let other = unsafe JSONScan.scanValue(record, v) else { return nil }
+                value = other
+                after = other.isString ? other.range.upperBound + 1 : other.range.upperBound
+            }
+            guard after < end else { return nil }
+            let separator = unsafe base.load(fromByteOffset: after, as: UInt8.self)
+            guard separator == UInt8(ascii: ",") || separator == UInt8(ascii: "}") else { return nil }
+            if first == nil, unsafe equals(record, key, which == 1 ? crankKey : heightKey) {
+                first = value
+                missing -= 1
+            } else if wantSecond, second == nil, unsafe equals(record, key, which == 1 ? crankHashKey : timeKey) {
+                second = value
+                missing -= 1
+            } else if wantThird, third == nil, unsafe equals(record, key, activityHashKey) {
+                third = value
+                missing -= 1
+            }
+            if missing == 0 || separator == UInt8(ascii: "}") { break }
+            i = after + 1
+        }
+        return .some(unsafe assemble(which, first, second, third, in: record))
     }
 
     /// Whether `key` (a member name in `record`) is `name`; escaped names are unescaped first.

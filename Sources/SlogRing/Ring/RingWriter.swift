@@ -209,8 +209,13 @@ public struct RingWriter: ~Copyable {
     private mutating func evict(toFree target: UInt64) {
         precondition(target <= writePosition, "eviction past the write position")
         var oldest = oldestPosition
+        // The walk tracks the offset: one division per eviction, not three per frame.
+        var offset = Int(oldest % UInt64(capacity))
         while oldest < target {
-            oldest += UInt64(frameSize(at: oldest))
+            let size = frameSize(at: oldest, offset: offset)
+            oldest += UInt64(size)
+            offset += size
+            if offset >= capacity { offset -= capacity }
         }
         oldestPosition = oldest
         unsafe oldestWord.pointee.store(oldest, ordering: .relaxed)
@@ -224,13 +229,19 @@ public struct RingWriter: ~Copyable {
     /// The size of the frame (or implicit padding) at `position`, which must be a frame
     /// boundary between the oldest and the write position.
     func frameSize(at position: UInt64) -> Int {
-        let gap = implicitPaddingSize(at: position, capacity: capacity)
-        if gap > 0 { return gap }
-        let offset = Int(position % UInt64(capacity))
+        frameSize(at: position, offset: Int(position % UInt64(capacity)))
+    }
+
+    /// `frameSize(at:)` given the position's data offset, `position % capacity`.
+    @inline(__always)
+    private func frameSize(at position: UInt64, offset: Int) -> Int {
+        let room = capacity - offset
+        // The 8 or 16 bytes before the region's end that cannot hold a header (FORMAT.md).
+        if room < FrameHeader.size { return room }
         let frame = unsafe FrameHeader(loadingFrom: data + offset)
         // The writer wrote (or validated at open) every frame in [oldest, write), so this holds
         // unless another process scribbled on the file; trap rather than walk garbage.
-        guard frame.structuralProblem(at: position, capacity: capacity, limit: writePosition) == nil else {
+        guard frame.structuralProblem(at: position, room: room, limit: writePosition) == nil else {
             // A guarded writer whose file was cut reads zeros here: step on; the append throws
             // `.truncated` before it publishes anything.
             precondition(
