@@ -66,7 +66,7 @@ struct Analysis {
                 (.tail, "slog-tail dump >= 1 GB/s (256 B records)", 1000, "MB/s", true),
                 (.tailReal, "slog-tail dump >= 1 GB/s (real records, SlogRing)", 1000, "MB/s", true),
                 (.tailAgoric, "slog-tail dump >= 1 GB/s (real records, Agoric's format)", 1000, "MB/s", true),
-                (.record, "slog-record CPU <= 300 ns per line of real slog (stdin pipe)", 300, "ns", false),
+                (.record, "slog-record CPU <= 300 ns per line of real slog (stdin pipe, marginal: start-up excluded)", 300, "ns", false),
                 (.diff, "slog-diff >= 300 MB/s of input (generated, timestamps differ, late divergence)", 300, "MB/s", true),
             ]
             for (benchmark, target, threshold, unit, atLeast) in toolTargets {
@@ -79,7 +79,11 @@ struct Analysis {
                 if let problem = tool.skipped ?? tool.failed {
                     check.note = problem
                 } else {
-                    let values = atLeast ? tool.runs.map(\.megabytesPerSecond) : tool.runs.compactMap(\.cpuNanosecondsPerRecord)
+                    // CPU per line is the marginal cost where it was measured (slog-record: the
+                    // start-up is reported beside it, in the tools table), else the average.
+                    let values = atLeast
+                        ? tool.runs.map(\.megabytesPerSecond)
+                        : tool.runs.compactMap { $0.marginalCPUNanosecondsPerRecord ?? $0.cpuNanosecondsPerRecord }
                     check.value = median(values)
                     check.lowest = values.min()
                     check.highest = values.max()

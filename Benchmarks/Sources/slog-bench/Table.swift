@@ -130,6 +130,14 @@ struct Table {
                     tool.benchmark.rawValue, tool.fileSystem, tool.summary, median(rates), rates.min() ?? 0,
                     rates.max() ?? 0, cpuRate, cpu.isEmpty ? 0 : median(cpu), Double(first.inputBytes) / 1e6, first.records,
                     median(tool.runs.map { Double($0.peakResidentKiB) }) / 1024))
+            let marginal = tool.runs.compactMap(\.marginalCPUNanosecondsPerRecord)
+            let fixed = tool.runs.compactMap(\.fixedCPUSeconds)
+            if !marginal.isEmpty && !fixed.isEmpty {
+                add(
+                    String(
+                        format: "    of which per line, at the margin: %.0f ns (%.0f-%.0f); start-up and shutdown: %.0f ms CPU",
+                        median(marginal), marginal.min() ?? 0, marginal.max() ?? 0, median(fixed) * 1000))
+            }
         }
         for missing in notMeasuredTools { add("\(missing.benchmark): \(missing.reason)") }
     }

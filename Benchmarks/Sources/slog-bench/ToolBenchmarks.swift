@@ -60,12 +60,20 @@ struct ToolSample: Codable {
     var records: Int
     var seconds: Double
     var megabytesPerSecond: Double
-    /// The child's peak resident set (`ru_maxrss`), in KiB.
+    /// The child's peak resident set (`VmHWM`, polled; see `spawnAndWait`), in KiB.
     var peakResidentKiB: Int
     var userSeconds: Double
     var systemSeconds: Double
     /// The child's CPU (user + system) per input record, in ns.
     var cpuNanosecondsPerRecord: Double?
+    /// slog-record only: CPU per line at the margin, in ns, from a second run on the first
+    /// half of the input: (CPU(all) - CPU(half)) / (lines - half the lines). What each line
+    /// costs once the recorder is up, without the start-up (ring creation and prefaulting)
+    /// that `cpuNanosecondsPerRecord` spreads over the lines.
+    var marginalCPUNanosecondsPerRecord: Double?
+    /// slog-record only: the CPU that does not grow with the input (start-up and shutdown), in
+    /// seconds: CPU(all) - lines * marginal.
+    var fixedCPUSeconds: Double?
 }
 
 /// A prepared tool input, its files removed when dropped.
@@ -74,6 +82,8 @@ struct ToolInput: ~Copyable {
     let arguments: [String]
     /// Bytes fed to the tool's stdin through a pipe, or nil for /dev/null.
     let standardInput: [UInt8]?
+    /// For a marginal cost: the first half of `standardInput` (whole lines) and its line count.
+    let half: (input: [UInt8], records: Int)?
     /// Files to remove after every run (the tool's output).
     let outputs: [String]
     /// Files to remove at the end.
@@ -81,10 +91,11 @@ struct ToolInput: ~Copyable {
     let bytes: Int
     let records: Int
 
-    init(arguments: [String], standardInput: [UInt8]? = nil, outputs: [String] = [], files: [String], bytes: Int,
-         records: Int) {
+    init(arguments: [String], standardInput: [UInt8]? = nil, half: (input: [UInt8], records: Int)? = nil,
+         outputs: [String] = [], files: [String], bytes: Int, records: Int) {
         self.arguments = arguments
         self.standardInput = standardInput
+        self.half = half
         self.outputs = outputs
         self.files = files
         self.bytes = bytes
@@ -113,17 +124,19 @@ struct ToolInput: ~Copyable {
             var lines: [UInt8] = []
             lines.reserveCapacity(size / 2 + 65536)
             var records = 0
+            var half: (input: [UInt8], records: Int)?
             while lines.count < size / 2 {
                 for record in pools.real.records {
                     lines.append(contentsOf: record)
                     lines.append(UInt8(ascii: "\n"))
                     records += 1
                 }
+                if half == nil && lines.count >= size / 4 { half = (lines, records) }
             }
             let output = base + "-output.ring"
             return ToolInput(
-                arguments: ["--ring", output] + (recordRing.map { ["--capacity", "\($0)"] } ?? []), standardInput: lines, outputs: [output], files: [], bytes: lines.count,
-                records: records)
+                arguments: ["--ring", output] + (recordRing.map { ["--capacity", "\($0)"] } ?? []),
+                standardInput: lines, half: half, outputs: [output], files: [], bytes: lines.count, records: records)
         case .diff:
             let (a, b) = (base + "-a.slog", base + "-b.slog")
             let (bytes, records) = try writeDiffInputs(a, b, size: size)
@@ -224,15 +237,30 @@ struct ToolInput: ~Copyable {
 }
 
 extension ToolBenchmarkID {
-    /// Runs the tool once on `input`, its output to /dev/null; throws if it fails.
+    /// Runs the tool once on `input`, its output to /dev/null; throws if it fails. With a
+    /// half input (slog-record), runs it on that too, for the marginal CPU per line.
     func run(executable: String, input: borrowing ToolInput, scratch: String) throws -> ToolSample {
+        var sample = try run(executable: executable, input: input, standardInput: input.standardInput, scratch: scratch)
+        if let half = input.half, input.records > half.records {
+            let first = try run(executable: executable, input: input, standardInput: half.input, scratch: scratch)
+            let extra = sample.userSeconds + sample.systemSeconds - first.userSeconds - first.systemSeconds
+            let marginal = extra * 1e9 / Double(input.records - half.records)
+            sample.marginalCPUNanosecondsPerRecord = marginal
+            sample.fixedCPUSeconds = sample.userSeconds + sample.systemSeconds - marginal * Double(input.records) / 1e9
+        }
+        return sample
+    }
+
+    private func run(
+        executable: String, input: borrowing ToolInput, standardInput: [UInt8]?, scratch: String
+    ) throws -> ToolSample {
         let errorPath = "\(scratch)/slog-bench-\(getpid())-\(rawValue).stderr"
         defer { unlink(errorPath) }
         input.removeOutputs()
         defer { input.removeOutputs() }
         let start = monotonicNanoseconds()
-        let (status, usage) = try spawnAndWait(
-            executable, input.arguments, standardInput: input.standardInput, stdout: "/dev/null", stderr: errorPath)
+        let (status, usage, peak) = try spawnAndWait(
+            executable, input.arguments, standardInput: standardInput, stdout: "/dev/null", stderr: errorPath)
         let seconds = Double(monotonicNanoseconds() - start) / 1e9
         guard status == expectedStatus else {
             let message = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
@@ -242,7 +270,7 @@ extension ToolBenchmarkID {
         let cpu = time(usage.ru_utime) + time(usage.ru_stime)
         return ToolSample(
             inputBytes: input.bytes, records: input.records, seconds: seconds,
-            megabytesPerSecond: Double(input.bytes) / seconds / 1e6, peakResidentKiB: usage.ru_maxrss,
+            megabytesPerSecond: Double(input.bytes) / seconds / 1e6, peakResidentKiB: peak,
             userSeconds: time(usage.ru_utime), systemSeconds: time(usage.ru_stime),
             cpuNanosecondsPerRecord: cpu * 1e9 / Double(max(input.records, 1)))
     }
@@ -250,10 +278,16 @@ extension ToolBenchmarkID {
 
 /// Starts `executable` with `arguments`, stdin from `standardInput` through a pipe (or
 /// /dev/null), stdout/stderr to files, and waits for it. Returns its exit status (128 + signal
-/// when killed) and resource usage.
+/// when killed), resource usage, and its peak resident set in KiB.
+///
+/// The peak is the child's `VmHWM` from /proc, polled every 2 ms until it exits (so growth in
+/// its last 2 ms can be missed), not `ru_maxrss`: posix_spawn starts the child on this
+/// process's memory (vfork), and the kernel carries that memory's high-water mark into the
+/// child's `ru_maxrss` at exec, so every tool would show slog-bench's own peak. The input is
+/// fed from a second thread so the polling goes on while the child reads.
 func spawnAndWait(
     _ executable: String, _ arguments: [String], standardInput: [UInt8]? = nil, stdout: String, stderr: String
-) throws -> (Int32, rusage) {
+) throws -> (Int32, rusage, peakResidentKiB: Int) {
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -272,30 +306,65 @@ func spawnAndWait(
     defer { argv.forEach { free($0) } }
     var pid: pid_t = 0
     let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
+    var feeder: Thread?
+    let fed = DispatchSemaphore(value: 0)
     if let standardInput {
         close(pipeEnds[0])
+        let writeEnd = pipeEnds[1]
         if spawned == 0 {
             // Feed the whole input, then EOF; the child reads as fast as it can.
-            standardInput.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = write(pipeEnds[1], raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 && errno == EINTR { continue }
-                    guard n > 0 else { break }  // the child died: its status says why
-                    offset += n
+            let thread = Thread {
+                standardInput.withUnsafeBytes { raw in
+                    var offset = 0
+                    while offset < raw.count {
+                        let n = write(writeEnd, raw.baseAddress! + offset, raw.count - offset)
+                        if n < 0 && errno == EINTR { continue }
+                        guard n > 0 else { break }  // the child died: its status says why
+                        offset += n
+                    }
                 }
+                close(writeEnd)
+                fed.signal()
             }
+            thread.start()
+            feeder = thread
+        } else {
+            close(writeEnd)
         }
-        close(pipeEnds[1])
     }
     guard spawned == 0 else { throw BenchError(errno: spawned, "start \(executable)") }
     var status: Int32 = 0
     var usage = rusage()
-    while wait4(pid, &status, 0, &usage) < 0 {
-        guard errno == EINTR else { throw BenchError(errno: errno, "wait for \(executable)") }
+    var peak = 0
+    while true {
+        let reaped = wait4(pid, &status, WNOHANG, &usage)
+        if reaped == pid { break }
+        if reaped < 0 {
+            guard errno == EINTR else { throw BenchError(errno: errno, "wait for \(executable)") }
+            continue
+        }
+        peak = max(peak, residentHighWaterKiB(of: pid) ?? 0)
+        usleep(2000)
     }
+    if feeder != nil { fed.wait() }
     let exited = status & 0x7f == 0
-    return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), usage)
+    return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), usage, peak)
+}
+
+/// `VmHWM` of process `pid` in KiB, from /proc/PID/status; nil if it is gone. (Read with
+/// read(2): /proc files report size 0, which Foundation's file readers take at its word.)
+func residentHighWaterKiB(of pid: pid_t) -> Int? {
+    let fd = open("/proc/\(pid)/status", O_RDONLY)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 8192)
+    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+    guard n > 0 else { return nil }
+    let text = String(decoding: buffer[..<n], as: UTF8.self)
+    for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Int(line.dropFirst(6).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+    }
+    return nil
 }
 
 /// Where this executable lives: the build directory, where `swift build` puts the other tools.
