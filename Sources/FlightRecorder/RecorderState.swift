@@ -3,9 +3,7 @@ internal import SlogRing
 
 /// Everything a recorder changes, guarded by its `RecorderLock`. Methods here run with the lock
 /// held.
-// Safe: the one unsafe member, `markerScratch`, is allocated in `init`, freed in `deinit`, and
-// only written within its bounds by `CrankFinishEncoder.encode`.
-@safe struct RecorderState: ~Copyable {
+struct RecorderState: ~Copyable {
     /// The open ring; `nil` after `close()` or when a fresh ring could not be created.
     var writer: RingWriter?
     var ledger: BlockLedger
@@ -14,24 +12,13 @@ internal import SlogRing
     let automatic: AutomaticMarkers?
     /// Every marker's payload is built here; its storage is reused.
     var markerJSON = MarkerJSON()
-    /// The crank-finish marker's fast encoding, into `markerScratch` (issue #17).
-    let crankFinishEncoder = CrankFinishEncoder()
-    /// Where the crank-finish marker is built: allocated once, freed in `deinit`.
-    let markerScratch: UnsafeMutableRawBufferPointer
 
     init(writer: consuming RingWriter, configuration: FlightRecorder.Configuration) {
         self.writer = .some(writer)
         self.configuration = configuration
         self.ledger = BlockLedger(retention: configuration.retention)
         self.automatic = configuration.automaticMarkers ? AutomaticMarkers(configuration.markerTypes) : nil
-        unsafe self.markerScratch = .allocate(byteCount: Self.markerScratchSize, alignment: 8)
     }
-
-    deinit { unsafe markerScratch.deallocate() }
-
-    /// Room for a crank-finish marker with two 64-hex hashes several times over; longer hash
-    /// tokens take the `MarkerJSON` path.
-    static let markerScratchSize = 1024
 
     // MARK: Recording
 
@@ -47,18 +34,8 @@ internal import SlogRing
         unsafe appendSlog(bytes)
         switch trigger {
         case .crankFinish(let crank, let crankHash, let activityHash):
-            // Built straight from the record's tokens: the hot path's most frequent marker,
-            // into the scratch buffer and appended like any record (one append path).
-            let crankToken = unsafe crankHash.map { unsafe UnsafeRawBufferPointer(rebasing: bytes[$0.range]) }
-            let activityToken = unsafe activityHash.map { unsafe UnsafeRawBufferPointer(rebasing: bytes[$0.range]) }
-            if let length = unsafe crankFinishEncoder.encode(
-                number: crank, crankHash: crankToken, activityHash: activityToken, into: markerScratch)
-            {
-                unsafe appendMarkerPayload(
-                    UnsafeRawBufferPointer(rebasing: markerScratch[..<length]), kind: .crankFinishMarker,
-                    typeName: Marker.crankFinishTypeName)
-                break
-            }
+            // The hot path's most frequent marker, built from the record's own hash tokens (no
+            // unescaping and escaping back) and appended like any record (one append path).
             unsafe markerJSON.crankFinish(
                 number: crank,
                 crankHash: crankHash.map { unsafe MarkerJSON.StringValue.token(UnsafeRawBufferPointer(rebasing: bytes[$0.range])) },
@@ -158,33 +135,23 @@ internal import SlogRing
     /// Appends a marker record. Markers are small, so only a ring of a few hundred bytes can
     /// refuse one; that is counted, never trapped.
     mutating func appendMarker(_ marker: Marker) {
-        guard writer != nil else {
-            statistics.lostRecords += 1
-            return
-        }
         marker.encode(into: &markerJSON)
         appendEncodedMarker(kind: marker.kind, typeName: marker.typeName)
     }
 
     /// Appends the marker payload built in `markerJSON`.
     private mutating func appendEncodedMarker(kind: RecordKind, typeName: String) {
+        // The record before it may have stopped the recording (a truncated ring).
+        guard writer != nil else {
+            statistics.lostRecords += 1
+            return
+        }
         do {
-            let result = unsafe markerJSON.bytes.withUnsafeBytes { payload in
-                Result { () throws(SlogRingError) -> UInt64? in unsafe try writer?.append(payload, kind: kind) }
+            let result = unsafe markerJSON.withBytes { payload in
+                // `writer!` projects the writer in place (see appendSlog); the caller checked it.
+                Result { () throws(SlogRingError) -> UInt64 in unsafe try writer!.append(payload, kind: kind) }
             }
             _ = try result.get()
-            statistics.markers += 1
-            noteEviction()
-        } catch {
-            statistics.lostRecords += 1
-            statistics.lastError = "marker \(typeName) not recorded: \(error)"
-        }
-    }
-
-    /// Appends a marker payload built outside `markerJSON`.
-    private mutating func appendMarkerPayload(_ payload: UnsafeRawBufferPointer, kind: RecordKind, typeName: String) {
-        do {
-            _ = unsafe try writer!.append(payload, kind: kind)  // in place, as in appendSlog
             statistics.markers += 1
             noteEviction()
         } catch {

@@ -188,10 +188,28 @@ package enum Marker: Equatable, Sendable {
 
 /// Builds a marker's JSON payload in a reusable buffer: no string interpolation, no new array
 /// per marker (the recorder keeps one `MarkerJSON` and writes every marker into it).
-package struct MarkerJSON {
-    package private(set) var bytes: [UInt8] = []
+// Safe: `storage` is allocated in `init`, reallocated only by `grow`, freed in `deinit`, and
+// written only through `append`, which reserves room first; reads cover `0..<count` only.
+@safe package struct MarkerJSON: ~Copyable {
+    private var storage: UnsafeMutableRawPointer
+    private var capacity: Int
+    /// Bytes of the payload built so far.
+    package private(set) var count = 0
 
-    package init() { bytes.reserveCapacity(256) }
+    package init() {
+        capacity = 256
+        unsafe storage = .allocate(byteCount: capacity, alignment: 8)
+    }
+
+    deinit { unsafe storage.deallocate() }
+
+    /// A copy of the payload.
+    package var bytes: [UInt8] { unsafe Array(UnsafeRawBufferPointer(start: storage, count: count)) }
+
+    /// Calls `body` with the payload, valid only during the call.
+    package func withBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        try unsafe body(UnsafeRawBufferPointer(start: storage, count: count))
+    }
 
     /// A string member's value: text to escape, or the content of a JSON string token copied
     /// from another record (between its quotes, escapes and all: already valid content).
@@ -200,8 +218,9 @@ package struct MarkerJSON {
         case token(UnsafeRawBufferPointer)
     }
 
-    /// A whole crank-finish marker payload, the one encoding both `Marker.encode` and the
-    /// recorder's allocation-free hot path use.
+    /// A whole crank-finish marker payload: the one encoding of `Marker.encode` and of the
+    /// recorder's hot path, which passes the record's hash tokens as they are (no allocation:
+    /// the storage is kept from marker to marker; issue #17).
     package mutating func crankFinish(number: UInt64, crankHash: StringValue?, activityHash: StringValue?) {
         start(Marker.crankFinishTypeName)
         unsafe crankFinishMembers(number: number, crankHash: crankHash, activityHash: activityHash)
@@ -223,18 +242,19 @@ package struct MarkerJSON {
 
     /// Starts a new payload: `{"type":"NAME"`.
     package mutating func start(_ typeName: String) {
-        bytes.removeAll(keepingCapacity: true)
-        bytes.append(contentsOf: #"{"type":""#.utf8)
-        bytes.append(contentsOf: typeName.utf8)
-        bytes.append(UInt8(ascii: "\""))
+        count = 0
+        append(#"{"type":""#)
+        var name = typeName
+        name.withUTF8 { unsafe append(UnsafeRawBufferPointer($0)) }
+        append(UInt8(ascii: "\""))
     }
 
     /// `,"KEY":` (keys are plain ASCII names chosen by this module).
     private mutating func key(_ name: StaticString) {
-        bytes.append(UInt8(ascii: ","))
-        bytes.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { unsafe bytes.append(contentsOf: $0) }
-        bytes.append(contentsOf: #"":"#.utf8)
+        append(#","#)
+        append(UInt8(ascii: "\""))
+        append(name)
+        append(#"":"#)
     }
 
     package mutating func number(_ name: StaticString, _ value: UInt64) {
@@ -244,109 +264,82 @@ package struct MarkerJSON {
 
     package mutating func number(_ name: StaticString, _ value: Int64) {
         key(name)
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        if value < 0 { append(UInt8(ascii: "-")) }
         appendDigits(value.magnitude)
     }
 
     /// A member whose value is already JSON text.
     package mutating func raw(_ name: StaticString, _ text: String) {
         key(name)
-        bytes.append(contentsOf: text.utf8)
+        var text = text
+        text.withUTF8 { unsafe append(UnsafeRawBufferPointer($0)) }
     }
 
     package mutating func string(_ name: StaticString, _ value: String) {
         key(name)
-        appendJSONString(value, to: &bytes)
+        var escaped: [UInt8] = []
+        appendJSONString(value, to: &escaped)
+        unsafe escaped.withUnsafeBytes { unsafe append($0) }
     }
 
     /// A string member copied from another record: `token` is the content between the quotes
     /// of a JSON string there, escapes and all, so it is already valid string content.
     package mutating func stringToken(_ name: StaticString, _ token: UnsafeRawBufferPointer) {
         key(name)
-        bytes.append(UInt8(ascii: "\""))
-        unsafe bytes.append(contentsOf: token)
-        bytes.append(UInt8(ascii: "\""))
+        append(UInt8(ascii: "\""))
+        unsafe append(token)
+        append(UInt8(ascii: "\""))
     }
 
-    package mutating func finish() { bytes.append(UInt8(ascii: "}")) }
+    package mutating func finish() { append(UInt8(ascii: "}")) }
 
+    /// The decimal digits of `value`, written right to left into a 20-byte stack buffer (the
+    /// divisions by the constant 10 compile to multiplications), then appended at once.
     private mutating func appendDigits(_ value: UInt64) {
         if value < 10 {
-            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            append(UInt8(ascii: "0") + UInt8(value))
             return
         }
-        var digits: (UInt64, Int) = (value, 0)
-        var divisor: UInt64 = 1
-        while digits.0 / divisor >= 10 { divisor *= 10; digits.1 += 1 }
-        while divisor > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(digits.0 / divisor))
-            digits.0 %= divisor
-            divisor /= 10
+        unsafe withUnsafeTemporaryAllocation(byteCount: 20, alignment: 1) { digits in
+            var rest = value
+            var at = 20
+            while rest > 0 {
+                at -= 1
+                unsafe digits.storeBytes(of: UInt8(ascii: "0") + UInt8(rest % 10), toByteOffset: at, as: UInt8.self)
+                rest /= 10
+            }
+            unsafe append(UnsafeRawBufferPointer(rebasing: digits[at...]))
         }
     }
-}
 
-/// The crank-finish marker written straight into a caller's buffer: the recorder's most frequent
-/// marker (one per crank, ~8% of slog records), on the hook's hot path (issue #17).
-///
-/// Produces exactly the bytes of `MarkerJSON.crankFinish` with `.token` hashes (tested), but
-/// with three `memcpy`s of precomputed pieces and a digit loop, instead of a dozen array
-/// appends with their capacity and uniqueness checks.
-package struct CrankFinishEncoder: Sendable {
-    /// `{"type":"flight-recorder-crank-finish","crankNum":`
-    private let head: [UInt8]
-    /// `,"crankhash":"`
-    private let crankHashKey: [UInt8] = Array(#","crankhash":""#.utf8)
-    /// `,"activityhash":"`
-    private let activityHashKey: [UInt8] = Array(#","activityhash":""#.utf8)
+    // MARK: Storage
 
-    package init() {
-        head = Array(#"{"type":""#.utf8) + Array(Marker.crankFinishTypeName.utf8) + Array(#"","crankNum":"#.utf8)
+    @inline(__always)
+    private mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        if count + bytes.count > capacity { grow(to: count + bytes.count) }
+        unsafe (storage + count).copyMemory(from: source, byteCount: bytes.count)
+        count += bytes.count
     }
 
-    /// Writes the marker for crank `number` with these hash tokens (the content between the
-    /// quotes of JSON strings, escapes and all) into `buffer`. Returns the byte count, or `nil`
-    /// when it does not fit (then nothing useful is in `buffer`; use `MarkerJSON`).
-    package func encode(
-        number: UInt64, crankHash: UnsafeRawBufferPointer?, activityHash: UnsafeRawBufferPointer?,
-        into buffer: UnsafeMutableRawBufferPointer
-    ) -> Int? {
-        var digits = 1
-        var scale: UInt64 = 10
-        while digits < 20 && number >= scale {
-            digits += 1
-            scale = scale &* 10
-        }
-        var length = head.count + digits + 1
-        if let crankHash = unsafe crankHash { length += crankHashKey.count + crankHash.count + 1 }
-        if let activityHash = unsafe activityHash { length += activityHashKey.count + activityHash.count + 1 }
-        guard length <= buffer.count, let base = buffer.baseAddress else { return nil }
-        var at = 0
-        func put(_ bytes: UnsafeRawBufferPointer) {
-            guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-            unsafe (base + at).copyMemory(from: source, byteCount: bytes.count)
-            at += bytes.count
-        }
-        unsafe head.withUnsafeBytes { unsafe put($0) }
-        var value = number
-        for index in stride(from: at + digits - 1, through: at, by: -1) {
-            unsafe base.storeBytes(of: UInt8(ascii: "0") + UInt8(value % 10), toByteOffset: index, as: UInt8.self)
-            value /= 10
-        }
-        at += digits
-        if let crankHash = unsafe crankHash {
-            unsafe crankHashKey.withUnsafeBytes { unsafe put($0) }
-            unsafe put(crankHash)
-            unsafe base.storeBytes(of: UInt8(ascii: "\""), toByteOffset: at, as: UInt8.self)
-            at += 1
-        }
-        if let activityHash = unsafe activityHash {
-            unsafe activityHashKey.withUnsafeBytes { unsafe put($0) }
-            unsafe put(activityHash)
-            unsafe base.storeBytes(of: UInt8(ascii: "\""), toByteOffset: at, as: UInt8.self)
-            at += 1
-        }
-        unsafe base.storeBytes(of: UInt8(ascii: "}"), toByteOffset: at, as: UInt8.self)
-        return at + 1
+    @inline(__always)
+    private mutating func append(_ byte: UInt8) {
+        if count == capacity { grow(to: count + 1) }
+        unsafe storage.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+        count += 1
+    }
+
+    @inline(__always)
+    private mutating func append(_ text: StaticString) {
+        unsafe append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    private mutating func grow(to needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        let bigger = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
+        unsafe bigger.copyMemory(from: storage, byteCount: count)
+        unsafe storage.deallocate()
+        unsafe storage = bigger
+        capacity = newCapacity
     }
 }

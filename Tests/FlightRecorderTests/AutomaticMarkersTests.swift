@@ -154,37 +154,41 @@ import SlogRing
         #expect(kinds == ["begin 17000003"] + (0..<6).map { "crank \(first + UInt64($0))" } + ["commit 17000003"])
     }
 
-    /// The hook's crank-finish encoding into a scratch buffer gives the bytes `MarkerJSON` gives,
-    /// and declines (nil) rather than overflow a buffer too small.
-    @Test func crankFinishEncoderMatchesMarkerJSON() {
-        let encoder = CrankFinishEncoder()
-        let hashes: [String?] = [nil, "", "ab", String(repeating: "0f", count: 32), #"a\"b\u0041"#]
+    /// The hook's crank-finish marker, built from the record's hash tokens as they are
+    /// (escapes and all), decodes to the crank number and the hashes' values, and has the bytes
+    /// `Marker.encode` gives for those values when the tokens hold no escape; numbers of every
+    /// width included.
+    @Test func crankFinishMarkerFromTokensDecodesToTheRecordsValues() {
+        let hashes: [(token: String, value: String)?] = [
+            nil, ("", ""), ("ab", "ab"), (String(repeating: "0f", count: 32), String(repeating: "0f", count: 32)),
+            (#"a\"b\u0041"#, "a\"bA"),
+        ]
         let numbers: [UInt64] = [0, 1, 9, 10, 99, 100, 123_456_789, 9_999_999_999_999_999_999, UInt64.max]
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 400, alignment: 8)
-        defer { buffer.deallocate() }
         for number in numbers {
             for crank in hashes {
                 for activity in hashes {
-                    let crankBytes = crank.map { Array($0.utf8) }
-                    let activityBytes = activity.map { Array($0.utf8) }
+                    let crankBytes = crank.map { Array($0.token.utf8) }
+                    let activityBytes = activity.map { Array($0.token.utf8) }
                     var json = MarkerJSON()
-                    func withTokens<R>(_ body: (UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) -> R) -> R {
-                        func inner(_ a: UnsafeRawBufferPointer?) -> R {
+                    func withTokens(_ body: (UnsafeRawBufferPointer?, UnsafeRawBufferPointer?) -> Void) {
+                        func inner(_ a: UnsafeRawBufferPointer?) {
                             guard let activityBytes else { return body(a, nil) }
-                            return activityBytes.withUnsafeBytes { body(a, $0) }
+                            activityBytes.withUnsafeBytes { body(a, $0) }
                         }
                         guard let crankBytes else { return inner(nil) }
-                        return crankBytes.withUnsafeBytes { inner($0) }
+                        crankBytes.withUnsafeBytes { inner($0) }
                     }
-                    let encoded: [UInt8]? = withTokens { a, b in
+                    withTokens { a, b in
                         json.crankFinish(number: number, crankHash: a.map { .token($0) }, activityHash: b.map { .token($0) })
-                        return encoder.encode(number: number, crankHash: a, activityHash: b, into: buffer).map {
-                            Array(UnsafeRawBufferPointer(rebasing: buffer[..<$0]))
-                        }
                     }
-                    #expect(encoded == json.bytes, "\(number) \(String(describing: crank)) \(String(describing: activity))")
-                    let tooSmall = UnsafeMutableRawBufferPointer(rebasing: buffer[..<(json.bytes.count - 1)])
-                    #expect(withTokens { encoder.encode(number: number, crankHash: $0, activityHash: $1, into: tooSmall) } == nil)
+                    let expected = Marker.crankFinish(crankNumber: number, crankHash: crank?.value, activityHash: activity?.value)
+                    let label = "\(number) \(String(describing: crank)) \(String(describing: activity))"
+                    #expect(json.bytes.withUnsafeBytes { Marker.decode(kind: .crankFinishMarker, bytes: $0) } == expected, "\(label)")
+                    if crank?.token == crank?.value && activity?.token == activity?.value {
+                        var reference = MarkerJSON()
+                        expected.encode(into: &reference)
+                        #expect(json.bytes == reference.bytes, "\(label)")
+                    }
                 }
             }
         }
