@@ -32,6 +32,9 @@ struct RecorderState: ~Copyable {
             beginBlock(height: height, blockTime: blockTime)
         }
         unsafe appendSlog(bytes)
+        // The record found the ring truncated and stopped the recording: it was counted as
+        // lost; its marker is not a record of the node's, so it is not counted again.
+        guard writer != nil else { return }
         switch trigger {
         case .crankFinish(let crank, let crankHash, let activityHash):
             // The hot path's most frequent marker, built from the record's own hash tokens (no

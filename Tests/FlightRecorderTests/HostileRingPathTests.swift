@@ -126,4 +126,29 @@ import SlogRing
             exit(stopped && said && lost ? 0 : 1)
         }
     }
+
+    /// The same when the record that meets the cut is a crank-finish record: the record is lost
+    /// (counted once) and its marker, which has no ring left to go to, neither traps nor counts.
+    @Test func aCrankFinishRecordMeetingATruncatedRingIsLostOnce() async {
+        await #expect(processExitsWith: .success) {
+            #expect(FlightRecorder.installTruncationGuard())
+            var template = Array("/tmp/flightrecorder-exit-XXXXXX".utf8CString)
+            guard let made = mkdtemp(&template) else { exit(3) }
+            let dir = String(cString: made)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            guard let recorder = try? FlightRecorder(configuration: nodeRingConfiguration(in: dir)) else { exit(4) }
+            let node = SimulatedNode(bodyPadding: 200)
+            for line in node.block(1) { recorder.record(line) }
+            let lines = node.block(2)
+            guard let crankFinish = lines.firstIndex(where: { $0.hasPrefix(#"{"type":"crank-finish""#) }) else { exit(5) }
+            for line in lines[..<crankFinish] { recorder.record(line) }
+            let lostBefore = recorder.statistics.lostRecords
+            guard truncate("\(dir)/node.ring", 4096 + 1000) == 0 else { exit(6) }
+            recorder.record(lines[crankFinish])
+            let stopped = !recorder.isRecording
+            let lostOnce = recorder.statistics.lostRecords == lostBefore + 1
+            try? recorder.close()
+            exit(stopped && lostOnce ? 0 : 1)
+        }
+    }
 }
