@@ -1,4 +1,5 @@
 internal import Synchronization
+internal import _SlogRingShims
 
 
 /// The single writer of a ring file: appends framed records, overwriting the oldest when full.
@@ -119,6 +120,7 @@ public struct RingWriter: ~Copyable {
         if end - oldestPosition > UInt64(capacity) {
             evict(toFree: end - UInt64(capacity))
         }
+        prefetchAhead(size)
         let sequence = nextSequence
         let frame = unsafe data + writeOffset
         unsafe FrameHeader(length: UInt32(length), kind: kind, sequence: sequence).storeFields(to: frame)
@@ -164,6 +166,27 @@ public struct RingWriter: ~Copyable {
             Result { () throws(SlogRingError) -> UInt64 in try unsafe append(UnsafeRawBufferPointer(buffer), kind: kind) }
         }
         return try result.get()
+    }
+
+    /// How far ahead of the write position `append` asks the CPU for ring memory. The ring was
+    /// last written a lap ago, so its lines are out of every cache; fetching them for writing a
+    /// few records early hides most of the wait (issue #17: a copy of 256 B records into a cold
+    /// 128 MiB mapping took ~25% less time with this distance, 512-4096 all alike).
+    static let prefetchDistance = 2048
+
+    /// Prefetches, for writing, the cache lines a frame of `size` bytes will occupy
+    /// `prefetchDistance` bytes after the write offset (wrapping to the region's start). Hints
+    /// only: nothing is read or written, and no address can fault.
+    @inline(__always)
+    private func prefetchAhead(_ size: Int) {
+        var offset = writeOffset + Self.prefetchDistance
+        if offset >= capacity { offset -= capacity }
+        let end = min(offset + size, capacity)
+        offset &= ~63
+        while offset < end {
+            unsafe slog_prefetch_for_writing(data + offset)
+            offset += 64
+        }
     }
 
     /// Skips the rest of the data region and publishes the write position at offset 0 of the

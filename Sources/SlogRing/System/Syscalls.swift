@@ -443,7 +443,7 @@ package func system_identity(_ fd: Int32) throws(Errno) -> (device: UInt64, inod
 /// Makes a write to a closed pipe fail with `EPIPE` instead of killing the process with
 /// `SIGPIPE`. The corresponding C function is `signal(SIGPIPE, SIG_IGN)`.
 package func system_ignoreBrokenPipe() {
-    _ = unsafe signal(SIGPIPE, SIG_IGN)
+    _ = signal(SIGPIPE, SIG_IGN)
 }
 
 /// Ends the process with `status` (C `exit`, so buffered C streams are flushed).

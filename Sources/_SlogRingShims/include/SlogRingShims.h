@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "SlogRingPrefetch.h"
+
 /// Continues a CRC32C over `count` bytes. `crc` is the running value *without* the final
 /// inversion: start with 0xFFFFFFFF and invert the result (`~crc`) when done.
 /// Uses the SSE4.2 crc32 instruction when the CPU has it, a slicing-by-8 table otherwise.
