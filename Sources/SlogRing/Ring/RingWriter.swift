@@ -170,23 +170,13 @@ public struct RingWriter: ~Copyable {
 
     /// How far ahead of the write position `append` asks the CPU for ring memory. The ring was
     /// last written a lap ago, so its lines are out of every cache; fetching them for writing a
-    /// few records early hides most of the wait (issue #17: a copy of 256 B records into a cold
-    /// 128 MiB mapping took ~25% less time with this distance, 512-4096 all alike).
-    static let prefetchDistance = 2048
+    /// few records early hides much of the wait (issue #17; `Benchmarks/probes/prefetch.c`:
+    /// 256 B copies into a cold 128 MiB mapping 10-27% faster, distances 512-4096 alike).
+    package static let prefetchDistance = 2048
 
-    /// Prefetches, for writing, the cache lines a frame of `size` bytes will occupy
-    /// `prefetchDistance` bytes after the write offset (wrapping to the region's start). Hints
-    /// only: nothing is read or written, and no address can fault.
     @inline(__always)
     private func prefetchAhead(_ size: Int) {
-        var offset = writeOffset + Self.prefetchDistance
-        if offset >= capacity { offset -= capacity }
-        let end = min(offset + size, capacity)
-        offset &= ~63
-        while offset < end {
-            unsafe slog_prefetch_for_writing(data + offset)
-            offset += 64
-        }
+        unsafe prefetchForWriting(region: data, capacity: capacity, offset: writeOffset + Self.prefetchDistance, count: size)
     }
 
     /// Skips the rest of the data region and publishes the write position at offset 0 of the
@@ -388,5 +378,20 @@ public struct RingWriter: ~Copyable {
     public consuming func close() throws(SlogRingError) {
         let path = self.path
         do { try file.close() } catch { throw .io(operation: "close the ring", path: path, error) }
+    }
+}
+
+/// Prefetches, for writing, the cache lines of `region[offset..<offset + count]`, `offset`
+/// taken modulo `capacity` once (so at most one lap ahead) and the range cut at the region's
+/// end. Hints only: nothing is read or written, and no address can fault. Used by
+/// `RingWriter.append` and by slog-bench's copy limit, so the limit copies as well as the writer.
+@inline(__always)
+package func prefetchForWriting(region: UnsafeMutableRawPointer, capacity: Int, offset: Int, count: Int) {
+    var line = offset >= capacity ? offset - capacity : offset
+    let end = min(line + count, capacity)
+    line &= ~63
+    while line < end {
+        unsafe slog_prefetch_for_writing(region + line)
+        line += 64
     }
 }
