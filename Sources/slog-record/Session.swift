@@ -91,6 +91,7 @@ struct Session {
     let options: Options
     let recorder: FlightRecorder
     var recorded: UInt64 = 0
+    /// Lines not shaped like a JSON object (`LineShape.other`), recorded all the same.
     var notJSON: UInt64 = 0
     var blackBoxes = 0
     /// --listen: connections accepted, and records the sender reported lost.
@@ -99,6 +100,8 @@ struct Session {
     /// Set by a hello of another protocol version: the connection is closed.
     private var refusedProtocol = false
     private let typeKey = Array("type".utf8)
+    /// `options.haltTriggers`, checked on every line.
+    private let triggers: TriggerFilter
 
     static func run(_ options: Options) -> Int32 {
         // The input first: a wrong path must not cost a 256 MiB ring.
@@ -134,6 +137,7 @@ struct Session {
     init(options: Options, recorder: FlightRecorder) {
         self.options = options
         self.recorder = recorder
+        triggers = TriggerFilter(options.haltTriggers)
     }
 
     /// Reads and records until end of input (not with --listen or --reopen), a stop signal or
@@ -332,13 +336,15 @@ struct Session {
         case .tooLong(let size, let prefix):
             prefix.withUnsafeBytes { recorder.recordTooLarge(size: size, prefix: $0) }
         case .line(let bytes):
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }  // blank line
-            if !JSONScan.forEachMember(in: bytes, { _, _ in true }) { notJSON += 1 }
+            switch LineShape(bytes) {
+            case .blank: return
+            case .objectShaped: break
+            case .other: notJSON += 1
+            }
             recorder.record(bytes)
-            let recorder = self.recorder
-            for trigger in options.haltTriggers where trigger.matches(bytes) {
+            if let trigger = triggers.firstMatch(in: bytes) {
+                let recorder = self.recorder
                 report { () throws(FlightRecorderError) in try recorder.preserveBlackBoxForCurrentBlock(reason: trigger.reason) }
-                break
             }
         }
         recorded += 1

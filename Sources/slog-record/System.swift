@@ -70,6 +70,14 @@ func system_readSome(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) th
     throw error
 }
 
+/// The offset of the first `byte` in `bytes`, or `nil`. The corresponding C function is
+/// `memchr` (vectorized: about 10 times faster than a byte loop on slog lines).
+@inline(__always)
+func system_findByte(_ byte: UInt8, in bytes: UnsafeRawBufferPointer) -> Int? {
+    guard let base = bytes.baseAddress, let hit = memchr(base, Int32(byte), bytes.count) else { return nil }
+    return UnsafeRawPointer(hit) - base
+}
+
 /// Waits until one of `descriptors` is ready (or `timeout` milliseconds pass; -1 waits for
 /// ever); fills in their `revents`. Returns false when a signal interrupted the wait. The
 /// corresponding C function is `poll`.

@@ -72,7 +72,8 @@ let usageText = """
     Signals, acted on in every state (waiting for a connection or a writer, recording):
     SIGTERM or SIGINT closes the ring and exits 0; SIGUSR1 preserves the black box for the
     last committed block and recording continues in a fresh ring.
-    A line that is not a JSON object is recorded as it is and counted. A line too large for
+    A line that is not shaped like a JSON object (its first non-blank byte '{', its last '}';
+    lines are not parsed) is recorded as it is and counted as "not JSON". A line too large for
     the ring is replaced by a record-too-large marker with its first 256 bytes. A loss report
     of the sender becomes a sender-lost marker (slog-tail --markers, slog-tail --info).
 
