@@ -63,6 +63,9 @@ struct InputStream {
 
     init(descriptor: Int32, kind: Kind, maximumLine: Int) {
         self.kind = kind
+        // A pipe's 64 KiB made one poll, one read and one wake-up of the writer per ~270
+        // lines; 1 MiB (the unprivileged limit) lets both sides work in larger steps.
+        if kind == .standardInput || kind == .fifo { system_growPipe(descriptor, to: 1 << 20) }
         lines = LineReader(descriptor: descriptor, maximumLine: maximumLine, completesLastLine: kind != .connection)
     }
 
@@ -186,7 +189,7 @@ struct Session {
                 writeNote("waiting for input failed: \(error)")
                 return (1, "read error")
             }
-            let signals = Signals.take()
+            let signals = Signals.take(drainingPipe: waiting[0].revents != 0)
             if signals & Signals.blackBox != 0 {
                 let statistics = recorder.statistics
                 preserve(height: statistics.lastCommittedHeight ?? statistics.openHeight ?? 0, reason: "operator signal (SIGUSR1)")
