@@ -1,4 +1,5 @@
 import SlogModel
+import SlogRing
 
 /// What `slog-record` learns about a line without parsing it: whether it is blank, and whether
 /// it is shaped like a JSON object.

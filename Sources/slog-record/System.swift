@@ -70,13 +70,6 @@ func system_readSome(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) th
     throw error
 }
 
-/// The offset of the first `byte` in `bytes`, or `nil`. The corresponding C function is
-/// `memchr` (vectorized: about 10 times faster than a byte loop on slog lines).
-@inline(__always)
-func system_findByte(_ byte: UInt8, in bytes: UnsafeRawBufferPointer) -> Int? {
-    guard let base = bytes.baseAddress, let hit = memchr(base, Int32(byte), bytes.count) else { return nil }
-    return UnsafeRawPointer(hit) - base
-}
 
 /// Asks for a pipe buffer of `bytes` when `fd` is a pipe; best effort (not a pipe, or over
 /// `/proc/sys/fs/pipe-max-size` for this user: unchanged). The corresponding C function is

@@ -15,6 +15,7 @@
 /// 1 when reading the input failed; 2 usage error, or the ring, input or socket cannot be opened.
 import ToolSupport
 import FlightRecorder
+import SlogRing
 
 #if canImport(Glibc)
 import Glibc
@@ -110,4 +111,8 @@ if options.version {
 Signals.install()
 // A ring truncated under the recorder stops the recording instead of killing it (issue 15).
 FlightRecorder.installTruncationGuard()
+// Prefault the ring ahead of the writer on a background thread instead of all of it at open:
+// recording a few MB no longer costs prefaulting 256 MiB, and the resident size grows with
+// what was written (issue #17).
+RingWriter.prefaulting = .aheadOfWriter
 exit(Session.run(options))
