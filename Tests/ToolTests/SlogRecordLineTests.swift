@@ -66,6 +66,9 @@ import SlogModel
         #"{"type":"console""#, #"{"type":"consol"#, #"{"type":"#, #"{"type""#, "", "not json",
         ######"{"type":"console","args":["##### KERNEL PANIC"]"######,  // cut before the closing brace
         #"{"type":5}"#, #"{"type":"console"}x"#,
+        // Cut right at and around the longest trigger type's length (30) plus its quote.
+        #"{"type":"cosmic-swingset-upgrade-finish"#, #"{"type":"cosmic-swingset-upgrade-finish""#,
+        #"{"type":"cosmic-swingset-upgrade-finishX"#, #"{"type":"cosmic-swingset-upgrade-finish\"#,
     ]
 
     @Test(arguments: records)
