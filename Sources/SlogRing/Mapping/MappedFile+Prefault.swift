@@ -59,10 +59,11 @@ final class PrefaultState: Sendable {
 /// 2. Prefault, 1 MiB at a time, until `lookaheadBytes` past it are prefaulted (wrapping at
 ///    the end of the data region like the ring does).
 /// 3. Once the whole data region has been prefaulted, end.
-/// 4. Otherwise wait for the writer: 1 ms to 1 s, halved when the writer used more than a
-///    quarter of the lookahead since the last look, doubled when it used less than 1/16, so
-///    a fast writer is followed closely and an idle one costs one wake-up a second. `stop()`
-///    wakes it at once through a pipe.
+/// 4. Otherwise wait for the writer: 1 ms to 1 s; 1 ms as soon as the writer used more than a
+///    quarter of the lookahead since the last look, doubled each time it used less than 1/16,
+///    so a fast writer is followed closely and an idle one costs one wake-up a second (a
+///    burst after idling is absorbed by the lookahead: 16 MiB is several busy blocks of
+///    slog). `stop()` wakes it at once through a pipe.
 enum Prefaulter {
     /// Prefaulted before `create`/`open` return, from the write position on.
     static let initialBytes = 2 << 20
@@ -117,7 +118,7 @@ enum Prefaulter {
             let used = written - lastWritten
             lastWritten = written
             if used > lookaheadBytes / 4 {
-                waitMilliseconds = max(1, waitMilliseconds / 2)
+                waitMilliseconds = 1  // a burst: follow closely at once, not after halvings
             } else if used < lookaheadBytes / 16 {
                 waitMilliseconds = min(1000, waitMilliseconds * 2)
             }
