@@ -41,6 +41,23 @@ import SlogModel
         }
     }
 
+    /// A pipe on standard input is grown to 1 MiB (fewer reads and fewer wake-ups of the node).
+    @Test func aPipeOnStandardInputIsGrownToOneMebibyte() throws {
+        try withTemporaryDirectory { dir in
+            let recorder = try RecorderProcess(arguments: ["--ring", "\(dir)/node.ring", "--capacity", "1M", "--ack"], useStandardInput: true)
+            let writeEnd = try #require(recorder.input?.fileHandleForWriting)
+            writeEnd.write(Data("{\"type\":\"a\"}\n".utf8))
+            #expect(recorder.waitForAcknowledgements(1))
+            let F_GETPIPE_SZ: Int32 = 1032
+            let maximum = (try? String(contentsOfFile: "/proc/sys/fs/pipe-max-size", encoding: .utf8))
+                .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+            let size = fcntl(writeEnd.fileDescriptor, F_GETPIPE_SZ)
+            if maximum >= 1 << 20 { #expect(size == 1 << 20) } else { #expect(size >= 65536) }
+            let result = recorder.finish()
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+    }
+
     private func shape(_ text: String) -> LineShape {
         Array(text.utf8).withUnsafeBytes { LineShape($0) }
     }
