@@ -77,7 +77,7 @@ struct LineReader {
         end = got
         while start < end {
             let rest = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
-            guard let newline = rest.firstIndex(of: 0x0A) else {
+            guard let newline = system_findByte(0x0A, in: rest) else {
                 accumulate(rest)
                 break
             }

@@ -63,6 +63,9 @@ struct InputStream {
 
     init(descriptor: Int32, kind: Kind, maximumLine: Int) {
         self.kind = kind
+        // A pipe's 64 KiB made one poll, one read and one wake-up of the writer per ~270
+        // lines; 1 MiB (the unprivileged limit) lets both sides work in larger steps.
+        if kind == .standardInput || kind == .fifo { system_growPipe(descriptor, to: 1 << 20) }
         lines = LineReader(descriptor: descriptor, maximumLine: maximumLine, completesLastLine: kind != .connection)
     }
 
@@ -91,6 +94,7 @@ struct Session {
     let options: Options
     let recorder: FlightRecorder
     var recorded: UInt64 = 0
+    /// Lines not shaped like a JSON object (`LineShape.other`), recorded all the same.
     var notJSON: UInt64 = 0
     var blackBoxes = 0
     /// --listen: connections accepted, and records the sender reported lost.
@@ -99,6 +103,8 @@ struct Session {
     /// Set by a hello of another protocol version: the connection is closed.
     private var refusedProtocol = false
     private let typeKey = Array("type".utf8)
+    /// `options.haltTriggers`, checked on every line.
+    private let triggers: TriggerFilter
 
     static func run(_ options: Options) -> Int32 {
         // The input first: a wrong path must not cost a 256 MiB ring.
@@ -134,6 +140,7 @@ struct Session {
     init(options: Options, recorder: FlightRecorder) {
         self.options = options
         self.recorder = recorder
+        triggers = TriggerFilter(options.haltTriggers)
     }
 
     /// Reads and records until end of input (not with --listen or --reopen), a stop signal or
@@ -182,7 +189,7 @@ struct Session {
                 writeNote("waiting for input failed: \(error)")
                 return (1, "read error")
             }
-            let signals = Signals.take()
+            let signals = Signals.take(drainingPipe: waiting[0].revents != 0)
             if signals & Signals.blackBox != 0 {
                 let statistics = recorder.statistics
                 preserve(height: statistics.lastCommittedHeight ?? statistics.openHeight ?? 0, reason: "operator signal (SIGUSR1)")
@@ -332,13 +339,15 @@ struct Session {
         case .tooLong(let size, let prefix):
             prefix.withUnsafeBytes { recorder.recordTooLarge(size: size, prefix: $0) }
         case .line(let bytes):
-            if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }  // blank line
-            if !JSONScan.forEachMember(in: bytes, { _, _ in true }) { notJSON += 1 }
+            switch LineShape(bytes) {
+            case .blank: return
+            case .objectShaped: break
+            case .other: notJSON += 1
+            }
             recorder.record(bytes)
-            let recorder = self.recorder
-            for trigger in options.haltTriggers where trigger.matches(bytes) {
+            if let trigger = triggers.firstMatch(in: bytes) {
+                let recorder = self.recorder
                 report { () throws(FlightRecorderError) in try recorder.preserveBlackBoxForCurrentBlock(reason: trigger.reason) }
-                break
             }
         }
         recorded += 1

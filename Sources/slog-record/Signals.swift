@@ -46,10 +46,15 @@ enum Signals {
         sigprocmask(SIG_UNBLOCK, &set, nil)
     }
 
-    /// Takes the pending signals (clearing them) and empties the self-pipe.
-    static func take() -> Int {
-        var scratch = [UInt8](repeating: 0, count: 64)
-        while wakeReader >= 0, (scratch.withUnsafeMutableBytes { read(wakeReader, $0.baseAddress, $0.count) }) > 0 {}
+    /// Takes the pending signals (clearing them), and empties the self-pipe when `poll` said it
+    /// is readable (`drainingPipe`): the loop calls this after every `poll`, and reading an
+    /// empty pipe there cost a system call per chunk of input.
+    static func take(drainingPipe: Bool) -> Int {
+        if drainingPipe {
+            withUnsafeTemporaryAllocation(byteCount: 64, alignment: 1) { scratch in
+                while wakeReader >= 0, read(wakeReader, scratch.baseAddress, scratch.count) > 0 {}
+            }
+        }
         return pending.exchange(0, ordering: .acquiringAndReleasing)
     }
 }

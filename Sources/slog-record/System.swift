@@ -70,6 +70,17 @@ func system_readSome(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) th
     throw error
 }
 
+
+/// Asks for a pipe buffer of `bytes` when `fd` is a pipe; best effort (not a pipe, or over
+/// `/proc/sys/fs/pipe-max-size` for this user: unchanged). The corresponding C function is
+/// `fcntl(F_SETPIPE_SZ)`.
+func system_growPipe(_ fd: Int32, to bytes: Int32) {
+    let F_SETPIPE_SZ: Int32 = 1031  // <linux/fcntl.h>; Glibc hides it without _GNU_SOURCE
+    let F_GETPIPE_SZ: Int32 = 1032
+    let current = fcntl(fd, F_GETPIPE_SZ)
+    if current > 0 && current < bytes { _ = fcntl(fd, F_SETPIPE_SZ, bytes) }
+}
+
 /// Waits until one of `descriptors` is ready (or `timeout` milliseconds pass; -1 waits for
 /// ever); fills in their `revents`. Returns false when a signal interrupted the wait. The
 /// corresponding C function is `poll`.

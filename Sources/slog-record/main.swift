@@ -15,6 +15,7 @@
 /// 1 when reading the input failed; 2 usage error, or the ring, input or socket cannot be opened.
 import ToolSupport
 import FlightRecorder
+import SlogRing
 
 #if canImport(Glibc)
 import Glibc
@@ -72,7 +73,8 @@ let usageText = """
     Signals, acted on in every state (waiting for a connection or a writer, recording):
     SIGTERM or SIGINT closes the ring and exits 0; SIGUSR1 preserves the black box for the
     last committed block and recording continues in a fresh ring.
-    A line that is not a JSON object is recorded as it is and counted. A line too large for
+    A line that is not shaped like a JSON object (its first non-blank byte '{', its last '}';
+    lines are not parsed) is recorded as it is and counted as "not JSON". A line too large for
     the ring is replaced by a record-too-large marker with its first 256 bytes. A loss report
     of the sender becomes a sender-lost marker (slog-tail --markers, slog-tail --info).
 
@@ -109,4 +111,8 @@ if options.version {
 Signals.install()
 // A ring truncated under the recorder stops the recording instead of killing it (issue 15).
 FlightRecorder.installTruncationGuard()
+// Prefault the ring ahead of the writer on a background thread instead of all of it at open:
+// recording a few MB no longer costs prefaulting 256 MiB, and the resident size grows with
+// what was written (issue #17).
+RingWriter.prefaulting = .aheadOfWriter
 exit(Session.run(options))

@@ -22,6 +22,10 @@ struct MappedFile: ~Copyable {
     private(set) var guardSlot: Int?
     /// Whether the truncation guard covers this mapping.
     var isGuarded: Bool { guardSlot != nil }
+    /// The thread of `Prefaulting.aheadOfWriter`, joined before unmapping. Its state is held
+    /// by a +1 `Unmanaged` reference, released by `stopPrefaulting()`: `discard self` in
+    /// `close()` needs every stored property trivially destroyed.
+    var prefault: (state: Unmanaged<PrefaultState>, thread: SystemThread)?
 
     /// Maps the first `length` bytes of `descriptor`, taking ownership of the descriptor: it is
     /// closed here on failure and by `deinit`/`close()` on success. `guarded` registers a
@@ -43,6 +47,9 @@ struct MappedFile: ~Copyable {
     }
 
     deinit {
+        // Before unmapping: the prefault thread must never touch an address that is unmapped
+        // (or mapped again by someone else).
+        stopPrefaulting()
         // Before unmapping: the guard must never replace a page of someone else's mapping.
         if let guardSlot { TruncationGuard.unregister(guardSlot) }
         // Best effort: errors cannot be reported from deinit. Use close() to see them.
@@ -52,6 +59,7 @@ struct MappedFile: ~Copyable {
 
     /// Unmaps and closes, reporting the first failure.
     consuming func close() throws(Errno) {
+        stopPrefaulting()
         let (address, count, fd, slot) = unsafe (base, length, descriptor, guardSlot)
         discard self
         if let slot { TruncationGuard.unregister(slot) }

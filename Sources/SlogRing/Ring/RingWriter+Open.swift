@@ -6,12 +6,18 @@ extension RingWriter {
     /// Steps:
     /// 1. A temporary file beside `path` is created (0600), locked, and its full size reserved
     ///    on disk with `posix_fallocate`, so a full disk fails here and never as SIGBUS later.
-    /// 2. The header is written and the pages are prefaulted writable.
+    /// 2. The header is written and the pages are prefaulted writable (all of them, or the
+    ///    first ones and the rest by a background thread: `RingWriter.prefaulting`).
     /// 3. The file is linked to `path` (which fails if `path` appeared meanwhile) and the
     ///    temporary name removed: nobody ever sees a half-initialized ring at `path`.
     ///
     /// - Throws: `SlogRingError.invalidCapacity`, `.io` (for example `ENOSPC` or `EEXIST`).
     public static func create(path: String, capacity: Int) throws(SlogRingError) -> RingWriter {
+        try create(path: path, capacity: capacity, prefaulting: prefaulting)
+    }
+
+    /// `create(path:capacity:)` with this writer's own `Prefaulting` policy.
+    package static func create(path: String, capacity: Int, prefaulting: Prefaulting) throws(SlogRingError) -> RingWriter {
         try validate(capacity: capacity)
         let header = RingHeader(capacity: capacity, createdAtNanoseconds: wallClockNanoseconds())
         do {
@@ -45,7 +51,7 @@ extension RingWriter {
             try? system_unlink(temporary)
             throw .io(operation: step, path: path, error)
         }
-        let file = try map(descriptor, length: header.fileSize, path: path, removingOnFailure: temporary)
+        var file = try map(descriptor, length: header.fileSize, path: path, removingOnFailure: temporary)
         // Not atomic: the file is not visible at `path` yet, so nobody else can read it.
         let prefix = header.encodedPrefix()
         unsafe prefix.withUnsafeBytes { bytes in
@@ -60,7 +66,7 @@ extension RingWriter {
             try? system_unlink(temporary)
             throw .io(operation: "sync the new ring's header", path: path, error)
         }
-        file.prefaultForWriting()
+        prefault(&file, header: header, writePosition: 0, policy: prefaulting)
         do {
             try system_link(temporary, path)
         } catch {
@@ -80,6 +86,11 @@ extension RingWriter {
     ///   `.headerDamaged`, `.truncated`, `.corrupt`, `.io`. On `.corrupt` or `.headerDamaged`,
     ///   read the file with `RingReader` to recover its valid records, and move it aside.
     public static func open(path: String) throws(SlogRingError) -> RingWriter {
+        try open(path: path, prefaulting: prefaulting)
+    }
+
+    /// `open(path:)` with this writer's own `Prefaulting` policy.
+    package static func open(path: String, prefaulting: Prefaulting) throws(SlogRingError) -> RingWriter {
         // Refuse anything but a regular file before opening it: opening a device can have
         // effects of its own, and a symbolic link would let the ring land elsewhere.
         do {
@@ -147,7 +158,7 @@ extension RingWriter {
             try? system_close(descriptor)
             throw .io(operation: "reserve \(header.fileSize) bytes of disk space (posix_fallocate)", path: path, error)
         }
-        let file = try map(descriptor, length: header.fileSize, path: path, removingOnFailure: nil)
+        var file = try map(descriptor, length: header.fileSize, path: path, removingOnFailure: nil)
         // Acquiring: pairs with the releasing stores of whichever writer ran last (possibly a
         // process that died; its stores are in the page cache).
         let flags = RingFlags(rawValue: unsafe file.atomicWord(at: RingHeader.flagsOffset).pointee.load(ordering: .acquiring))
@@ -165,7 +176,7 @@ extension RingWriter {
         let next = last.map { $0 &+ 1 } ?? storedNext
         unsafe file.atomicWord(at: RingHeader.nextSequenceOffset).pointee.store(next, ordering: .relaxed)
         unsafe file.atomicWord(at: RingHeader.writerOpenCountOffset).pointee.wrappingAdd(1, ordering: .relaxed)
-        file.prefaultForWriting()
+        prefault(&file, header: header, writePosition: write, policy: prefaulting)
         return RingWriter(file: file, path: path, header: header)
     }
 
@@ -200,6 +211,30 @@ extension RingWriter {
             return writer
         }
     }
+
+    /// How writers this process creates or opens from now on prefault their mapping
+    /// (`Prefaulting`): `.wholeRingAtOpen` unless changed. Process-wide, because a writer is
+    /// usually opened for the caller (by `FlightRecorder`, including the fresh ring after a
+    /// black box); a tool sets it once at start. Writers already open keep theirs.
+    package static var prefaulting: Prefaulting {
+        get { Prefaulting(rawValue: prefaultingSetting.load(ordering: .relaxed)) ?? .wholeRingAtOpen }
+        set { prefaultingSetting.store(newValue.rawValue, ordering: .relaxed) }
+    }
+
+    private static let prefaultingSetting = Atomic<Int>(Prefaulting.wholeRingAtOpen.rawValue)
+
+    /// Prefaults `file` for a writer at `writePosition` as `policy` says.
+    private static func prefault(_ file: inout MappedFile, header: RingHeader, writePosition: UInt64, policy: Prefaulting) {
+        file.prefaultForWriting(
+            policy, writePosition: writePosition, headerSize: header.headerSize, capacity: header.capacity,
+            writePositionOffset: RingHeader.writePositionOffset)
+    }
+
+    /// With `Prefaulting.aheadOfWriter`: bytes of the data region prefaulted so far, from the
+    /// write position at open on (the whole capacity once every page was); `nil` when no
+    /// prefault thread was started (the other policy, or a ring no larger than what open
+    /// prefaults itself). For tests.
+    package var testOnly_prefaultedBytes: Int? { file.prefaultedBytes }
 
     /// What a temporary file of `create` has after the ring's path: `.creating-PID-RANDOM`.
     static let temporaryMarker = ".creating-"

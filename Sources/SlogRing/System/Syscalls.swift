@@ -455,3 +455,69 @@ extension Errno {
     /// Broken pipe: the reader of a pipe or socket is gone. The corresponding C error is `EPIPE`.
     package static let brokenPipe = Errno(rawValue: EPIPE)
 }
+
+// MARK: Threads (the writer's prefault thread)
+
+/// A thread started by `system_startThread` (its `pthread_t`, kept out of other files).
+internal struct SystemThread: Sendable {
+    fileprivate let id: pthread_t
+}
+
+/// The body of a thread started by `system_startThread`, boxed to cross `pthread_create`.
+private final class ThreadBody {
+    let run: @Sendable () -> Void
+    init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+}
+
+/// Starts a thread running `body`, with every signal blocked in it (a library thread must not
+/// take the process's signals, nor see `EINTR`). Join it with `system_joinThread`. The
+/// corresponding C functions are `pthread_create` and `pthread_sigmask`.
+internal func system_startThread(_ body: @escaping @Sendable () -> Void) throws(Errno) -> SystemThread {
+    let context = unsafe Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    var all = sigset_t()
+    var previous = sigset_t()
+    unsafe sigfillset(&all)
+    unsafe pthread_sigmask(SIG_SETMASK, &all, &previous)  // inherited by the new thread
+    var thread = pthread_t()
+    let status = unsafe pthread_create(&thread, nil, { context in
+        // Safe: `context` is the retained ThreadBody passed below, released exactly here.
+        let body = unsafe Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue()
+        body.run()
+        return nil
+    }, context)
+    unsafe pthread_sigmask(SIG_SETMASK, &previous, nil)
+    guard status == 0 else {
+        unsafe Unmanaged<ThreadBody>.fromOpaque(context).release()
+        throw Errno(rawValue: status)
+    }
+    return SystemThread(id: thread)
+}
+
+/// Waits for `thread` to end. The corresponding C function is `pthread_join`.
+internal func system_joinThread(_ thread: SystemThread) {
+    let status = unsafe pthread_join(thread.id, nil)
+    precondition(status == 0, "pthread_join failed: \(status)")
+}
+
+/// A pipe whose read end is non-blocking; both ends close-on-exec. The corresponding C
+/// functions are `pipe` and `fcntl`.
+internal func system_wakePipe() throws(Errno) -> (read: Int32, write: Int32) {
+    var ends: [Int32] = [-1, -1]
+    _ = try valueOrErrno { unsafe pipe(&ends) }
+    for end in ends { _ = unsafe fcntl(end, F_SETFD, FD_CLOEXEC) }
+    _ = unsafe fcntl(ends[0], F_SETFL, O_NONBLOCK)
+    return (ends[0], ends[1])
+}
+
+/// Waits up to `milliseconds` for `fd` to become readable; true when it did. The
+/// corresponding C function is `poll`.
+internal func system_waitReadable(_ fd: Int32, milliseconds: Int32) -> Bool {
+    var request = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    return unsafe poll(&request, 1, milliseconds) > 0
+}
+
+/// Writes one byte to `fd`, ignoring errors. The corresponding C function is `write`.
+internal func system_writeByte(_ fd: Int32) {
+    var byte: UInt8 = 1
+    _ = unsafe write(fd, &byte, 1)
+}
