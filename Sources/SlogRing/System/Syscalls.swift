@@ -495,7 +495,7 @@ internal func system_startThread(_ body: @escaping @Sendable () -> Void) throws(
 
 /// Waits for `thread` to end. The corresponding C function is `pthread_join`.
 internal func system_joinThread(_ thread: SystemThread) {
-    let status = unsafe pthread_join(thread.id, nil)
+    let status = pthread_join(thread.id, nil)
     precondition(status == 0, "pthread_join failed: \(status)")
 }
 
@@ -504,8 +504,8 @@ internal func system_joinThread(_ thread: SystemThread) {
 internal func system_wakePipe() throws(Errno) -> (read: Int32, write: Int32) {
     var ends: [Int32] = [-1, -1]
     _ = try valueOrErrno { unsafe pipe(&ends) }
-    for end in ends { _ = unsafe fcntl(end, F_SETFD, FD_CLOEXEC) }
-    _ = unsafe fcntl(ends[0], F_SETFL, O_NONBLOCK)
+    for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+    _ = fcntl(ends[0], F_SETFL, O_NONBLOCK)
     return (ends[0], ends[1])
 }
 
