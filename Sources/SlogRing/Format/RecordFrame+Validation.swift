@@ -4,10 +4,16 @@ extension FrameHeader {
     /// `limit` is the write position: a frame must end at or before it. The checksum is checked
     /// separately, after the payload has been copied.
     func structuralProblem(at position: UInt64, capacity: Int, limit: UInt64) -> String? {
+        structuralProblem(at: position, room: capacity - Int(position % UInt64(capacity)), limit: limit)
+    }
+
+    /// `structuralProblem(at:capacity:limit:)` for a caller that knows `room`, the bytes from
+    /// `position` to the end of the data region (a reader walking a lap: no division per frame).
+    @inline(__always)
+    func structuralProblem(at position: UInt64, room: Int, limit: UInt64) -> String? {
         if !kind.isValid { return "no frame here (kind 0)" }
         if lengthComplement != ~length { return "frame length field damaged (length \(length), check \(lengthComplement))" }
         if flags != 0 { return "reserved frame flags are set (0x\(String(flags, radix: 16)))" }
-        let room = capacity - Int(position % UInt64(capacity))
         let size = frameSize
         if kind == .padding && size != room {
             return "padding frame of \(size) bytes does not end at the end of the data region (\(room) bytes left)"
