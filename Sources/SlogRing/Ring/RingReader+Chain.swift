@@ -6,8 +6,9 @@ extension RingReader {
     /// Frames are validated in the reader's *window*: a private copy of up to `windowSize`
     /// bytes from the cursor (never past the write position or the end of the lap), made in one
     /// piece and checked once against laps afterwards (`refillWindow`). Every frame in it is
-    /// then checked as before (fields, bounds, checksum, sequence) without touching the shared
-    /// mapping again, so a frame costs its checksum and little else.
+    /// then checked as before (fields, bounds, checksum, sequence) without copying from the
+    /// shared mapping again, so a frame costs its checksum, one load of the oldest position
+    /// (a frame evicted since the copy is reported as lapped, not returned) and little else.
     mutating func nextInChain() -> RecordInfo? {
         guard let words else { return nil }
         let capacity = header.capacity
@@ -19,6 +20,11 @@ extension RingReader {
                 if write > limit { limit = write }
                 if cursor >= limit { return nil }
             }
+            // Acquiring: a position the writer already evicted must not be returned, even from
+            // the window (copied before the eviction): a caller that saw the writer evict the
+            // next record gets the lap first, as without a window.
+            let oldest = unsafe words.oldest.pointee.load(ordering: .acquiring)
+            if oldest > cursor { noteLap(to: oldest); continue }
             // Bytes left in the lap: from the window's when the cursor is in its lap.
             let intoWindow = cursor &- windowStart
             let room = cursor >= windowStart && intoWindow < UInt64(windowRoom)
@@ -33,6 +39,15 @@ extension RingReader {
             }
             let offset = windowOffset + Int(intoWindow)
             let frameStart = unsafe buffer + Int(intoWindow)
+            // The frame's first word once more from the mapping (inside it since the copy was):
+            // if the file was truncated since the copy (the guard's zeros, or zeros past the end
+            // of file in its last page), the reader goes back to the mapping, which tells how,
+            // and stops at the new end as a frame-by-frame reader would.
+            let live = unsafe file.readPointer(at: offset, count: 8).loadUnaligned(as: UInt64.self)
+            guard unsafe live == frameStart.loadUnaligned(as: UInt64.self) else {
+                windowEnd = windowStart
+                continue
+            }
             let frame = unsafe FrameHeader(loadingFrom: frameStart)
             if let problem = frame.structuralProblem(at: cursor, room: room, limit: limit) {
                 if wasLapped(words) { continue }
