@@ -110,7 +110,7 @@ import SlogInput
         }
     }
 
-    /// An Agoric file of several MiB: the runs cross the reader's 1 MiB cache loads, and a
+    /// An Agoric file of several MiB: the runs cross the reader's cache loads (256 KiB), and a
     /// damaged record in the middle of one is reported in its place.
     @Test func largeAgoricFileReadsTheSameInRuns() throws {
         try withTemporaryDirectory { dir in
