@@ -37,10 +37,12 @@ package final class RingSource: SlogSource {
     package func forEachRecord(_ body: (UnsafeRawBufferPointer) -> Void) {
         guard stopped == nil else { return }
         var stop: SlogEvent?
+        // Loaded once: a static of another module is reached through its lazy initializer.
+        let slog = RecordKind.slog
         // One access to `reader` for the whole run (a class's stored property is checked for
         // exclusive access at every access).
         let issue = unsafe reader.forEachRecord { info, bytes in
-            guard info.kind == .slog else {
+            guard info.kind == slog else {
                 stop = unsafe Self.event(info, bytes: bytes)
                 return false
             }
