@@ -17,22 +17,54 @@ package final class RingSource: SlogSource {
         do { reader = try RingReader.open(path: path) } catch { throw .ring(error) }
     }
 
+    /// The event `forEachRecord` stopped at, for `next()` to return.
+    private var stopped: SlogEvent?
+
     package func next() -> SlogEvent? {
+        if let event = stopped {
+            stopped = nil
+            return event
+        }
         guard let event = reader.next() else { return nil }
         switch event {
         case .record(let info):
-            let record = SlogRecord(sequence: info.sequence, fileOffset: info.fileOffset, length: info.length, kind: info.kind)
-            if info.kind == .slog { return .record(record) }
-            if info.kind.isMarker {
-                let marker = unsafe reader.withRecordBytes { unsafe Marker.decode(kind: info.kind, bytes: $0) }
-                return .marker(marker, record)
-            }
-            return .opaque(record)
+            return unsafe reader.withRecordBytes { unsafe Self.event(info, bytes: $0) }
         case .skipped(let issue):
-            return .problem(SlogProblem(
-                file: displayName, fileOffset: issue.fileOffset, byteCount: issue.byteCount,
-                lostRecords: issue.lostRecords, cause: Self.cause(issue.reason)))
+            return problem(issue)
         }
+    }
+
+    package func forEachRecord(_ body: (UnsafeRawBufferPointer) -> Void) {
+        guard stopped == nil else { return }
+        var stop: SlogEvent?
+        // Loaded once: a static of another module is reached through its lazy initializer.
+        let slog = RecordKind.slog
+        // One access to `reader` for the whole run (a class's stored property is checked for
+        // exclusive access at every access).
+        let issue = unsafe reader.forEachRecord { info, bytes in
+            guard info.kind == slog else {
+                stop = unsafe Self.event(info, bytes: bytes)
+                return false
+            }
+            unsafe body(bytes)
+            return true
+        }
+        if let issue { stop = problem(issue) }
+        stopped = stop
+    }
+
+    /// The event for a record the reader returned, whose bytes are `bytes`.
+    private static func event(_ info: RecordInfo, bytes: UnsafeRawBufferPointer) -> SlogEvent {
+        let record = SlogRecord(sequence: info.sequence, fileOffset: info.fileOffset, length: info.length, kind: info.kind)
+        if info.kind == .slog { return .record(record) }
+        if info.kind.isMarker { return .marker(unsafe Marker.decode(kind: info.kind, bytes: bytes), record) }
+        return .opaque(record)
+    }
+
+    private func problem(_ issue: ReadIssue) -> SlogEvent {
+        .problem(SlogProblem(
+            file: displayName, fileOffset: issue.fileOffset, byteCount: issue.byteCount,
+            lostRecords: issue.lostRecords, cause: Self.cause(issue.reason)))
     }
 
     package func withRecordBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {

@@ -53,7 +53,11 @@ struct Dumper {
 
     /// Reads everything `source` has now.
     mutating func drain(_ source: any SlogSource, to output: inout OutputBuffer) {
-        while let event = source.next() {
+        while true {
+            // Runs of slog records in one call each (the dump of millions of them); the marker,
+            // problem or end that stops a run comes from next().
+            source.forEachRecord { consider($0, marker: nil, isMarker: false, output: &output) }
+            guard let event = source.next() else { return }
             switch event {
             case .record:
                 source.withRecordBytes { consider($0, marker: nil, isMarker: false, output: &output) }
@@ -139,8 +143,7 @@ struct Dumper {
         } else if tail != nil {
             tail!.append(bytes, hasNewline: false)
         } else {
-            output.append(bytes)
-            output.append(newline: ())
+            output.appendLine(bytes)
         }
     }
 }

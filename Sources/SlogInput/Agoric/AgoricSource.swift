@@ -227,6 +227,52 @@ package final class AgoricSource: SlogSource {
         }
     }
 
+    /// Hands the valid records from the cursor to `body` straight from the read cache, as long
+    /// as each lies whole in one stretch of cached arena bytes and is an ordinary record
+    /// (newline, one JSON object, no other newline). Anything else (a record crossing the arena
+    /// end or a cache boundary it cannot be moved past, Agoric's too-big replacement, damage,
+    /// the end of a segment, pending events) is left to `next()`, which then decides exactly as
+    /// it does for every record: a record taken here is one `check` would find valid with the
+    /// same bytes (it does not cross the arena end, so it has no unsplit reading), and it is
+    /// charged to the search budget the same.
+    package func forEachRecord(_ body: (UnsafeRawBufferPointer) -> Void) {
+        if !planned { plan() }
+        let prefixSize = AgoricHeader.lengthPrefixSize
+        while pending.isEmpty, let segment = segments.first, cursor < segment.end {
+            let physical = self.physical(cursor)
+            // Contiguous cached bytes from the cursor: not past the segment, the arena's end,
+            // the file, or one cache load.
+            let span = min(
+                segment.end - cursor, arenaSize - physical, availableArena - physical, CachedFileBytes.chunkSize)
+            guard span >= prefixSize + 3 else { return }
+            var consumed = 0
+            var spent = 0
+            let read: Void? = unsafe bytes.withBytes(at: AgoricHeader.size + physical, count: span) { chunk in
+                guard let base = chunk.baseAddress else { return }
+                var at = 0
+                while chunk.count - at >= prefixSize + 3 {
+                    let length = unsafe UInt64(bigEndian: base.loadUnaligned(fromByteOffset: at, as: UInt64.self))
+                    guard length >= 3, length <= UInt64(chunk.count - at - prefixSize) else { break }
+                    let count = Int(length)
+                    let data = unsafe base + at + prefixSize
+                    guard unsafe data.load(as: UInt8.self) == 0x0A, unsafe data.load(fromByteOffset: 1, as: UInt8.self) == 0x7B,
+                        unsafe data.load(fromByteOffset: count - 1, as: UInt8.self) == 0x7D
+                    else { break }
+                    let payload = unsafe UnsafeRawBufferPointer(start: data + 1, count: count - 1)
+                    guard unsafe system_findByte(0x0A, in: payload) == nil else { break }
+                    unsafe body(payload)
+                    spent += 3 + count
+                    at += prefixSize + count
+                }
+                consumed = at
+            }
+            budget -= spent
+            cursor += consumed
+            // Nothing taken: the record at the cursor is for next() (or the bytes could not be read).
+            if read == nil || consumed == 0 { return }
+        }
+    }
+
     /// Moves past the invalid record at `start` to the next record that can be proven (or, when
     /// salvaging, the next valid one) and describes what was skipped (`nil`: nothing to say).
     private func skipDamage(at start: Int, in segment: Segment, cause: SlogProblem.Cause) -> SlogEvent? {

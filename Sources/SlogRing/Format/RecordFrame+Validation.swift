@@ -7,8 +7,9 @@ extension FrameHeader {
         structuralProblem(at: position, room: capacity - Int(position % UInt64(capacity)), limit: limit)
     }
 
-    /// The same, given `room`, the bytes from the frame's offset to the end of the data region
-    /// (saves a division where the caller tracks the offset: the writer's eviction walk).
+    /// `structuralProblem(at:capacity:limit:)` for a caller that knows `room`, the bytes from
+    /// `position` to the end of the data region (no division per frame: the writer's eviction
+    /// walk and a reader walking a lap track the offset).
     @inline(__always)
     func structuralProblem(at position: UInt64, room: Int, limit: UInt64) -> String? {
         if !kind.isValid { return "no frame here (kind 0)" }

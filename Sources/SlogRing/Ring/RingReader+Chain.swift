@@ -2,46 +2,67 @@ internal import Synchronization
 
 extension RingReader {
     /// Follows the chain of frames from the cursor to the write position.
+    ///
+    /// Frames are validated in the reader's *window*: a private copy of up to `windowSize`
+    /// bytes from the cursor (never past the write position or the end of the lap), made in one
+    /// piece and checked once against laps afterwards (`refillWindow`). Every frame in it is
+    /// then checked as before (fields, bounds, checksum, sequence) without copying from the
+    /// shared mapping again, so a frame costs its checksum, one load of the oldest position
+    /// (a frame evicted since the copy is reported as lapped, not returned) and little else.
     mutating func nextInChain() -> RecordInfo? {
         guard let words else { return nil }
         let capacity = header.capacity
         while true {
-            if checkForTruncation() { return nil }
+            if truncatedAt != nil { return nil }
             if cursor >= limit {
                 // Acquiring: pairs with the writer's releasing store; frames before it are complete.
                 let write = unsafe words.write.pointee.load(ordering: .acquiring)
                 if write > limit { limit = write }
                 if cursor >= limit { return nil }
             }
-            // Acquiring: a position the writer already evicted must not be read.
+            // Acquiring: a position the writer already evicted must not be returned, even from
+            // the window (copied before the eviction): a caller that saw the writer evict the
+            // next record gets the lap first, as without a window.
             let oldest = unsafe words.oldest.pointee.load(ordering: .acquiring)
             if oldest > cursor { noteLap(to: oldest); continue }
-            let gap = implicitPaddingSize(at: cursor, capacity: capacity)
-            if gap > 0 { cursor += UInt64(gap); continue }
+            // Bytes left in the lap: from the window's when the cursor is in its lap.
+            let intoWindow = cursor &- windowStart
+            let room = cursor >= windowStart && intoWindow < UInt64(windowRoom)
+                ? windowRoom - Int(intoWindow) : capacity - Int(cursor % UInt64(capacity))
+            // Too few to hold a frame header: an implicit padding gap (FORMAT.md).
+            if room < FrameHeader.size { cursor += UInt64(room); continue }
 
-            let offset = fileOffset(of: cursor)
-            guard offset + FrameHeader.size <= file.length else { skipPastEndOfFile(); continue }
-            // Copy the header out of the shared mapping before looking at it.
-            unsafe buffer.copyMemory(from: file.readPointer(at: offset, count: FrameHeader.size), byteCount: FrameHeader.size)
-            if checkForTruncation() { return nil }
-            let frame = unsafe FrameHeader(loadingFrom: buffer)
-            if let problem = frame.structuralProblem(at: cursor, capacity: capacity, limit: limit) {
+            // The frame header, from the window (copied anew when the window ends before it).
+            guard cursor >= windowStart, cursor + UInt64(FrameHeader.size) <= windowEnd else {
+                if !refillWindow(words, atLeast: FrameHeader.size) { return nil }
+                continue
+            }
+            let offset = windowOffset + Int(intoWindow)
+            let frameStart = unsafe buffer + Int(intoWindow)
+            // The frame's first word once more from the mapping (inside it since the copy was):
+            // if the file was truncated since the copy (the guard's zeros, or zeros past the end
+            // of file in its last page), the reader goes back to the mapping, which tells how,
+            // and stops at the new end as a frame-by-frame reader would.
+            let live = unsafe file.readPointer(at: offset, count: 8).loadUnaligned(as: UInt64.self)
+            guard unsafe live == frameStart.loadUnaligned(as: UInt64.self) else {
+                windowEnd = windowStart
+                continue
+            }
+            let frame = unsafe FrameHeader(loadingFrom: frameStart)
+            if let problem = frame.structuralProblem(at: cursor, room: room, limit: limit) {
                 if wasLapped(words) { continue }
                 resynchronize(from: cursor, reason: .damagedFrame(problem))
                 continue
             }
             guard offset + frame.frameSize <= file.length else { skipPastEndOfFile(); continue }
             let payloadLength = frame.kind == .padding ? 0 : Int(frame.length)
-            reserveFrameBuffer(FrameHeader.size + payloadLength)
-            if payloadLength > 0 {
-                unsafe (buffer + FrameHeader.size).copyMemory(
-                    from: file.readPointer(at: offset + FrameHeader.size, count: payloadLength), byteCount: payloadLength)
+            // The whole frame, from the window (a frame larger than the window grows it).
+            guard cursor + UInt64(FrameHeader.size + payloadLength) <= windowEnd else {
+                if !refillWindow(words, atLeast: FrameHeader.size + payloadLength) { return nil }
+                continue
             }
-            if wasLapped(words) { continue }
-            // The copy may have read zeros from pages the truncation guard replaced.
-            if checkForTruncation() { return nil }
-            let payload = unsafe UnsafeRawBufferPointer(start: buffer + FrameHeader.size, count: payloadLength)
-            guard unsafe frame.checksumMatches(headerBytes: buffer, payload: payload) else {
+            let payload = unsafe UnsafeRawBufferPointer(start: frameStart + FrameHeader.size, count: payloadLength)
+            guard unsafe frame.checksumMatches(headerBytes: frameStart, payload: payload) else {
                 resynchronize(from: cursor, reason: .checksumMismatch(sequence: frame.sequence))
                 continue
             }
@@ -60,11 +81,70 @@ extension RingReader {
                 }
             }
             expected = frame.sequence &+ 1
+            currentPayload = Int(intoWindow) + FrameHeader.size
             currentLength = payloadLength
             return RecordInfo(
                 sequence: frame.sequence, kind: frame.kind, position: RingPosition(position), fileOffset: offset,
                 length: payloadLength)
         }
+    }
+
+    /// Copies the ring's bytes from the cursor into the window: up to `windowSize` bytes (at
+    /// least `minimum`, for a larger frame), not past the write position nor the end of the lap
+    /// nor the end of the file. Returns `false` when the reader must stop (the file was found
+    /// truncated); otherwise the caller looks at the cursor again, which may have moved (a lap,
+    /// the end of the file) or may now lie in the window.
+    ///
+    /// Steps:
+    /// 1. Stop if the truncation guard absorbed a fault since the last copy and the file is
+    ///    shorter now (`checkForTruncation`).
+    /// 2. Copy, then load the oldest position behind a fence (`wasLapped`): if the writer
+    ///    evicted anything at or after the cursor, some copied bytes may have been overwritten
+    ///    mid-copy, so the window is dropped and the lap noted. Otherwise no byte of the window
+    ///    changed while it was copied: the writer moves the oldest position past a frame before
+    ///    it overwrites any of its bytes.
+    /// 3. If the copy itself faulted (the file was truncated during it), the window ends where
+    ///    the file now ends: the bytes before are real, those after are the guard's zeros. The
+    ///    next copy then stops the reader (step 1), after the frames before the end are read.
+    mutating func refillWindow(_ words: HeaderWords, atLeast minimum: Int) -> Bool {
+        if checkForTruncation() { return false }
+        let capacity = UInt64(header.capacity)
+        let offset = fileOffset(of: cursor)
+        let toLapEnd = capacity - cursor % capacity
+        windowStart = cursor
+        windowEnd = cursor
+        windowOffset = offset
+        windowRoom = Int(toLapEnd)
+        // Bytes up to the write position; at least `minimum` (a frame that claims to reach past
+        // it is then reported by the structural check, as without a window).
+        var count = Int(min(limit - cursor, toLapEnd, UInt64(max(Self.windowSize, minimum))))
+        count = max(count, min(minimum, Int(toLapEnd)))
+        guard offset + count <= file.length else {
+            if offset + minimum > file.length { skipPastEndOfFile(); return true }
+            count = file.length - offset
+            return fill(words, offset: offset, count: count)
+        }
+        return fill(words, offset: offset, count: count)
+    }
+
+    private mutating func fill(_ words: HeaderWords, offset: Int, count: Int) -> Bool {
+        if count > bufferCapacity {
+            // Grown to the frame that needs it (inside the mapping, so bounded by the file).
+            let capacity = max(count, min(2 * bufferCapacity, FrameHeader.size + file.length))
+            unsafe buffer.deallocate()
+            unsafe buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 8)
+            bufferCapacity = capacity
+        }
+        unsafe buffer.copyMemory(from: file.readPointer(at: offset, count: count), byteCount: count)
+        if wasLapped(words) { return true }
+        var copied = count
+        if TruncationGuard.faults.load(ordering: .relaxed) != faultsSeen {
+            // The copy met pages past a new end of file: keep what lies before it.
+            let size = (try? system_fileSize(file.descriptor)) ?? 0
+            if size < offset + count { copied = max(0, size - offset) }
+        }
+        windowEnd = cursor + UInt64(copied)
+        return true
     }
 
     /// Whether the writer moved the oldest position past the cursor since the frame was copied;

@@ -77,6 +77,7 @@ extension RingReader {
                     lostRecords: frame.sequence - expected))
             }
             expected = frame.sequence &+ 1
+            currentPayload = FrameHeader.size
             currentLength = length
             return RecordInfo(sequence: frame.sequence, kind: frame.kind, position: nil, fileOffset: offset, length: length)
         }

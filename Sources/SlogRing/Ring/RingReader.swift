@@ -58,12 +58,30 @@ public struct RingReader: ~Copyable {
     var salvage: SalvageState?
     /// Checksum bytes a recovery scan may still spend.
     var scanBudget: Int
-    /// Holds the current frame (24-byte header, then payload). Starts at one page and grows to
-    /// the largest frame met (`reserveFrameBuffer`), so a header claiming a huge capacity costs
-    /// nothing until a frame that large is really found inside the mapping.
+    /// The reader's private copy of ring bytes: the *window* (positions `windowStart..<windowEnd`,
+    /// copied from the mapping in one piece and checked against laps once, see
+    /// `RingReader+Chain.swift`), or in a salvage scan the current frame (24-byte header, then
+    /// payload). At most `windowSize` bytes, or the largest frame met if larger
+    /// (`reserveFrameBuffer`), and never more than the mapped bytes: a header claiming a huge
+    /// capacity costs nothing until a frame that large is really found inside the mapping.
     var buffer: UnsafeMutableRawPointer
     var bufferCapacity: Int
+    /// Logical positions of the bytes in `buffer` (empty when equal): every frame returned from
+    /// them was copied before the writer could overwrite it.
+    var windowStart: UInt64 = 0
+    var windowEnd: UInt64 = 0
+    /// The file offset of `windowStart`, and the bytes from it to the end of the data region:
+    /// offsets and room of frames in the window follow without a division each.
+    var windowOffset = 0
+    var windowRoom = 0
+    /// Where in `buffer` the payload of the record `next()` returned last starts, and its length.
+    var currentPayload = FrameHeader.size
     var currentLength = 0
+    /// Bytes copied from the mapping per window: large enough that the per-copy work (a fence,
+    /// loads of the header words) is spread over hundreds of records and the copy streams at
+    /// memory speed; small enough that the window, and the output it becomes, stay in the
+    /// CPU's second-level cache.
+    static let windowSize = 128 << 10
     /// The truncation guard's slot for this mapping, and the fault count last seen
     /// (RingReader+TruncationGuard.swift).
     var guardSlot: Int?
@@ -93,7 +111,7 @@ public struct RingReader: ~Copyable {
         self.scanBudget = 4 * readable + (1 << 20)
         // The buffer holds one whole frame. Every frame is checked to lie inside the mapping
         // before it is copied, so it never needs more than the mapped bytes.
-        self.bufferCapacity = min(FrameHeader.size + readable, 4096)
+        self.bufferCapacity = min(FrameHeader.size + readable, Self.windowSize)
         unsafe self.buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferCapacity, alignment: 8)
         self.pendingIssues = initialIssues
         self.faultsSeen = TruncationGuard.faults.load(ordering: .relaxed)
@@ -129,7 +147,7 @@ public struct RingReader: ~Copyable {
 
     /// The bytes of the record `next()` returned last, valid inside `body` only.
     public func withRecordBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
-        try unsafe body(UnsafeRawBufferPointer(start: buffer + FrameHeader.size, count: currentLength))
+        try unsafe body(UnsafeRawBufferPointer(start: buffer + currentPayload, count: currentLength))
     }
 
     /// A copy of the bytes of the record `next()` returned last.
@@ -187,6 +205,26 @@ public struct RingReader: ~Copyable {
             return .skipped(pendingIssues.removeFirst())
         }
         return .record(record)
+    }
+
+    /// Reads on as `next()` does, handing each record and its bytes (valid inside the call only)
+    /// to `body` while it returns `true`: one call for a whole run of records, for readers that
+    /// go through millions of them.
+    ///
+    /// Stops when caught up (returns `nil`), after a record for which `body` returned `false`
+    /// (returns `nil`; `withRecordBytes` still gives that record's bytes), or at a skipped
+    /// stretch, which it returns: exactly the events `next()` would have returned, in order.
+    package mutating func forEachRecord(_ body: (RecordInfo, UnsafeRawBufferPointer) -> Bool) -> ReadIssue? {
+        while let event = next() {
+            switch event {
+            case .record(let info):
+                let bytes = unsafe UnsafeRawBufferPointer(start: buffer + currentPayload, count: currentLength)
+                if unsafe !body(info, bytes) { return nil }
+            case .skipped(let issue):
+                return issue
+            }
+        }
+        return nil
     }
 
     /// Records how many records the pending skipped stretch cost. A lap that cost none (the
