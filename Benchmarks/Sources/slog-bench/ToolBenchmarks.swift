@@ -19,6 +19,9 @@ enum ToolBenchmarkID: String, CaseIterable, Codable {
     case tailAgoric = "tail-agoric"
     /// `slog-record --ring OUT` reading the real records through a pipe on stdin: CPU per line.
     case record
+    /// The same into a 16 MiB ring, which the input fills three times over: the steady state a
+    /// node's recorder lives in after its first lap (no ring memory to populate).
+    case recordSteady = "record-steady"
     /// `slog-diff A B` on two generated ~100 MB slogfiles whose timestamps differ everywhere
     /// and that diverge three blocks from the end.
     case diff
@@ -26,7 +29,7 @@ enum ToolBenchmarkID: String, CaseIterable, Codable {
     var tool: String {
         switch self {
         case .tail, .tailReal, .tailAgoric: "slog-tail"
-        case .record: "slog-record"
+        case .record, .recordSteady: "slog-record"
         case .diff: "slog-diff"
         }
     }
@@ -37,6 +40,7 @@ enum ToolBenchmarkID: String, CaseIterable, Codable {
         case .tailReal: "slog-tail full dump of a full ring of real slog records to /dev/null"
         case .tailAgoric: "slog-tail full dump of the same real records in Agoric's format to /dev/null"
         case .record: "slog-record --ring OUT < pipe of real slog lines (defaults: 256 MiB ring, markers on)"
+        case .recordSteady: "slog-record --ring OUT --capacity 16M < the same lines: three laps, the steady state"
         case .diff: "slog-diff A B, generated slogfiles, timestamps differing, divergence 3 blocks from the end"
         }
     }
@@ -120,7 +124,7 @@ struct ToolInput: ~Copyable {
             let path = base + "-input.bin"
             let (bytes, records) = try writeAgoricFile(path: path, size: size, pool: pools.real)
             return ToolInput(arguments: [path], files: [path], bytes: bytes, records: records)
-        case .record:
+        case .record, .recordSteady:
             var lines: [UInt8] = []
             lines.reserveCapacity(size / 2 + 65536)
             var records = 0
@@ -134,8 +138,9 @@ struct ToolInput: ~Copyable {
                 if half == nil && lines.count >= size / 4 { half = (lines, records) }
             }
             let output = base + "-output.ring"
+            let capacity = recordRing ?? (tool == .recordSteady ? 16 << 20 : nil)
             return ToolInput(
-                arguments: ["--ring", output] + (recordRing.map { ["--capacity", "\($0)"] } ?? []),
+                arguments: ["--ring", output] + (capacity.map { ["--capacity", "\($0)"] } ?? []),
                 standardInput: lines, half: half, outputs: [output], files: [], bytes: lines.count, records: records)
         case .diff:
             let (a, b) = (base + "-a.slog", base + "-b.slog")
