@@ -146,12 +146,7 @@ struct AutomaticMarkers: Sendable {
         // `JSONScan.forEachMember`'s, written out here without its closure, and keys are compared
         // by length before any byte (issue #17: the closure and the per-key array accesses were
         // most of the cost of a marker record). Tests hold it to a forEachMember-based reference.
-        var first: JSONValueSpan?
-        var second: JSONValueSpan?
-        var third: JSONValueSpan?
-        let wantSecond = which != 2
-        let wantThird = which == 1
-        var missing = 1 + (wantSecond ? 1 : 0) + (wantThird ? 1 : 0)
+        var found = Found(which)
         let end = record.count
         var i = unsafe JSONScan.skipWhitespace(record, 0)
         if i < end, unsafe record[i] == UInt8(ascii: "{") {
@@ -166,31 +161,51 @@ struct AutomaticMarkers: Sendable {
                 guard i < end else { break }
                 let separator = unsafe record[i]
                 guard separator == UInt8(ascii: ",") || separator == UInt8(ascii: "}") else { break }
-                if first == nil, unsafe matches(record, key, which == 1 ? crankKey : heightKey) {
-                    first = value
-                    missing -= 1
-                } else if wantSecond, second == nil,
-                    unsafe matches(record, key, which == 1 ? crankHashKey : timeKey)
-                {
-                    second = value
-                    missing -= 1
-                } else if wantThird, third == nil, unsafe matches(record, key, activityHashKey) {
-                    third = value
-                    missing -= 1
-                }
-                if missing == 0 || separator == UInt8(ascii: "}") { break walk }
+                if unsafe note(key, value, in: record, into: &found) || separator == UInt8(ascii: "}") { break walk }
                 i = unsafe JSONScan.skipWhitespace(record, i + 1)
             }
         }
-        return unsafe assemble(which, first, second, third, in: record)
+        return unsafe assemble(found, in: record)
     }
 
-    /// The marker from the first occurrences of the fields a record of type `which` needs.
+    /// The first occurrences of the fields a record of type `which` needs (begin: height, time;
+    /// crank: number, crank hash, activity hash; commit: height), as a walk meets the members.
+    private struct Found {
+        let which: Int
+        var first: JSONValueSpan?
+        var second: JSONValueSpan?
+        var third: JSONValueSpan?
+        var missing: Int
+
+        init(_ which: Int) {
+            self.which = which
+            missing = which == 1 ? 3 : which == 0 ? 2 : 1
+        }
+    }
+
+    /// Keeps `value` if `key` names a field `found` still lacks; true once none is missing.
     @inline(__always)
-    private func assemble(
-        _ which: Int, _ first: JSONValueSpan?, _ second: JSONValueSpan?, _ third: JSONValueSpan?,
-        in record: UnsafeRawBufferPointer
-    ) -> Trigger? {
+    private func note(
+        _ key: JSONValueSpan, _ value: JSONValueSpan, in record: UnsafeRawBufferPointer, into found: inout Found
+    ) -> Bool {
+        let which = found.which
+        if found.first == nil, unsafe matches(record, key, which == 1 ? crankKey : heightKey) {
+            found.first = value
+            found.missing -= 1
+        } else if which != 2, found.second == nil, unsafe matches(record, key, which == 1 ? crankHashKey : timeKey) {
+            found.second = value
+            found.missing -= 1
+        } else if which == 1, found.third == nil, unsafe matches(record, key, activityHashKey) {
+            found.third = value
+            found.missing -= 1
+        }
+        return found.missing == 0
+    }
+
+    /// The marker from the fields found.
+    @inline(__always)
+    private func assemble(_ found: Found, in record: UnsafeRawBufferPointer) -> Trigger? {
+        let (which, first, second, third) = (found.which, found.first, found.second, found.third)
         guard let number = first.flatMap({ unsafe JSONScan.uint64($0, in: record) }) else { return nil }
         switch which {
         case 0:
@@ -218,12 +233,7 @@ struct AutomaticMarkers: Sendable {
         else { return nil }
         let end = record.count
         let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
-        var first: JSONValueSpan?
-        var second: JSONValueSpan?
-        var third: JSONValueSpan?
-        let wantSecond = which != 2
-        let wantThird = which == 1
-        var missing = 1 + (wantSecond ? 1 : 0) + (wantThird ? 1 : 0)
+        var found = Found(which)
         var i = 1
         while true {
             guard i < end, unsafe base.load(fromByteOffset: i, as: UInt8.self) == quote else { return nil }
@@ -261,20 +271,11 @@ struct AutomaticMarkers: Sendable {
             guard after < end else { return nil }
             let separator = unsafe base.load(fromByteOffset: after, as: UInt8.self)
             guard separator == UInt8(ascii: ",") || separator == UInt8(ascii: "}") else { return nil }
-            if first == nil, unsafe equals(record, key, which == 1 ? crankKey : heightKey) {
-                first = value
-                missing -= 1
-            } else if wantSecond, second == nil, unsafe equals(record, key, which == 1 ? crankHashKey : timeKey) {
-                second = value
-                missing -= 1
-            } else if wantThird, third == nil, unsafe equals(record, key, activityHashKey) {
-                third = value
-                missing -= 1
-            }
-            if missing == 0 || separator == UInt8(ascii: "}") { break }
+            let plainKey = JSONValueSpan(range: key, isString: true)
+            if unsafe note(plainKey, value, in: record, into: &found) || separator == UInt8(ascii: "}") { break }
             i = after + 1
         }
-        return .some(unsafe assemble(which, first, second, third, in: record))
+        return .some(unsafe assemble(found, in: record))
     }
 
     /// Whether `key` (a member name in `record`) is `name`; escaped names are unescaped first.

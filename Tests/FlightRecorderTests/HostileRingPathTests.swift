@@ -108,22 +108,15 @@ import SlogRing
     /// the guard the host opted into, the recording stops and says why; the process lives on.
     @Test func aRingTruncatedUnderTheWriterStopsTheRecordingNotTheHost() async {
         await #expect(processExitsWith: .success) {
-            #expect(FlightRecorder.installTruncationGuard())
-            var template = Array("/tmp/flightrecorder-exit-XXXXXX".utf8CString)
-            guard let made = mkdtemp(&template) else { exit(3) }
-            let dir = String(cString: made)
-            defer { try? FileManager.default.removeItem(atPath: dir) }
-            let configuration = nodeRingConfiguration(in: dir)
-            guard let recorder = try? FlightRecorder(configuration: configuration) else { exit(4) }
-            let node = SimulatedNode(bodyPadding: 200)
-            for line in node.block(1) { recorder.record(line) }
-            guard truncate("\(dir)/node.ring", 4096 + 1000) == 0 else { exit(5) }
-            recorder.record(blocks: 2...40, of: node)
-            let stopped = !recorder.isRecording
-            let said = recorder.statistics.lastError?.contains("truncated") == true
-            let lost = recorder.statistics.lostRecords > 0
-            try? recorder.close()
-            exit(stopped && said && lost ? 0 : 1)
+            exitAfterTruncationTrial { recorder, ring in
+                let node = SimulatedNode(bodyPadding: 200)
+                for line in node.block(1) { recorder.record(line) }
+                guard truncate(ring, 4096 + 1000) == 0 else { return false }
+                recorder.record(blocks: 2...40, of: node)
+                let stopped = !recorder.isRecording
+                let said = recorder.statistics.lastError?.contains("truncated") == true
+                return stopped && said && recorder.statistics.lostRecords > 0
+            }
         }
     }
 
@@ -131,24 +124,32 @@ import SlogRing
     /// (counted once) and its marker, which has no ring left to go to, neither traps nor counts.
     @Test func aCrankFinishRecordMeetingATruncatedRingIsLostOnce() async {
         await #expect(processExitsWith: .success) {
-            #expect(FlightRecorder.installTruncationGuard())
-            var template = Array("/tmp/flightrecorder-exit-XXXXXX".utf8CString)
-            guard let made = mkdtemp(&template) else { exit(3) }
-            let dir = String(cString: made)
-            defer { try? FileManager.default.removeItem(atPath: dir) }
-            guard let recorder = try? FlightRecorder(configuration: nodeRingConfiguration(in: dir)) else { exit(4) }
-            let node = SimulatedNode(bodyPadding: 200)
-            for line in node.block(1) { recorder.record(line) }
-            let lines = node.block(2)
-            guard let crankFinish = lines.firstIndex(where: { $0.hasPrefix(#"{"type":"crank-finish""#) }) else { exit(5) }
-            for line in lines[..<crankFinish] { recorder.record(line) }
-            let lostBefore = recorder.statistics.lostRecords
-            guard truncate("\(dir)/node.ring", 4096 + 1000) == 0 else { exit(6) }
-            recorder.record(lines[crankFinish])
-            let stopped = !recorder.isRecording
-            let lostOnce = recorder.statistics.lostRecords == lostBefore + 1
-            try? recorder.close()
-            exit(stopped && lostOnce ? 0 : 1)
+            exitAfterTruncationTrial { recorder, ring in
+                let node = SimulatedNode(bodyPadding: 200)
+                for line in node.block(1) { recorder.record(line) }
+                let lines = node.block(2)
+                guard let crankFinish = lines.firstIndex(where: { $0.hasPrefix(#"{"type":"crank-finish""#) }) else {
+                    return false
+                }
+                for line in lines[..<crankFinish] { recorder.record(line) }
+                let lostBefore = recorder.statistics.lostRecords
+                guard truncate(ring, 4096 + 1000) == 0 else { return false }
+                recorder.record(lines[crankFinish])
+                return !recorder.isRecording && recorder.statistics.lostRecords == lostBefore + 1
+            }
         }
     }
+}
+
+/// For exit tests (a fresh process): installs the truncation guard, opens a recorder on a node
+/// ring in a fresh directory, and exits 0 if `trial` (given the recorder and the ring's path)
+/// returns true, 1 otherwise.
+private func exitAfterTruncationTrial(_ trial: (FlightRecorder, String) -> Bool) -> Never {
+    guard FlightRecorder.installTruncationGuard() else { exit(2) }
+    let passed = (try? withTemporaryDirectory { dir -> Bool in
+        guard let recorder = try? FlightRecorder(configuration: nodeRingConfiguration(in: dir)) else { return false }
+        defer { try? recorder.close() }
+        return trial(recorder, "\(dir)/node.ring")
+    }) ?? false
+    exit(passed ? 0 : 1)
 }
