@@ -65,16 +65,7 @@ import SlogInput
 
     @Test(arguments: [("ring", SlogFormat.ring), ("agoric", .agoric), ("jsonl", .jsonLines)])
     func keptFuzzInputsReadTheSameInRuns(target: String, format: SlogFormat) throws {
-        let inputs = FuzzReplayTests.inputs(target)
-        #expect(!inputs.isEmpty)
-        try withTemporaryDirectory { dir in
-            for input in inputs {
-                let path = "\(dir)/input"
-                try? FileManager.default.removeItem(atPath: path)
-                try FileManager.default.copyItem(atPath: input, toPath: path)
-                Self.expectSameEvents(path, format: format)
-            }
-        }
+        try FuzzReplayTests.withEachKeptInput(target) { Self.expectSameEvents($0, format: format) }
     }
 
     /// Generated Agoric histories: wraps, records split at the arena end, full rings read as

@@ -37,15 +37,20 @@ import SlogInput
 
     @Test(arguments: [("ring", SlogFormat.ring), ("agoric", .agoric), ("jsonl", .jsonLines)])
     func fileInputsReplayThroughTheirReader(target: String, format: SlogFormat) throws {
-        let inputs = Self.inputs(target)
-        #expect(!inputs.isEmpty, "no kept inputs for \(target) under \(Self.fuzzDirectory.path)")
+        try Self.withEachKeptInput(target) { Self.drain($0, as: format) }
+    }
+
+    /// Calls `body` with the path of a private copy of each kept fuzz input of `target` (the
+    /// ring reader maps the file, and replay must not depend on the checkout); expects some.
+    static func withEachKeptInput(_ target: String, _ body: (String) -> Void) throws {
+        let inputs = inputs(target)
+        #expect(!inputs.isEmpty, "no kept inputs for \(target) under \(fuzzDirectory.path)")
         try withTemporaryDirectory { dir in
             for input in inputs {
-                // A copy: the ring reader maps the file, and replay must not depend on the checkout.
                 let path = "\(dir)/input"
                 try? FileManager.default.removeItem(atPath: path)
                 try FileManager.default.copyItem(atPath: input, toPath: path)
-                Self.drain(path, as: format)
+                body(path)
             }
         }
     }
