@@ -56,10 +56,13 @@ protocol CrankScannerClient {
     mutating func damagedRecord(at offset: Int)
     /// Whether the client has what it needs: the scan stops.
     var isDone: Bool { get }
+    /// A record passed over, unexamined, before the scan resumes (`CrankScanner.resumeAt`).
+    mutating func skipped(record bytes: UnsafeRawBufferPointer, at offset: Int)
 }
 
 extension CrankScannerClient {
     var isDone: Bool { false }
+    mutating func skipped(record bytes: UnsafeRawBufferPointer, at offset: Int) {}
     mutating func endedInside(_ unit: CrankUnit) {}
     mutating func damagedRecord(at offset: Int) {}
 }
@@ -101,10 +104,20 @@ struct CrankScanner {
     /// every record again; it only has to treat the same records as damage).
     let damagedOffsets: Set<Int>
 
-    init(rules: NondeterministicFields, digests: Bool, damagedOffsets: Set<Int> = []) {
+    /// Pass 2: records are passed over unexamined (`skipped`) until one at one of these offsets,
+    /// where the scan starts as if the stream began there.
+    ///
+    /// Sound because pass 1 found a unit starting at each of them: a unit starts at a record
+    /// (its `crank-start`, or a record whose `crankNum` differs from the open unit's) whatever
+    /// came before, and which records join it depends only on the records from there on. What
+    /// the earlier records decide (block heights, restarts, holes) pass 2 does not use.
+    private var resumeAt: Set<Int>?
+
+    init(rules: NondeterministicFields, digests: Bool, damagedOffsets: Set<Int> = [], resumeAt: Set<Int>? = nil) {
         self.rules = rules
         self.digests = digests
         self.damagedOffsets = damagedOffsets
+        self.resumeAt = resumeAt
         // Members stay in their order: `add` hashes them order-independently.
         canonicalizer = ConsensusNormalizer.Canonicalizer(fields: rules, sortsTopLevel: false)
     }
@@ -124,6 +137,15 @@ struct CrankScanner {
     /// Reads everything `source` holds.
     mutating func scan(_ source: any SlogSource, into client: inout some CrankScannerClient) {
         while !client.isDone, let event = source.next() {
+            if let offsets = resumeAt {
+                // Fast-forward: nothing before the first wanted unit is interpreted.
+                guard case .record(let record) = event else { continue }
+                guard offsets.contains(record.fileOffset) else {
+                    source.withRecordBytes { client.skipped(record: $0, at: record.fileOffset) }
+                    continue
+                }
+                resumeAt = nil
+            }
             switch event {
             case .record(let record):
                 source.withRecordBytes { consume($0, at: record.fileOffset, client: &client) }

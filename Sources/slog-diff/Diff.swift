@@ -143,7 +143,8 @@ struct Diff {
             var capture = CrankCapture(cranks: wanted, context: options.context, rules: explaining)
             capture.progress = options.json
                 ? nil : Progress("slog-diff: reading \(inputs[index].label) again for the records of crank \(wanted[0].crankNum)")
-            var scanner = CrankScanner(rules: rules, digests: false, damagedOffsets: fragments[index].damagedRecordOffsets)
+            var scanner = CrankScanner(
+                rules: rules, digests: false, damagedOffsets: fragments[index].damagedRecordOffsets, resumeAt: capture.resumeOffsets)
             try scanner.scan(open(inputs[index]), into: &capture)
             capture.progress?.finish()
             captured[index] = capture.cranks
@@ -214,7 +215,8 @@ extension Diff {
             let explaining = rules.adding(fields: ["crankhash", "activityhash"])
             func capture(_ input: Int, at offset: Int) throws(Trouble) -> CapturedCrank? {
                 var capture = CrankCapture(cranks: [(number, offset)], context: options.context, rules: explaining)
-                var scanner = CrankScanner(rules: rules, digests: false, damagedOffsets: fragments[input].damagedRecordOffsets)
+                var scanner = CrankScanner(
+                    rules: rules, digests: false, damagedOffsets: fragments[input].damagedRecordOffsets, resumeAt: capture.resumeOffsets)
                 try scanner.scan(open(inputs[input]), into: &capture)
                 return capture.cranks.first { $0.found }
             }

@@ -23,7 +23,7 @@ struct HashID: Hashable {
         guard span.isString else { return nil }
         var isHex = span.range.count == 64 && !span.hasEscapes
         func word(_ first: Int) -> UInt64 {
-            guard let value: UInt64 = Hex.value(bytes, at: first, count: 16) else {
+            guard let value = Self.hex16(bytes, at: first) else {
                 isHex = false
                 return 0
             }
@@ -44,6 +44,27 @@ struct HashID: Hashable {
             words = (word(0), word(1), word(2), word(3))
         }
         self.isHex = isHex
+    }
+
+    /// The value of the 16 hex digits (`0-9`, `a-f`, `A-F`) at `start`, or `nil`.
+    ///
+    /// Not `Hex.value`: this runs once per crank-finish, and the generic one was not specialized
+    /// across the module boundary (a third of slog-diff's time in a profile, issue #17).
+    private static func hex16(_ bytes: UnsafeRawBufferPointer, at start: Int) -> UInt64? {
+        guard start >= 0, start + 16 <= bytes.count else { return nil }
+        var value: UInt64 = 0
+        for index in start..<start + 16 {
+            let byte = bytes[index]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte &- UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte &- UInt8(ascii: "a") &+ 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte &- UInt8(ascii: "A") &+ 10
+            default: return nil
+            }
+            value = value << 4 | UInt64(digit)
+        }
+        return value
     }
 
     /// Whether the value was a 64-digit hex hash (as opposed to other text, kept as its SHA-256).
