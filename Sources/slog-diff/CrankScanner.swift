@@ -200,7 +200,7 @@ struct CrankScanner {
 
     private mutating func consume(_ bytes: UnsafeRawBufferPointer, at offset: Int, client: inout some CrankScannerClient) {
         if digests {
-            canonicalOutcome = ConsensusNormalizer.canonical(bytes, using: &canonicalizer)
+            canonicalOutcome = ConsensusNormalizer.canonicalMembers(bytes, using: &canonicalizer)
         } else {
             canonicalOutcome = damagedOffsets.contains(offset) ? .notJSON : .record
         }
@@ -290,12 +290,11 @@ struct CrankScanner {
             if open!.digester == nil { open!.digester = Digester() }
             // The record's canonical members, combined by a sum of their hashes: member order
             // does not count, and neither does anything else but the values (`CanonicalJSON`).
-            let bytes = canonicalizer.result
             var sum = Digest.empty
             var members: UInt64 = 0
-            canonicalizer.forEachMember { range in
+            canonicalizer.forEachCanonicalMember(of: bytes) { text in
                 var member = Digester()
-                member.add(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                member.add(text)
                 let digest = member.finalize()
                 sum.high &+= digest.high
                 sum.low &+= digest.low
