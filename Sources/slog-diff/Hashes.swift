@@ -53,18 +53,19 @@ struct HashID: Hashable {
     private static func hex16(_ bytes: UnsafeRawBufferPointer, at start: Int) -> UInt64? {
         guard start >= 0, start + 16 <= bytes.count else { return nil }
         var value: UInt64 = 0
-        for index in start..<start + 16 {
-            let byte = bytes[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte &- UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte &- UInt8(ascii: "a") &+ 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte &- UInt8(ascii: "A") &+ 10
-            default: return nil
+        var invalid = false
+        for half in 0..<2 {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start + half * 8, as: UInt64.self))
+            for k in 0..<8 {
+                let byte = UInt8(truncatingIfNeeded: word >> UInt64(k * 8))
+                let digit = byte &- UInt8(ascii: "0")
+                let letter = (byte | 0x20) &- UInt8(ascii: "a")
+                let isDigit = digit < 10
+                invalid = invalid || (!isDigit && letter >= 6)
+                value = value << 4 | UInt64(isDigit ? digit : letter &+ 10)
             }
-            value = value << 4 | UInt64(digit)
         }
-        return value
+        return invalid ? nil : value
     }
 
     /// Whether the value was a 64-digit hex hash (as opposed to other text, kept as its SHA-256).
@@ -130,6 +131,7 @@ struct Digester {
         records &+= 1
     }
 
+    @inline(__always)
     private mutating func mix(_ word: UInt64) {
         a = ((a ^ word) &* 0x9FB2_1C65_1E98_DF25).rotatedLeft(by: 31)
         b = ((b &+ word) &* 0xBF58_476D_1CE4_E5B9).rotatedLeft(by: 27) ^ a
@@ -151,5 +153,6 @@ struct Digester {
 }
 
 extension UInt64 {
+    @inline(__always)
     fileprivate func rotatedLeft(by count: UInt64) -> UInt64 { self << count | self >> (64 - count) }
 }
