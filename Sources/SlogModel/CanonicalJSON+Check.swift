@@ -32,11 +32,14 @@ extension CanonicalJSON {
         /// The end of the JSON value at `start` of `bytes` and whether its bytes are canonical;
         /// `nil` if there is no valid JSON value there. Bytes after the value are not examined
         /// (except to end a number or a word).
-        package mutating func value(_ bytes: UnsafeRawBufferPointer, at start: Int) -> (end: Int, canonical: Bool)? {
+        ///
+        /// - Parameter spelling: `false` when only validity matters (a value the caller drops):
+        ///   numbers are then not tested for their spelling, and `canonical` means nothing.
+        package mutating func value(_ bytes: UnsafeRawBufferPointer, at start: Int, spelling: Bool = true) -> (end: Int, canonical: Bool)? {
             guard let base = bytes.baseAddress else { return nil }
             let end = bytes.count
-            var canonical = true
-            stack.removeAll(keepingCapacity: true)
+            var canonical = spelling
+            if !stack.isEmpty { stack.removeAll(keepingCapacity: true) }
             var i = start
             while true {
                 // A value is expected at `i`.
@@ -157,7 +160,7 @@ extension CanonicalJSON {
             guard let end = unsafe JSONScan.scanLiteral(bytes, start) else { return nil }
             // Plain integers of at most 15 digits, not `-0`, are printed as written (most
             // slog numbers); the rest by the same test as `CanonicalJSON`'s fast path.
-            var plain = end - start <= 15
+            var plain = canonical && end - start <= 15
             if plain {
                 for k in start..<end {
                     let byte = unsafe bytes[k]
@@ -167,7 +170,7 @@ extension CanonicalJSON {
                     }
                 }
             }
-            if !plain, unsafe spelling.canonicalNumberEnd(bytes, start) != end { canonical = false }
+            if !plain, canonical, unsafe spelling.canonicalNumberEnd(bytes, start) != end { canonical = false }
             return end
         }
 

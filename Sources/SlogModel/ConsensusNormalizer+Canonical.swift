@@ -64,6 +64,12 @@ extension ConsensusNormalizer {
         var check = CanonicalJSON.Check()
         var recordMembers: [Range<Int>] = []
         var membersInResult = false
+        /// Every top-level member the fast path read (keys and values as in the record), and
+        /// whether they are those of the last record (``value(forKey:in:)``).
+        var topLevel: [(key: Range<Int>, value: Range<Int>)] = []
+        var topLevelIndexed = false
+        /// The key-rule cache of ``rule(forKey:in:)`` (64 entries).
+        var keyRules = [CachedKeyRule](repeating: .empty, count: 64)
         /// For each nested rule's top-level key, what marks a member its rule removes in
         /// canonical text (`"timestamps":`); `nil` if a name would need escaping.
         let nestedMarks: [(key: [UInt8], marks: [[UInt8]]?)]

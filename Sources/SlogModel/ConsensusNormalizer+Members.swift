@@ -28,8 +28,11 @@ extension ConsensusNormalizer {
     package static func canonicalMembers(_ bytes: UnsafeRawBufferPointer, using canonicalizer: inout Canonicalizer) -> Canonical {
         precondition(!canonicalizer.json.sortsTopLevel, "canonicalMembers needs a canonicalizer made with sortsTopLevel: false")
         canonicalizer.recordMembers.removeAll(keepingCapacity: true)
+        canonicalizer.topLevel.removeAll(keepingCapacity: true)
         canonicalizer.membersInResult = false
+        canonicalizer.topLevelIndexed = false
         if let excluded = unsafe fastMembers(bytes, &canonicalizer) {
+            canonicalizer.topLevelIndexed = true
             return excluded ? .excluded : .record
         }
         canonicalizer.recordMembers.removeAll(keepingCapacity: true)
@@ -57,6 +60,7 @@ extension ConsensusNormalizer {
         if byte(i) == JSONScan.ASCII.closeBrace { return unsafe JSONScan.skipWhitespace(bytes, i + 1) == end ? false : nil }
         let fields = canonicalizer.fields
         var excluded = false
+
         while true {
             // "key" : value, where only a member without whitespace inside is kept as it is.
             guard i < end, byte(i) == JSONScan.ASCII.quote else { return nil }
@@ -76,32 +80,38 @@ extension ConsensusNormalizer {
                 i = unsafe JSONScan.skipWhitespace(bytes, i)
             }
             let valueStart = i
-            guard let (valueEnd, canonical) = unsafe canonicalizer.check.value(bytes, at: valueStart) else { return nil }
-            let key = unsafe UnsafeRawBufferPointer(rebasing: bytes[keyStart + 1..<keyEnd - 1])
+            let rule = unsafe canonicalizer.rule(forKey: keyStart + 1..<keyEnd - 1, in: bytes)
+            // A dropped value is only validated, unless the policy reads it.
+            let spelling = rule.kind != .drop || rule.isType || rule.isReplay
+            guard let (valueEnd, canonical) = unsafe canonicalizer.check.value(bytes, at: valueStart, spelling: spelling) else { return nil }
+            canonicalizer.topLevel.append((keyStart + 1..<keyEnd - 1, valueStart..<valueEnd))
             // `ConsensusPolicy.member`, which sees every member (dropped ones too), on
             // canonical text.
-            if key.count == 4, unsafe key.elementsEqual(typeName) {
+            if rule.isType {
                 guard canonical else { return nil }
                 if valueEnd - valueStart >= 2, byte(valueStart) == JSONScan.ASCII.quote,
                     unsafe fields.isExcluded(type: UnsafeRawBufferPointer(rebasing: bytes[valueStart + 1..<valueEnd - 1]))
                 {
                     excluded = true
                 }
-            } else if fields.excludesReplay, key.count == 6, unsafe key.elementsEqual(replayName) {
+            } else if rule.isReplay {
                 guard canonical else { return nil }
                 if valueEnd - valueStart == 4, unsafe UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]).elementsEqual(trueText) {
                     excluded = true
                 }
             }
             // `ConsensusPolicy.rule`: dropped, kept without nested members, or kept.
-            if unsafe !fields.isNondeterministic(key: key) {
+            switch rule.kind {
+            case .drop:
+                break
+            case .keep:
                 guard canonical, tight else { return nil }
-                for rule in canonicalizer.nestedMarks where unsafe key.elementsEqual(rule.key) {
-                    // Nothing to remove if no member the rule names occurs anywhere in it.
-                    guard let marks = rule.marks else { return nil }
-                    for mark in marks where unsafe contains(UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]), mark) {
-                        return nil
-                    }
+                canonicalizer.recordMembers.append(keyStart..<valueEnd)
+            case .nested:
+                guard canonical, tight, let marks = canonicalizer.nestedMarks[Int(rule.nested)].marks else { return nil }
+                // Nothing to remove if no member the rule names occurs anywhere in it.
+                for mark in marks where unsafe contains(UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]), mark) {
+                    return nil
                 }
                 canonicalizer.recordMembers.append(keyStart..<valueEnd)
             }
@@ -134,7 +144,91 @@ extension ConsensusNormalizer {
     }
 }
 
+/// What ``ConsensusNormalizer/canonicalMembers(_:using:)`` does with a top-level member, by
+/// its key: the policy's rule, and whether the policy reads its value.
+struct KeyRule {
+    enum Kind: UInt8 { case keep, drop, nested }
+    var kind: Kind
+    /// Index in `Canonicalizer.nestedMarks` (for `nested`).
+    var nested: Int16
+    /// The key is `type` (the excluded types), or `replay` when replays are excluded.
+    var isType: Bool
+    var isReplay: Bool
+}
+
 extension ConsensusNormalizer.Canonicalizer {
+    /// The rule for the top-level key at `range` of `bytes` (canonical text, between the quotes).
+    ///
+    /// Keys repeat from record to record, so short ones (at most 16 bytes, nearly all) are
+    /// remembered in a small direct-mapped cache, by their length and first and last eight
+    /// bytes: exactly their bytes.
+    mutating func rule(forKey range: Range<Int>, in bytes: UnsafeRawBufferPointer) -> KeyRule {
+        let length = range.count
+        guard length <= 16, range.lowerBound + 8 <= bytes.count else { return unsafe computeRule(range, bytes) }
+        var head = unsafe UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt64.self))
+        var tail: UInt64 = 0
+        if length < 8 {
+            head &= (1 << UInt64(length * 8)) &- 1
+        } else {
+            tail = unsafe UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: range.upperBound - 8, as: UInt64.self))
+        }
+        let slot = Int(truncatingIfNeeded: ((head ^ tail.rotatedLeftForRules(by: 29)) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(length)) >> 58)
+        let cached = keyRules[slot]
+        if cached.length == length && cached.head == head && cached.tail == tail { return cached.rule }
+        let rule = unsafe computeRule(range, bytes)
+        keyRules[slot] = CachedKeyRule(length: length, head: head, tail: tail, rule: rule)
+        return rule
+    }
+
+    /// The rule, from the policy's tests (`ConsensusPolicy.rule` and `.member`).
+    private func computeRule(_ range: Range<Int>, _ bytes: UnsafeRawBufferPointer) -> KeyRule {
+        let key = unsafe UnsafeRawBufferPointer(rebasing: bytes[range])
+        var rule = KeyRule(kind: .keep, nested: -1, isType: false, isReplay: false)
+        rule.isType = unsafe key.count == 4 && key.elementsEqual(ConsensusNormalizer.typeName)
+        rule.isReplay = unsafe fields.excludesReplay && key.count == 6 && key.elementsEqual(ConsensusNormalizer.replayName)
+        if unsafe fields.isNondeterministic(key: key) {
+            rule.kind = .drop
+        } else if let index = nestedMarks.firstIndex(where: { unsafe key.elementsEqual($0.key) }) {
+            rule.kind = .nested
+            rule.nested = Int16(index)
+        }
+        return rule
+    }
+
+    /// Whether ``value(forKey:in:)`` can answer for the record
+    /// ``ConsensusNormalizer/canonicalMembers(_:using:)`` last read (it took the fast path).
+    package var indexesTopLevel: Bool { topLevelIndexed }
+
+    /// The span of the record's first top-level member `key`: what
+    /// ``JSONScan/value(forKey:in:)`` finds in it, without scanning it again.
+    ///
+    /// - Parameters:
+    ///   - key: Needs no escaping in JSON (no quote, backslash or control byte), so that the
+    ///     keys' bytes compare as they are: a key spelled with escapes never unescapes to it.
+    ///   - bytes: The same record.
+    /// - Precondition: ``indexesTopLevel``.
+    package func value(forKey key: [UInt8], in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
+        precondition(topLevelIndexed, "value(forKey:in:) needs a record read by the fast path")
+        for member in topLevel where member.key.count == key.count {
+            var equal = true
+            var k = 0
+            for i in member.key {
+                if unsafe bytes[i] != key[k] {
+                    equal = false
+                    break
+                }
+                k += 1
+            }
+            guard equal else { continue }
+            let value = member.value
+            guard unsafe bytes[value.lowerBound] == JSONScan.ASCII.quote else { return JSONValueSpan(range: value, isString: false) }
+            let inner = value.lowerBound + 1..<value.upperBound - 1
+            let hasEscapes = unsafe UnsafeRawBufferPointer(rebasing: bytes[inner]).contains(JSONScan.ASCII.backslash)
+            return JSONValueSpan(range: inner, isString: true, hasEscapes: hasEscapes)
+        }
+        return nil
+    }
+
     /// Calls `body` with the canonical text (`"key":value`) of each consensus member of the
     /// record ``ConsensusNormalizer/canonicalMembers(_:using:)`` last found a
     /// ``ConsensusNormalizer/Canonical/record``, in the record's order.
@@ -148,4 +242,19 @@ extension ConsensusNormalizer.Canonicalizer {
             for range in recordMembers { unsafe body(UnsafeRawBufferPointer(rebasing: bytes[range])) }
         }
     }
+}
+
+/// One entry of the key-rule cache: a key of at most 16 bytes, by its length and its first and
+/// last eight bytes (zero-padded), and its rule.
+struct CachedKeyRule {
+    var length: Int
+    var head: UInt64
+    var tail: UInt64
+    var rule: KeyRule
+
+    static let empty = CachedKeyRule(length: -1, head: 0, tail: 0, rule: KeyRule(kind: .keep, nested: -1, isType: false, isReplay: false))
+}
+
+extension UInt64 {
+    fileprivate func rotatedLeftForRules(by count: UInt64) -> UInt64 { self << count | self >> (64 - count) }
 }

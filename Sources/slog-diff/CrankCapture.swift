@@ -48,13 +48,13 @@ struct CrankCapture: CrankScannerClient {
     }
 
     /// Where the scan can start: the first record of each crank wanted.
-    var resumeOffsets: Set<Int> { Set(cranks.map(\.startOffset)) }
+    var resumeOffsets: [Int] { cranks.map(\.startOffset) }
 
     var isDone: Bool { remaining == 0 }
 
-    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, in unit: CrankUnit?) {
+    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, unitStart: Int?) {
         progress?.advance(bytes: bytes.count, cranks: 0)
-        if let unit, let index = cranks.firstIndex(where: { $0.startOffset == unit.startOffset && !$0.found }) {
+        if let unitStart, let index = cranks.firstIndex(where: { $0.startOffset == unitStart && !$0.found }) {
             if cranks[index].records.isEmpty { cranks[index].before = recent.inOrder }
             let (outcome, canonical) = ConsensusNormalizer.canonical(bytes, fields: rules)
             cranks[index].records.append(CapturedRecord(bytes: Array(bytes), offset: offset, outcome: outcome, canonical: canonical))

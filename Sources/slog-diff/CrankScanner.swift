@@ -36,10 +36,10 @@ struct CrankUnit {
 
 /// What the scanner tells its client, in stream order.
 protocol CrankScannerClient {
-    /// Every slog record. `height` is its block if known now; `unit` is the open unit the
-    /// record belongs to (already updated with it), `nil` for records between cranks (block
-    /// records, kernel start-up).
-    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, in unit: CrankUnit?)
+    /// Every slog record. `height` is its block if known now; `unitStart` is the `startOffset`
+    /// of the open unit the record belongs to (already updated with it), `nil` for records
+    /// between cranks (block records, kernel start-up).
+    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, unitStart: Int?)
     /// A unit ended: `finished` when its `crank-finish` was read. `height` is its block, if
     /// known; `heightPending` when it lies before the stream's first block boundary (its
     /// block becomes known later, through `openingResolved`).
@@ -111,9 +111,10 @@ struct CrankScanner {
     /// (its `crank-start`, or a record whose `crankNum` differs from the open unit's) whatever
     /// came before, and which records join it depends only on the records from there on. What
     /// the earlier records decide (block heights, restarts, holes) pass 2 does not use.
-    private var resumeAt: Set<Int>?
+    /// (An array: it holds a crank or two, and is searched for every record skipped.)
+    private var resumeAt: [Int]?
 
-    init(rules: NondeterministicFields, digests: Bool, damagedOffsets: Set<Int> = [], resumeAt: Set<Int>? = nil) {
+    init(rules: NondeterministicFields, digests: Bool, damagedOffsets: Set<Int> = [], resumeAt: [Int]? = nil) {
         self.rules = rules
         self.digests = digests
         self.damagedOffsets = damagedOffsets
@@ -211,10 +212,12 @@ struct CrankScanner {
                 file: "", fileOffset: offset,
                 cause: .damaged("record is not valid JSON (\(bytes.count) bytes): damage, not compared"))
             client.problem(problem, hole: true, lastClosedCrank: lastClosedCrank)
-            client.scanned(record: bytes, at: offset, height: height, in: open)
+            client.scanned(record: bytes, at: offset, height: height, unitStart: open?.startOffset)
             return
         }
-        let type = SlogFields.type(in: bytes)
+        // The fast path indexed the record's members: look them up there, not by scanning.
+        let indexed = digests && canonicalizer.indexesTopLevel
+        let type = indexed ? canonicalizer.value(forKey: Self.typeKey, in: bytes).flatMap { $0.isString ? $0 : nil } : SlogFields.type(in: bytes)
         height = attribution.height(ofRecord: bytes, type: type)
         resolveOpening(&client)
         func isType(_ name: [UInt8]) -> Bool {
@@ -222,7 +225,7 @@ struct CrankScanner {
             return SlogFields.string(type, in: bytes, equals: name)
         }
         if isType(Self.crankStart) {
-            let values = JSONScan.values(forKeys: Self.startKeys, in: bytes)
+            let values = values(Self.startKeys, in: bytes, indexed: indexed)
             closeOpen(finished: false, client: &client)
             holeSinceClose = false
             var unit = CrankUnit(startOffset: offset, crankNum: values[0].flatMap { JSONScan.uint64($0, in: bytes) }, hasStart: true)
@@ -233,7 +236,7 @@ struct CrankScanner {
             return
         }
         if isType(Self.crankFinish) {
-            let values = JSONScan.values(forKeys: Self.finishKeys, in: bytes)
+            let values = values(Self.finishKeys, in: bytes, indexed: indexed)
             let number = values[0].flatMap { JSONScan.uint64($0, in: bytes) }
             join(number, at: offset, client: &client)
             open!.crankHash = values[1].flatMap { HashID($0, in: bytes) }
@@ -250,7 +253,7 @@ struct CrankScanner {
         }
         if isType(Self.tooBig) { open?.lostRecords = true }
         if isType(Self.deliver) {
-            let values = JSONScan.values(forKeys: Self.deliverKeys, in: bytes)
+            let values = values(Self.deliverKeys, in: bytes, indexed: indexed)
             let isReplay = values[4].map { !$0.isString && bytes[$0.range.lowerBound] == UInt8(ascii: "t") } ?? false
             if let number = values[0].flatMap({ JSONScan.uint64($0, in: bytes) }), !isReplay {
                 join(number, at: offset, client: &client)
@@ -260,10 +263,18 @@ struct CrankScanner {
                         ?? values[3].flatMap { Self.firstString($0, in: bytes) } ?? open!.deliveryKind
                 }
             }
-        } else if let number = SlogFields.unsigned(Self.crankNumKey, in: bytes) {
+        } else if let number = indexed
+            ? canonicalizer.value(forKey: Self.crankNumKey, in: bytes).flatMap({ JSONScan.uint64($0, in: bytes) })
+            : SlogFields.unsigned(Self.crankNumKey, in: bytes)
+        {
             join(number, at: offset, client: &client)
         }
         add(bytes, at: offset, client: &client)
+    }
+
+    /// `JSONScan.values(forKeys:in:)`, from the fast path's index when it has one.
+    private func values(_ keys: [[UInt8]], in bytes: UnsafeRawBufferPointer, indexed: Bool) -> [JSONValueSpan?] {
+        indexed ? keys.map { canonicalizer.value(forKey: $0, in: bytes) } : JSONScan.values(forKeys: keys, in: bytes)
     }
 
     /// Makes sure the open unit is crank `number` (`nil`: whatever is open, or a new unit).
@@ -303,7 +314,7 @@ struct CrankScanner {
             open!.digester!.add(record: sum, members: members)
             open!.comparedRecords += 1
         }
-        client.scanned(record: bytes, at: offset, height: height, in: open)
+        client.scanned(record: bytes, at: offset, height: height, unitStart: open?.startOffset)
     }
 
     private mutating func closeOpen(finished: Bool, client: inout some CrankScannerClient) {

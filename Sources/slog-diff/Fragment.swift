@@ -88,7 +88,13 @@ struct Fragment {
 
     mutating func intern(_ text: String?) -> UInt16 {
         guard let text else { return 0 }
-        if let index = nameIndex[text] { return index }
+        // A few names (vats, delivery kinds) recur for every crank: comparing with them is
+        // cheaper than hashing the text.
+        if names.count <= 16 {
+            if let index = names[1...].firstIndex(of: text) { return UInt16(index) }
+        } else if let index = nameIndex[text] {
+            return index
+        }
         guard names.count < Int(UInt16.max) else { return 0 }
         names.append(text)
         nameIndex[text] = UInt16(names.count - 1)
@@ -106,7 +112,7 @@ struct FragmentBuilder: CrankScannerClient {
         self.progress = progress
     }
 
-    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, in unit: CrankUnit?) {
+    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, unitStart: Int?) {
         if let height { noteHeight(height) }
         fragment.records += 1
         fragment.bytes += bytes.count
@@ -130,12 +136,11 @@ struct FragmentBuilder: CrankScannerClient {
             vat: fragment.intern(unit.vatID), kind: fragment.intern(unit.deliveryKind),
             crankType: fragment.intern(unit.crankType))
         if heightPending { pendingHeights.append(fragment.cranks.count) }
-        if fragment.latest[number] != nil { fragment.reexecutedCranks += 1 }
         for index in fragment.problems.indices.reversed() {
             guard fragment.problems[index].beforeCrank == nil else { break }
             fragment.problems[index].beforeCrank = number
         }
-        fragment.latest[number] = fragment.cranks.count
+        if fragment.latest.updateValue(fragment.cranks.count, forKey: number) != nil { fragment.reexecutedCranks += 1 }
         fragment.cranks.append(summary)
     }
 

@@ -48,24 +48,37 @@ struct HashID: Hashable {
 
     /// The value of the 16 hex digits (`0-9`, `a-f`, `A-F`) at `start`, or `nil`.
     ///
-    /// Not `Hex.value`: this runs once per crank-finish, and the generic one was not specialized
-    /// across the module boundary (a third of slog-diff's time in a profile, issue #17).
+    /// Not `Hex.value`: this runs for every crank-finish, and the generic one was not
+    /// specialized across the module boundary (a third of slog-diff's time, issue #17).
     private static func hex16(_ bytes: UnsafeRawBufferPointer, at start: Int) -> UInt64? {
-        guard start >= 0, start + 16 <= bytes.count else { return nil }
-        var value: UInt64 = 0
-        var invalid = false
-        for half in 0..<2 {
-            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: start + half * 8, as: UInt64.self))
-            for k in 0..<8 {
-                let byte = UInt8(truncatingIfNeeded: word >> UInt64(k * 8))
-                let digit = byte &- UInt8(ascii: "0")
-                let letter = (byte | 0x20) &- UInt8(ascii: "a")
-                let isDigit = digit < 10
-                invalid = invalid || (!isDigit && letter >= 6)
-                value = value << 4 | UInt64(isDigit ? digit : letter &+ 10)
-            }
-        }
-        return invalid ? nil : value
+        guard start >= 0, start + 16 <= bytes.count,
+            let high = hex8(bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self)),
+            let low = hex8(bytes.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self))
+        else { return nil }
+        return UInt64(high) << 32 | UInt64(low)
+    }
+
+    /// The value of eight hex digits loaded as a little-endian word (the first digit in the
+    /// lowest byte), eight at a time (SWAR), or `nil` if one is not a hex digit.
+    ///
+    /// For ASCII bytes `x`, `x + (0x80 - n)` has bit 7 set exactly when `x >= n`, without a
+    /// carry into the next byte: so each byte is tested against the ranges `0-9` and (case
+    /// folded by `| 0x20`) `a-f`. A digit's value is its low nibble, plus 9 for a letter (bit
+    /// 6 set); the nibbles are then packed first digit first.
+    static func hex8(_ loaded: UInt64) -> UInt32? {
+        let word = UInt64(littleEndian: loaded)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        guard word & highs == 0 else { return nil }
+        func atLeast(_ value: UInt64, _ n: UInt64) -> UInt64 { (value &+ ones &* (0x80 - n)) & highs }
+        let digits = atLeast(word, 0x30) & ~atLeast(word, 0x3A)
+        let folded = word | (ones &* 0x20)
+        let letters = atLeast(folded, 0x61) & ~atLeast(folded, 0x67)
+        guard digits | letters == highs else { return nil }
+        let nibbles = (word & (ones &* 0x0F)) &+ ((word >> 6) & ones) &* 9
+        let pairs = ((nibbles & 0x000F_000F_000F_000F) << 4) | ((nibbles >> 8) & 0x000F_000F_000F_000F)
+        let quads = ((pairs & 0x0000_00FF_0000_00FF) << 8) | ((pairs >> 16) & 0x0000_00FF_0000_00FF)
+        return UInt32(truncatingIfNeeded: ((quads & 0xFFFF) << 16) | ((quads >> 32) & 0xFFFF))
     }
 
     /// Whether the value was a 64-digit hex hash (as opposed to other text, kept as its SHA-256).
