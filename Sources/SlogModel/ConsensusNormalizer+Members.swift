@@ -58,7 +58,6 @@ extension ConsensusNormalizer {
         i = unsafe JSONScan.skipWhitespace(bytes, i + 1)
         guard i < end else { return nil }
         if byte(i) == JSONScan.ASCII.closeBrace { return unsafe JSONScan.skipWhitespace(bytes, i + 1) == end ? false : nil }
-        let fields = canonicalizer.fields
         var excluded = false
 
         while true {
@@ -90,7 +89,7 @@ extension ConsensusNormalizer {
             if rule.isType {
                 guard canonical else { return nil }
                 if valueEnd - valueStart >= 2, byte(valueStart) == JSONScan.ASCII.quote,
-                    unsafe fields.isExcluded(type: UnsafeRawBufferPointer(rebasing: bytes[valueStart + 1..<valueEnd - 1]))
+                    unsafe canonicalizer.fields.isExcluded(type: UnsafeRawBufferPointer(rebasing: bytes[valueStart + 1..<valueEnd - 1]))
                 {
                     excluded = true
                 }

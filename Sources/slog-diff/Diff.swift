@@ -99,6 +99,15 @@ struct Diff {
         }
     }
 
+    /// `input` again, for pass 2: a slogfile from the line at `offset` (no need to read what
+    /// comes before: its offsets stay those of the whole file), anything else from its start.
+    func open(_ input: Input, from offset: Int, format: SlogFormat) throws(Trouble) -> any SlogSource {
+        guard offset > 0, offset != .max, format == .jsonLines,
+            let file = try? InputFile.open(path: input.openPath), file.isRegularFile, (try? file.seek(to: offset)) != nil
+        else { return try open(input) }
+        return ShiftedSource(JSONLinesSource(file: file), base: offset)
+    }
+
     func run() throws(Trouble) -> Report {
         // Open everything first, so a bad path is reported before any long read; close each
         // input once read (a ring's mapping counts in the resident size while it is open).
@@ -112,7 +121,8 @@ struct Diff {
             var builder = FragmentBuilder(
                 fragment: Fragment(label: input.label, displayName: input.displayName, format: source.format),
                 progress: options.json || options.brief
-                    ? nil : Progress("slog-diff: reading \(input.label) (\(index + 1)/\(inputs.count)) \(input.displayName)"))
+                    ? nil : Progress("slog-diff: reading \(input.label) (\(index + 1)/\(inputs.count)) \(input.displayName)"),
+                context: options.context)
             var scanner = CrankScanner(rules: rules, digests: true)
             scanner.scan(source, into: &builder)
             builder.progress?.finish()
@@ -129,6 +139,7 @@ struct Diff {
         // Pass 2: the records of each divergent crank, on the two inputs compared.
         var details: [Detail] = []
         var targets: [[(crankNum: UInt64, startOffset: Int)]] = Array(repeating: [], count: inputs.count)
+        var readFrom = [Int](repeating: .max, count: inputs.count)
         for divergence in [comparison.recordsDifferWithEqualHashes, comparison.divergence].compactMap({ $0 }) {
             let reference = divergence.majority?.first ?? divergence.groups[0][0]
             let other = divergence.groups.first { !$0.contains(reference) }![0]
@@ -136,11 +147,13 @@ struct Diff {
             for input in [reference, other] {
                 let crank = fragments[input].crank(divergence.crankNum)!
                 targets[input].append((divergence.crankNum, crank.startOffset))
+                readFrom[input] = min(readFrom[input], crank.contextOffset)
             }
         }
         // The inputs read again (in parallel too), each for its own cranks.
         let wantedInputs = targets.indices.filter { !targets[$0].isEmpty }
         let wantedCranks = targets
+        let startOffsets = readFrom
         let capturedByInput = ParallelResults<Result<[CapturedCrank], Trouble>>(count: inputs.count)
         inParallel(wantedInputs.count) { n in
             let index = wantedInputs[n]
@@ -154,7 +167,7 @@ struct Diff {
             var scanner = CrankScanner(
                 rules: rules, digests: false, damagedOffsets: fragments[index].damagedRecordOffsets, resumeAt: capture.resumeOffsets)
             do throws(Trouble) {
-                try scanner.scan(open(inputs[index]), into: &capture)
+                try scanner.scan(open(inputs[index], from: startOffsets[index], format: fragments[index].format), into: &capture)
             } catch {
                 capturedByInput.put(.failure(error), at: index)
                 return
