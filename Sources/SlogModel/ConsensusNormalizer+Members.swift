@@ -222,7 +222,11 @@ extension ConsensusNormalizer.Canonicalizer {
             let value = member.value
             guard unsafe bytes[value.lowerBound] == JSONScan.ASCII.quote else { return JSONValueSpan(range: value, isString: false) }
             let inner = value.lowerBound + 1..<value.upperBound - 1
-            let hasEscapes = unsafe UnsafeRawBufferPointer(rebasing: bytes[inner]).contains(JSONScan.ASCII.backslash)
+            var hasEscapes = false
+            for i in inner where unsafe bytes[i] == JSONScan.ASCII.backslash {
+                hasEscapes = true
+                break
+            }
             return JSONValueSpan(range: inner, isString: true, hasEscapes: hasEscapes)
         }
         return nil

@@ -124,13 +124,20 @@ struct Digester {
             mix(record.loadUnaligned(fromByteOffset: index, as: UInt64.self))
             index += 8
         }
+        // The last 0-7 bytes, little-endian, in at most three loads.
         var tail: UInt64 = 0
         var shift: UInt64 = 0
-        while index < count {
-            tail |= UInt64(record[index]) << shift
-            shift += 8
-            index += 1
+        if index + 4 <= count {
+            tail = UInt64(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: index, as: UInt32.self)))
+            shift = 32
+            index += 4
         }
+        if index + 2 <= count {
+            tail |= UInt64(UInt16(littleEndian: record.loadUnaligned(fromByteOffset: index, as: UInt16.self))) << shift
+            shift += 16
+            index += 2
+        }
+        if index < count { tail |= UInt64(record[index]) << shift }
         mix(tail)
         mix(UInt64(count) | 0x8000_0000_0000_0000)
         records &+= 1
