@@ -7,7 +7,11 @@ import SlogInput
 /// A unit is *open* until its `crank-finish` (then it is *finished*) or until something shows
 /// it will not finish in this stream: another crank begins, a restart, the end of the input
 /// (then it is *unfinished*, and not compared: a fragment that ends mid-crank).
-struct CrankUnit {
+///
+/// A class: the scanner updates the open unit for every record, and a struct of this size
+/// (three strings, two hashes, a digester) was copied, with its strings retained, on the way.
+/// Only the scanner changes a unit, and only while it is open; clients read it when told.
+final class CrankUnit {
     /// File offset of the unit's first record: with `crankNum`, identifies this execution of
     /// the crank in its input (pass 2 finds it again by this offset).
     var startOffset: Int
@@ -32,6 +36,12 @@ struct CrankUnit {
 
     /// Whether every record of the crank is in the unit.
     var isComplete: Bool { hasStart && !lostRecords }
+
+    init(startOffset: Int, crankNum: UInt64?, hasStart: Bool) {
+        self.startOffset = startOffset
+        self.crankNum = crankNum
+        self.hasStart = hasStart
+    }
 }
 
 /// What the scanner tells its client, in stream order.
@@ -69,20 +79,24 @@ extension CrankScannerClient {
 
 /// Turns a source's events into cranks, attributing each to its block.
 ///
-/// Steps per slog record: (0) canonicalize it (`ConsensusNormalizer.canonical`, which validates
-/// all of it): a record that is not one valid JSON object is damage, not content: it is
+/// Steps per slog record: (0) canonicalize it (`ConsensusNormalizer.canonicalMembers`, which
+/// validates all of it in one pass, and copies nothing where the record is spelled canonically
+/// already, as the node writes it; otherwise `ConsensusNormalizer.canonical` decides): a record
+/// that is not one valid JSON object is damage, not content: it is
 /// reported as a problem where records may be missing, the open unit loses its completeness,
 /// and nothing else is taken from it (a garbled `crank-finish` gives no hashes); pass 2 does
 /// not validate again but treats the records pass 1 found damaged (`damagedOffsets`) the same;
 /// (1) attribute it to a block (`BlockAttribution`); (2) find its type
-/// and top-level `crankNum`; (3) `crank-start` closes any open unit and opens one;
+/// and top-level `crankNum` (from the fast path's index of the members, else `JSONScan`);
+/// (3) `crank-start` closes any open unit and opens one;
 /// `crank-finish` closes the open unit with its hashes; another record with a `crankNum`
 /// joins the open unit, or opens one (without start) if none is open or the numbers differ;
 /// a record without `crankNum` joins the open unit, or lies between cranks; kernel start-up
 /// records close an open unit unfinished (a restart); (4) in pass 1, normalize it and add it to
 /// the unit's digest (its canonical bytes, so formatting never counts).
 ///
-/// - Complexity: O(record) per record: one top-level scan (`JSONScan`) plus normalization.
+/// - Complexity: O(record) per record: one validating pass, plus normalization where the
+///   record is not canonical.
 struct CrankScanner {
     let rules: NondeterministicFields
     /// Pass 1: digest the normalized records of every unit.
@@ -228,7 +242,7 @@ struct CrankScanner {
             let values = values(Self.startKeys, in: bytes, indexed: indexed)
             closeOpen(finished: false, client: &client)
             holeSinceClose = false
-            var unit = CrankUnit(startOffset: offset, crankNum: values[0].flatMap { JSONScan.uint64($0, in: bytes) }, hasStart: true)
+            let unit = CrankUnit(startOffset: offset, crankNum: values[0].flatMap { JSONScan.uint64($0, in: bytes) }, hasStart: true)
             unit.crankType = values[1].flatMap { Self.text($0, in: bytes) }
             unit.deliveryKind = values[2].flatMap { Self.text($0, in: bytes) } ?? values[3].flatMap { Self.memberType($0, in: bytes) }
             open = unit
@@ -279,13 +293,15 @@ struct CrankScanner {
 
     /// Makes sure the open unit is crank `number` (`nil`: whatever is open, or a new unit).
     private mutating func join(_ number: UInt64?, at offset: Int, client: inout some CrankScannerClient) {
-        if let current = open {
+        // (`open!.crankNum`, not `if let current = open`: a copy of the unit per record.)
+        if open != nil {
             guard let number else { return }
-            if current.crankNum == nil {
+            let current = open!.crankNum
+            if current == nil {
                 open!.crankNum = number
                 return
             }
-            if current.crankNum == number { return }
+            if current == number { return }
             closeOpen(finished: false, client: &client)
         }
         open = CrankUnit(startOffset: offset, crankNum: number, hasStart: false)
