@@ -145,8 +145,11 @@ struct CrankScanner {
     private static let crankFinish = Array("crank-finish".utf8)
     private static let deliver = Array("deliver".utf8)
     private static let tooBig = Array("slog-record-too-big".utf8)
-    /// Records a node writes once per process start, before it runs anything.
-    private static let startUp = ["kernel-init-start", "import-kernel-start", "cosmic-swingset-init"].map { Array($0.utf8) }
+    /// Records a node writes once per process start, before it runs anything. (One constant
+    /// each: iterating an array of them retained and released each name for every record.)
+    private static let kernelInitStart = Array("kernel-init-start".utf8)
+    private static let importKernelStart = Array("import-kernel-start".utf8)
+    private static let cosmicSwingsetInit = Array("cosmic-swingset-init".utf8)
     private static let typeKey = Array("type".utf8)
 
     /// Reads everything `source` holds.
@@ -260,7 +263,7 @@ struct CrankScanner {
             closeOpen(finished: true, client: &client)
             return
         }
-        if Self.startUp.contains(where: isType) {
+        if isType(Self.kernelInitStart) || isType(Self.importKernelStart) || isType(Self.cosmicSwingsetInit) {
             // A node starting up: a restart if it ran cranks before in this stream.
             if open != nil || lastClosedCrank != nil { client.restarted() }
             closeOpen(finished: false, client: &client)
@@ -287,8 +290,44 @@ struct CrankScanner {
     }
 
     /// `JSONScan.values(forKeys:in:)`, from the fast path's index when it has one.
-    private func values(_ keys: [[UInt8]], in bytes: UnsafeRawBufferPointer, indexed: Bool) -> [JSONValueSpan?] {
-        indexed ? keys.map { canonicalizer.value(forKey: $0, in: bytes) } : JSONScan.values(forKeys: keys, in: bytes)
+    private func values(_ keys: [[UInt8]], in bytes: UnsafeRawBufferPointer, indexed: Bool) -> Lookup {
+        guard indexed else { return Lookup(JSONScan.values(forKeys: keys, in: bytes)) }
+        var found = Lookup()
+        for index in 0..<min(keys.count, Lookup.capacity) { found[index] = canonicalizer.value(forKey: keys[index], in: bytes) }
+        return found
+    }
+
+    /// Up to five looked-up spans, without allocating an array for them per record.
+    struct Lookup {
+        static let capacity = 5
+        private var spans: (JSONValueSpan?, JSONValueSpan?, JSONValueSpan?, JSONValueSpan?, JSONValueSpan?) = (nil, nil, nil, nil, nil)
+
+        init() {}
+
+        init(_ values: [JSONValueSpan?]) {
+            for index in 0..<min(values.count, Self.capacity) { self[index] = values[index] }
+        }
+
+        subscript(index: Int) -> JSONValueSpan? {
+            get {
+                switch index {
+                case 0: spans.0
+                case 1: spans.1
+                case 2: spans.2
+                case 3: spans.3
+                default: spans.4
+                }
+            }
+            set {
+                switch index {
+                case 0: spans.0 = newValue
+                case 1: spans.1 = newValue
+                case 2: spans.2 = newValue
+                case 3: spans.3 = newValue
+                default: spans.4 = newValue
+                }
+            }
+        }
     }
 
     /// Makes sure the open unit is crank `number` (`nil`: whatever is open, or a new unit).
