@@ -293,7 +293,9 @@ struct CrankScanner {
     private func values(_ keys: [[UInt8]], in bytes: UnsafeRawBufferPointer, indexed: Bool) -> Lookup {
         guard indexed else { return Lookup(JSONScan.values(forKeys: keys, in: bytes)) }
         var found = Lookup()
-        for index in 0..<min(keys.count, Lookup.capacity) { found[index] = canonicalizer.value(forKey: keys[index], in: bytes) }
+        keys.withUnsafeBufferPointer { keys in
+            for index in 0..<min(keys.count, Lookup.capacity) { found[index] = canonicalizer.value(forKey: keys[index], in: bytes) }
+        }
         return found
     }
 
@@ -382,7 +384,12 @@ struct CrankScanner {
 
     /// A string value's text (unescaped), at most 200 bytes of it.
     static func text(_ span: JSONValueSpan, in bytes: UnsafeRawBufferPointer) -> String? {
-        guard span.isString, let raw = JSONScan.unescapedString(span, in: bytes) else { return nil }
+        guard span.isString else { return nil }
+        if !span.hasEscapes, span.range.lowerBound >= 0, span.range.upperBound <= bytes.count {
+            // The usual case: the bytes are the text (no array in between).
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[span.range]).prefix(200), as: UTF8.self)
+        }
+        guard let raw = JSONScan.unescapedString(span, in: bytes) else { return nil }
         return String(decoding: raw.prefix(200), as: UTF8.self)
     }
 
