@@ -68,6 +68,10 @@ extension ConsensusNormalizer {
         /// whether they are those of the last record (``value(forKey:in:)``).
         var topLevel: [(key: Range<Int>, value: Range<Int>)] = []
         var topLevelIndexed = false
+        /// Indexes in `topLevel` of the first `type` and `crankNum` members (-1: none), which
+        /// a reader asks for in every record.
+        var typeMember = -1
+        var crankNumMember = -1
         /// The key-rule cache of ``rule(forKey:in:)`` (64 entries).
         var keyRules = [CachedKeyRule](repeating: .empty, count: 64)
         /// For each nested rule's top-level key, what marks a member its rule removes in

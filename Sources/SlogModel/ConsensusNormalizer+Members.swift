@@ -29,6 +29,8 @@ extension ConsensusNormalizer {
         precondition(!canonicalizer.json.sortsTopLevel, "canonicalMembers needs a canonicalizer made with sortsTopLevel: false")
         canonicalizer.recordMembers.removeAll(keepingCapacity: true)
         canonicalizer.topLevel.removeAll(keepingCapacity: true)
+        canonicalizer.typeMember = -1
+        canonicalizer.crankNumMember = -1
         canonicalizer.membersInResult = false
         canonicalizer.topLevelIndexed = false
         if let excluded = unsafe fastMembers(bytes, &canonicalizer) {
@@ -84,6 +86,8 @@ extension ConsensusNormalizer {
             let spelling = rule.kind != .drop || rule.isType || rule.isReplay
             guard let (valueEnd, canonical) = unsafe canonicalizer.check.value(bytes, at: valueStart, spelling: spelling) else { return nil }
             canonicalizer.topLevel.append((keyStart + 1..<keyEnd - 1, valueStart..<valueEnd))
+            if rule.isType, canonicalizer.typeMember < 0 { canonicalizer.typeMember = canonicalizer.topLevel.count - 1 }
+            if rule.isCrankNum, canonicalizer.crankNumMember < 0 { canonicalizer.crankNumMember = canonicalizer.topLevel.count - 1 }
             // `ConsensusPolicy.member`, which sees every member (dropped ones too), on
             // canonical text.
             if rule.isType {
@@ -153,6 +157,8 @@ struct KeyRule {
     /// The key is `type` (the excluded types), or `replay` when replays are excluded.
     var isType: Bool
     var isReplay: Bool
+    /// The key is `crankNum` (indexed for ``ConsensusNormalizer/Canonicalizer/crankNumValue(in:)``).
+    var isCrankNum = false
 }
 
 extension ConsensusNormalizer.Canonicalizer {
@@ -185,6 +191,7 @@ extension ConsensusNormalizer.Canonicalizer {
         var rule = KeyRule(kind: .keep, nested: -1, isType: false, isReplay: false)
         rule.isType = unsafe key.count == 4 && key.elementsEqual(ConsensusNormalizer.typeName)
         rule.isReplay = unsafe fields.excludesReplay && key.count == 6 && key.elementsEqual(ConsensusNormalizer.replayName)
+        rule.isCrankNum = unsafe key.count == 8 && key.elementsEqual(Self.crankNumName)
         if unsafe fields.isNondeterministic(key: key) {
             rule.kind = .drop
         } else if let index = nestedMarks.firstIndex(where: { unsafe key.elementsEqual($0.key) }) {
@@ -192,6 +199,25 @@ extension ConsensusNormalizer.Canonicalizer {
             rule.nested = Int16(index)
         }
         return rule
+    }
+
+    private static let crankNumName = Array("crankNum".utf8)
+
+    /// The record's first `type` member: ``value(forKey:in:)`` for `type`, without a search.
+    ///
+    /// - Precondition: ``indexesTopLevel``.
+    package func typeValue(in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
+        precondition(topLevelIndexed, "typeValue(in:) needs a record read by the fast path")
+        return typeMember < 0 ? nil : unsafe span(ofMember: typeMember, in: bytes)
+    }
+
+    /// The record's first `crankNum` member: ``value(forKey:in:)`` for `crankNum`, without a
+    /// search.
+    ///
+    /// - Precondition: ``indexesTopLevel``.
+    package func crankNumValue(in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
+        precondition(topLevelIndexed, "crankNumValue(in:) needs a record read by the fast path")
+        return crankNumMember < 0 ? nil : unsafe span(ofMember: crankNumMember, in: bytes)
     }
 
     /// Whether ``value(forKey:in:)`` can answer for the record
@@ -219,17 +245,25 @@ extension ConsensusNormalizer.Canonicalizer {
                 k += 1
             }
             guard equal else { continue }
-            let value = member.value
-            guard unsafe bytes[value.lowerBound] == JSONScan.ASCII.quote else { return JSONValueSpan(range: value, isString: false) }
-            let inner = value.lowerBound + 1..<value.upperBound - 1
-            var hasEscapes = false
-            for i in inner where unsafe bytes[i] == JSONScan.ASCII.backslash {
-                hasEscapes = true
-                break
-            }
-            return JSONValueSpan(range: inner, isString: true, hasEscapes: hasEscapes)
+            return unsafe span(ofValue: member.value, in: bytes)
         }
         return nil
+    }
+
+    private func span(ofMember index: Int, in bytes: UnsafeRawBufferPointer) -> JSONValueSpan {
+        unsafe span(ofValue: topLevel[index].value, in: bytes)
+    }
+
+    /// A value's span as `JSONScan` gives it: a string's bytes between its quotes.
+    private func span(ofValue value: Range<Int>, in bytes: UnsafeRawBufferPointer) -> JSONValueSpan {
+        guard unsafe bytes[value.lowerBound] == JSONScan.ASCII.quote else { return JSONValueSpan(range: value, isString: false) }
+        let inner = value.lowerBound + 1..<value.upperBound - 1
+        var hasEscapes = false
+        for i in inner where unsafe bytes[i] == JSONScan.ASCII.backslash {
+            hasEscapes = true
+            break
+        }
+        return JSONValueSpan(range: inner, isString: true, hasEscapes: hasEscapes)
     }
 
     /// Calls `body` with the canonical text (`"key":value`) of each consensus member of the

@@ -234,11 +234,12 @@ struct CrankScanner {
         }
         // The fast path indexed the record's members: look them up there, not by scanning.
         let indexed = digests && canonicalizer.indexesTopLevel
-        let type = indexed ? canonicalizer.value(forKey: Self.typeKey, in: bytes).flatMap { $0.isString ? $0 : nil } : SlogFields.type(in: bytes)
+        let type = indexed ? canonicalizer.typeValue(in: bytes).flatMap { $0.isString ? $0 : nil } : SlogFields.type(in: bytes)
         height = attribution.height(ofRecord: bytes, type: type)
         resolveOpening(&client)
         func isType(_ name: [UInt8]) -> Bool {
-            guard let type else { return false }
+            // Most names differ in length: no call needed (escaped text is compared unescaped).
+            guard let type, type.hasEscapes || type.range.count == name.count else { return false }
             return SlogFields.string(type, in: bytes, equals: name)
         }
         if isType(Self.crankStart) {
@@ -281,7 +282,7 @@ struct CrankScanner {
                 }
             }
         } else if let number = indexed
-            ? canonicalizer.value(forKey: Self.crankNumKey, in: bytes).flatMap({ JSONScan.uint64($0, in: bytes) })
+            ? canonicalizer.crankNumValue(in: bytes).flatMap({ JSONScan.uint64($0, in: bytes) })
             : SlogFields.unsigned(Self.crankNumKey, in: bytes)
         {
             join(number, at: offset, client: &client)
