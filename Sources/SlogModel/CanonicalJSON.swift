@@ -339,7 +339,7 @@ package struct CanonicalJSON {
 
     /// The sign and integer digits of the number at `start` (JSON grammar: `-`? then `0` or a
     /// non-zero digit and more digits): where the digits start and end, or `nil` if invalid.
-    private func integerPart(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> (negative: Bool, digitsStart: Int, end: Int)? {
+    func integerPart(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> (negative: Bool, digitsStart: Int, end: Int)? {
         let end = bytes.count
         var i = start
         let negative = unsafe bytes[i] == Byte.minus
@@ -355,7 +355,7 @@ package struct CanonicalJSON {
     }
 
     /// The index after the number at `start` if it is valid and spelled canonically, else `nil`.
-    private func canonicalNumberEnd(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
+    func canonicalNumberEnd(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int? {
         // The same rules as `appendNumber`'s fast paths, without writing.
         let end = bytes.count
         guard let integer = unsafe integerPart(bytes, start) else { return nil }
@@ -485,7 +485,7 @@ package struct CanonicalJSON {
     }
 
     /// Compares two canonical keys (quotes included) bytewise.
-    private static func compareKeys(_ buffer: UnsafeRawBufferPointer, _ a: Range<Int>, _ b: Range<Int>) -> Int {
+    static func compareKeys(_ buffer: UnsafeRawBufferPointer, _ a: Range<Int>, _ b: Range<Int>) -> Int {
         let count = min(a.count, b.count)
         for k in 0..<count {
             let x = unsafe buffer[a.lowerBound + k]
@@ -497,7 +497,7 @@ package struct CanonicalJSON {
 
     // MARK: - Scalars
 
-    private enum Byte {
+    enum Byte {
         static let quote = UInt8(ascii: "\"")
         static let backslash = UInt8(ascii: "\\")
         static let openBrace = UInt8(ascii: "{")

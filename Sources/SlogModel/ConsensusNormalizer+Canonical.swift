@@ -54,14 +54,41 @@ extension ConsensusNormalizer {
     /// The rules and scratch state of ``canonical(_:into:using:)``, made once and reused from
     /// record to record (so nothing is copied or allocated per record).
     package struct Canonicalizer {
-        fileprivate var json = CanonicalJSON()
+        var json = CanonicalJSON()
         fileprivate var policy: ConsensusPolicy
+        /// The rules (also in `policy`), for ``ConsensusNormalizer/canonicalMembers(_:using:)``.
+        let fields: NondeterministicFields
+        /// Scratch of ``ConsensusNormalizer/canonicalMembers(_:using:)``: its check, the
+        /// members it found in the record's own bytes, and whether they are in ``result``
+        /// instead (the record needed ``CanonicalJSON``).
+        var check = CanonicalJSON.Check()
+        var recordMembers: [Range<Int>] = []
+        var membersInResult = false
+        /// Every top-level member the fast path read (keys and values as in the record), and
+        /// whether they are those of the last record (``value(forKey:in:)``).
+        var topLevel: [(key: Range<Int>, value: Range<Int>)] = []
+        var topLevelIndexed = false
+        /// Indexes in `topLevel` of the first `type` and `crankNum` members (-1: none), which
+        /// a reader asks for in every record.
+        var typeMember = -1
+        var crankNumMember = -1
+        /// The key-rule cache of ``rule(forKey:in:)`` (64 entries).
+        var keyRules = [CachedKeyRule](repeating: .empty, count: 64)
+        /// For each nested rule's top-level key, what marks a member its rule removes in
+        /// canonical text (`"timestamps":`); `nil` if a name would need escaping.
+        let nestedMarks: [(key: [UInt8], marks: [[UInt8]]?)]
 
         /// - Parameter sortsTopLevel: `false` leaves the record's members in their order
         ///   (`CanonicalJSON.sortsTopLevel`), for callers that combine them order-independently.
         package init(fields: NondeterministicFields, sortsTopLevel: Bool = true) {
             policy = ConsensusPolicy(fields: fields)
+            self.fields = fields
             json.sortsTopLevel = sortsTopLevel
+            nestedMarks = fields.nestedFields.sorted { $0.key < $1.key }.map { entry in
+                let names = entry.value.sorted().map { Array($0.utf8) }
+                let plain = names.allSatisfy { name in name.allSatisfy { $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C } }
+                return (Array(entry.key.utf8), plain ? names.map { [0x22] + $0 + [0x22, 0x3A] } : nil)
+            }
         }
 
         /// The record's members when they are not sorted (see `init`).
@@ -96,7 +123,7 @@ extension ConsensusNormalizer {
         }
     }
 
-    fileprivate static let typeName = Array("type".utf8)
-    fileprivate static let replayName = Array("replay".utf8)
-    fileprivate static let trueText = Array("true".utf8)
+    static let typeName = Array("type".utf8)
+    static let replayName = Array("replay".utf8)
+    static let trueText = Array("true".utf8)
 }

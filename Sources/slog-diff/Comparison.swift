@@ -132,7 +132,7 @@ struct Comparison {
             }
             let all = cranks.map { $0! }
             let heights = all.map(\.height)
-            if heights.allSatisfy({ $0 != nil }), Set(heights).count > 1 {
+            if heights.allSatisfy({ $0 != nil }), !allEqual(heights) {
                 result.comparedBy[.block, default: 0] += 1
                 result.divergence = divergence(number, .block, all) { AnyHashable($0.height) }
                 break
@@ -144,10 +144,9 @@ struct Comparison {
             let haveActivityHash = activityHashes.allSatisfy { $0 != nil }
             // A hash that is not 64 hex digits where another input has one is damage (slogfiles
             // and Agoric rings have no checksum), not a divergence.
-            let damagedHash = all.indices.filter { input in
-                let mine = [all[input].crankHash, all[input].activityHash]
-                return mine.contains { $0 != nil && !$0!.isHex }
-                    && all.contains { other in [other.crankHash, other.activityHash].contains { $0?.isHex == true } }
+            let someHex = all.contains { $0.crankHash?.isHex == true || $0.activityHash?.isHex == true }
+            let damagedHash = !someHex ? [] : all.indices.filter { input in
+                all[input].crankHash?.isHex == false || all[input].activityHash?.isHex == false
             }
             if !damagedHash.isEmpty {
                 skip(number, "its hashes are not hex (damaged) in " + damagedHash.map { fragments[$0].label }.joined(separator: ", "), lost: true)
@@ -156,11 +155,11 @@ struct Comparison {
             if haveCrankHash || haveActivityHash {
                 let basis: Basis = haveCrankHash ? .crankhash : .activityhash
                 result.comparedBy[basis, default: 0] += 1
-                if haveCrankHash, Set(crankHashes).count > 1 {
+                if haveCrankHash, !allEqual(crankHashes) {
                     result.divergence = divergence(number, .crankhash, all) { AnyHashable($0.crankHash) }
                     break
                 }
-                if haveActivityHash, Set(activityHashes).count > 1 {
+                if haveActivityHash, !allEqual(activityHashes) {
                     var found = divergence(number, .activityhash, all) { AnyHashable($0.activityHash) }
                     if haveCrankHash {
                         found.remark = lastAgreeing == nil
@@ -170,7 +169,7 @@ struct Comparison {
                     result.divergence = found
                     break
                 }
-                if complete, result.recordsDifferWithEqualHashes == nil, Set(all.map(\.digest)).count > 1 {
+                if complete, result.recordsDifferWithEqualHashes == nil, !allEqual(all.map(\.digest)) {
                     var found = divergence(number, .records, all) { AnyHashable($0.digest) }
                     found.remark = "the \(basis.rawValue)es agree but the records differ (reads and other effects that change no state do not enter the hash)"
                     result.recordsDifferWithEqualHashes = found
@@ -185,7 +184,7 @@ struct Comparison {
                 }
             } else if complete {
                 result.comparedBy[.records, default: 0] += 1
-                if Set(all.map(\.digest)).count > 1 {
+                if !allEqual(all.map(\.digest)) {
                     result.divergence = divergence(number, .records, all) { AnyHashable($0.digest) }
                     break
                 }
@@ -221,6 +220,13 @@ struct Comparison {
             result.recordsDifferWithEqualHashes = nil
         }
         return result
+    }
+
+    /// Whether every value equals the first (what `Set(values).count <= 1` says, without
+    /// building a set for every crank).
+    private static func allEqual<T: Equatable>(_ values: [T]) -> Bool {
+        guard let first = values.first else { return true }
+        return values.allSatisfy { $0 == first }
     }
 
     /// Groups input indexes by equal key, largest group first (ties: first member first).

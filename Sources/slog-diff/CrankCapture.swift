@@ -36,7 +36,7 @@ struct CrankCapture: CrankScannerClient {
     let context: Int
     let rules: NondeterministicFields
     var progress: Progress?
-    private var recent: [CapturedRecord] = []
+    private var recent: RecentRecords
     private var remaining: Int
 
     init(cranks: [(crankNum: UInt64, startOffset: Int)], context: Int, rules: NondeterministicFields) {
@@ -44,21 +44,27 @@ struct CrankCapture: CrankScannerClient {
         self.context = context
         self.rules = rules
         remaining = cranks.count
+        recent = RecentRecords(capacity: context)
     }
+
+    /// Where the scan can start: the first record of each crank wanted.
+    var resumeOffsets: [Int] { cranks.map(\.startOffset) }
 
     var isDone: Bool { remaining == 0 }
 
-    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, in unit: CrankUnit?) {
+    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, unitStart: Int?) {
         progress?.advance(bytes: bytes.count, cranks: 0)
-        if let unit, let index = cranks.firstIndex(where: { $0.startOffset == unit.startOffset && !$0.found }) {
-            if cranks[index].records.isEmpty { cranks[index].before = recent }
+        if let unitStart, let index = cranks.firstIndex(where: { $0.startOffset == unitStart && !$0.found }) {
+            if cranks[index].records.isEmpty { cranks[index].before = recent.inOrder }
             let (outcome, canonical) = ConsensusNormalizer.canonical(bytes, fields: rules)
             cranks[index].records.append(CapturedRecord(bytes: Array(bytes), offset: offset, outcome: outcome, canonical: canonical))
         }
-        guard context > 0 else { return }
-        // Context is shown as recorded, never compared: no normalization.
-        recent.append(CapturedRecord(bytes: Array(bytes), offset: offset, outcome: .excluded, canonical: []))
-        if recent.count > context { recent.removeFirst(recent.count - context) }
+        recent.add(bytes, at: offset)
+    }
+
+    mutating func skipped(record bytes: UnsafeRawBufferPointer, at offset: Int) {
+        progress?.advance(bytes: bytes.count, cranks: 0)
+        recent.add(bytes, at: offset)
     }
 
     mutating func closed(_ unit: CrankUnit, finished: Bool, height: UInt64?, heightPending: Bool) {
@@ -76,4 +82,29 @@ struct CrankCapture: CrankScannerClient {
     mutating func openingResolved(height: UInt64?) {}
     mutating func problem(_ problem: SlogProblem, hole: Bool, lastClosedCrank: UInt64?) {}
     mutating func restarted() {}
+}
+
+/// The last `capacity` records read, as recorded (context is shown, never compared: no
+/// normalization); their buffers are reused, so keeping them costs no allocation per record.
+struct RecentRecords {
+    private var slots: [CapturedRecord] = []
+    private var next = 0
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = max(0, capacity) }
+
+    mutating func add(_ bytes: UnsafeRawBufferPointer, at offset: Int) {
+        guard capacity > 0 else { return }
+        if slots.count < capacity {
+            slots.append(CapturedRecord(bytes: Array(bytes), offset: offset, outcome: .excluded, canonical: []))
+            return
+        }
+        slots[next].bytes.removeAll(keepingCapacity: true)
+        slots[next].bytes.append(contentsOf: bytes)
+        slots[next].offset = offset
+        next = next + 1 == capacity ? 0 : next + 1
+    }
+
+    /// Oldest first.
+    var inOrder: [CapturedRecord] { Array(slots[next...] + slots[..<next]) }
 }

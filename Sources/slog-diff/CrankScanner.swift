@@ -7,7 +7,11 @@ import SlogInput
 /// A unit is *open* until its `crank-finish` (then it is *finished*) or until something shows
 /// it will not finish in this stream: another crank begins, a restart, the end of the input
 /// (then it is *unfinished*, and not compared: a fragment that ends mid-crank).
-struct CrankUnit {
+///
+/// A class: the scanner updates the open unit for every record, and a struct of this size
+/// (three strings, two hashes, a digester) was copied, with its strings retained, on the way.
+/// Only the scanner changes a unit, and only while it is open; clients read it when told.
+final class CrankUnit {
     /// File offset of the unit's first record: with `crankNum`, identifies this execution of
     /// the crank in its input (pass 2 finds it again by this offset).
     var startOffset: Int
@@ -32,14 +36,20 @@ struct CrankUnit {
 
     /// Whether every record of the crank is in the unit.
     var isComplete: Bool { hasStart && !lostRecords }
+
+    init(startOffset: Int, crankNum: UInt64?, hasStart: Bool) {
+        self.startOffset = startOffset
+        self.crankNum = crankNum
+        self.hasStart = hasStart
+    }
 }
 
 /// What the scanner tells its client, in stream order.
 protocol CrankScannerClient {
-    /// Every slog record. `height` is its block if known now; `unit` is the open unit the
-    /// record belongs to (already updated with it), `nil` for records between cranks (block
-    /// records, kernel start-up).
-    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, in unit: CrankUnit?)
+    /// Every slog record. `height` is its block if known now; `unitStart` is the `startOffset`
+    /// of the open unit the record belongs to (already updated with it), `nil` for records
+    /// between cranks (block records, kernel start-up).
+    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, unitStart: Int?)
     /// A unit ended: `finished` when its `crank-finish` was read. `height` is its block, if
     /// known; `heightPending` when it lies before the stream's first block boundary (its
     /// block becomes known later, through `openingResolved`).
@@ -56,30 +66,37 @@ protocol CrankScannerClient {
     mutating func damagedRecord(at offset: Int)
     /// Whether the client has what it needs: the scan stops.
     var isDone: Bool { get }
+    /// A record passed over, unexamined, before the scan resumes (`CrankScanner.resumeAt`).
+    mutating func skipped(record bytes: UnsafeRawBufferPointer, at offset: Int)
 }
 
 extension CrankScannerClient {
     var isDone: Bool { false }
+    mutating func skipped(record bytes: UnsafeRawBufferPointer, at offset: Int) {}
     mutating func endedInside(_ unit: CrankUnit) {}
     mutating func damagedRecord(at offset: Int) {}
 }
 
 /// Turns a source's events into cranks, attributing each to its block.
 ///
-/// Steps per slog record: (0) canonicalize it (`ConsensusNormalizer.canonical`, which validates
-/// all of it): a record that is not one valid JSON object is damage, not content: it is
+/// Steps per slog record: (0) canonicalize it (`ConsensusNormalizer.canonicalMembers`, which
+/// validates all of it in one pass, and copies nothing where the record is spelled canonically
+/// already, as the node writes it; otherwise `ConsensusNormalizer.canonical` decides): a record
+/// that is not one valid JSON object is damage, not content: it is
 /// reported as a problem where records may be missing, the open unit loses its completeness,
 /// and nothing else is taken from it (a garbled `crank-finish` gives no hashes); pass 2 does
 /// not validate again but treats the records pass 1 found damaged (`damagedOffsets`) the same;
 /// (1) attribute it to a block (`BlockAttribution`); (2) find its type
-/// and top-level `crankNum`; (3) `crank-start` closes any open unit and opens one;
+/// and top-level `crankNum` (from the fast path's index of the members, else `JSONScan`);
+/// (3) `crank-start` closes any open unit and opens one;
 /// `crank-finish` closes the open unit with its hashes; another record with a `crankNum`
 /// joins the open unit, or opens one (without start) if none is open or the numbers differ;
 /// a record without `crankNum` joins the open unit, or lies between cranks; kernel start-up
 /// records close an open unit unfinished (a restart); (4) in pass 1, normalize it and add it to
 /// the unit's digest (its canonical bytes, so formatting never counts).
 ///
-/// - Complexity: O(record) per record: one top-level scan (`JSONScan`) plus normalization.
+/// - Complexity: O(record) per record: one validating pass, plus normalization where the
+///   record is not canonical.
 struct CrankScanner {
     let rules: NondeterministicFields
     /// Pass 1: digest the normalized records of every unit.
@@ -101,10 +118,21 @@ struct CrankScanner {
     /// every record again; it only has to treat the same records as damage).
     let damagedOffsets: Set<Int>
 
-    init(rules: NondeterministicFields, digests: Bool, damagedOffsets: Set<Int> = []) {
+    /// Pass 2: records are passed over unexamined (`skipped`) until one at one of these offsets,
+    /// where the scan starts as if the stream began there.
+    ///
+    /// Sound because pass 1 found a unit starting at each of them: a unit starts at a record
+    /// (its `crank-start`, or a record whose `crankNum` differs from the open unit's) whatever
+    /// came before, and which records join it depends only on the records from there on. What
+    /// the earlier records decide (block heights, restarts, holes) pass 2 does not use.
+    /// (An array: it holds a crank or two, and is searched for every record skipped.)
+    private var resumeAt: [Int]?
+
+    init(rules: NondeterministicFields, digests: Bool, damagedOffsets: Set<Int> = [], resumeAt: [Int]? = nil) {
         self.rules = rules
         self.digests = digests
         self.damagedOffsets = damagedOffsets
+        self.resumeAt = resumeAt
         // Members stay in their order: `add` hashes them order-independently.
         canonicalizer = ConsensusNormalizer.Canonicalizer(fields: rules, sortsTopLevel: false)
     }
@@ -117,13 +145,25 @@ struct CrankScanner {
     private static let crankFinish = Array("crank-finish".utf8)
     private static let deliver = Array("deliver".utf8)
     private static let tooBig = Array("slog-record-too-big".utf8)
-    /// Records a node writes once per process start, before it runs anything.
-    private static let startUp = ["kernel-init-start", "import-kernel-start", "cosmic-swingset-init"].map { Array($0.utf8) }
+    /// Records a node writes once per process start, before it runs anything. (One constant
+    /// each: iterating an array of them retained and released each name for every record.)
+    private static let kernelInitStart = Array("kernel-init-start".utf8)
+    private static let importKernelStart = Array("import-kernel-start".utf8)
+    private static let cosmicSwingsetInit = Array("cosmic-swingset-init".utf8)
     private static let typeKey = Array("type".utf8)
 
     /// Reads everything `source` holds.
     mutating func scan(_ source: any SlogSource, into client: inout some CrankScannerClient) {
         while !client.isDone, let event = source.next() {
+            if let offsets = resumeAt {
+                // Fast-forward: nothing before the first wanted unit is interpreted.
+                guard case .record(let record) = event else { continue }
+                guard offsets.contains(record.fileOffset) else {
+                    source.withRecordBytes { client.skipped(record: $0, at: record.fileOffset) }
+                    continue
+                }
+                resumeAt = nil
+            }
             switch event {
             case .record(let record):
                 source.withRecordBytes { consume($0, at: record.fileOffset, client: &client) }
@@ -178,7 +218,7 @@ struct CrankScanner {
 
     private mutating func consume(_ bytes: UnsafeRawBufferPointer, at offset: Int, client: inout some CrankScannerClient) {
         if digests {
-            canonicalOutcome = ConsensusNormalizer.canonical(bytes, using: &canonicalizer)
+            canonicalOutcome = ConsensusNormalizer.canonicalMembers(bytes, using: &canonicalizer)
         } else {
             canonicalOutcome = damagedOffsets.contains(offset) ? .notJSON : .record
         }
@@ -189,21 +229,24 @@ struct CrankScanner {
                 file: "", fileOffset: offset,
                 cause: .damaged("record is not valid JSON (\(bytes.count) bytes): damage, not compared"))
             client.problem(problem, hole: true, lastClosedCrank: lastClosedCrank)
-            client.scanned(record: bytes, at: offset, height: height, in: open)
+            client.scanned(record: bytes, at: offset, height: height, unitStart: open?.startOffset)
             return
         }
-        let type = SlogFields.type(in: bytes)
+        // The fast path indexed the record's members: look them up there, not by scanning.
+        let indexed = digests && canonicalizer.indexesTopLevel
+        let type = indexed ? canonicalizer.typeValue(in: bytes).flatMap { $0.isString ? $0 : nil } : SlogFields.type(in: bytes)
         height = attribution.height(ofRecord: bytes, type: type)
         resolveOpening(&client)
         func isType(_ name: [UInt8]) -> Bool {
-            guard let type else { return false }
+            // Most names differ in length: no call needed (escaped text is compared unescaped).
+            guard let type, type.hasEscapes || type.range.count == name.count else { return false }
             return SlogFields.string(type, in: bytes, equals: name)
         }
         if isType(Self.crankStart) {
-            let values = JSONScan.values(forKeys: Self.startKeys, in: bytes)
+            let values = values(Self.startKeys, in: bytes, indexed: indexed)
             closeOpen(finished: false, client: &client)
             holeSinceClose = false
-            var unit = CrankUnit(startOffset: offset, crankNum: values[0].flatMap { JSONScan.uint64($0, in: bytes) }, hasStart: true)
+            let unit = CrankUnit(startOffset: offset, crankNum: values[0].flatMap { JSONScan.uint64($0, in: bytes) }, hasStart: true)
             unit.crankType = values[1].flatMap { Self.text($0, in: bytes) }
             unit.deliveryKind = values[2].flatMap { Self.text($0, in: bytes) } ?? values[3].flatMap { Self.memberType($0, in: bytes) }
             open = unit
@@ -211,7 +254,7 @@ struct CrankScanner {
             return
         }
         if isType(Self.crankFinish) {
-            let values = JSONScan.values(forKeys: Self.finishKeys, in: bytes)
+            let values = values(Self.finishKeys, in: bytes, indexed: indexed)
             let number = values[0].flatMap { JSONScan.uint64($0, in: bytes) }
             join(number, at: offset, client: &client)
             open!.crankHash = values[1].flatMap { HashID($0, in: bytes) }
@@ -221,14 +264,14 @@ struct CrankScanner {
             closeOpen(finished: true, client: &client)
             return
         }
-        if Self.startUp.contains(where: isType) {
+        if isType(Self.kernelInitStart) || isType(Self.importKernelStart) || isType(Self.cosmicSwingsetInit) {
             // A node starting up: a restart if it ran cranks before in this stream.
             if open != nil || lastClosedCrank != nil { client.restarted() }
             closeOpen(finished: false, client: &client)
         }
         if isType(Self.tooBig) { open?.lostRecords = true }
         if isType(Self.deliver) {
-            let values = JSONScan.values(forKeys: Self.deliverKeys, in: bytes)
+            let values = values(Self.deliverKeys, in: bytes, indexed: indexed)
             let isReplay = values[4].map { !$0.isString && bytes[$0.range.lowerBound] == UInt8(ascii: "t") } ?? false
             if let number = values[0].flatMap({ JSONScan.uint64($0, in: bytes) }), !isReplay {
                 join(number, at: offset, client: &client)
@@ -238,21 +281,69 @@ struct CrankScanner {
                         ?? values[3].flatMap { Self.firstString($0, in: bytes) } ?? open!.deliveryKind
                 }
             }
-        } else if let number = SlogFields.unsigned(Self.crankNumKey, in: bytes) {
+        } else if let number = indexed
+            ? canonicalizer.crankNumValue(in: bytes).flatMap({ JSONScan.uint64($0, in: bytes) })
+            : SlogFields.unsigned(Self.crankNumKey, in: bytes)
+        {
             join(number, at: offset, client: &client)
         }
         add(bytes, at: offset, client: &client)
     }
 
+    /// `JSONScan.values(forKeys:in:)`, from the fast path's index when it has one.
+    private func values(_ keys: [[UInt8]], in bytes: UnsafeRawBufferPointer, indexed: Bool) -> Lookup {
+        guard indexed else { return Lookup(JSONScan.values(forKeys: keys, in: bytes)) }
+        var found = Lookup()
+        keys.withUnsafeBufferPointer { keys in
+            for index in 0..<min(keys.count, Lookup.capacity) { found[index] = canonicalizer.value(forKey: keys[index], in: bytes) }
+        }
+        return found
+    }
+
+    /// Up to five looked-up spans, without allocating an array for them per record.
+    struct Lookup {
+        static let capacity = 5
+        private var spans: (JSONValueSpan?, JSONValueSpan?, JSONValueSpan?, JSONValueSpan?, JSONValueSpan?) = (nil, nil, nil, nil, nil)
+
+        init() {}
+
+        init(_ values: [JSONValueSpan?]) {
+            for index in 0..<min(values.count, Self.capacity) { self[index] = values[index] }
+        }
+
+        subscript(index: Int) -> JSONValueSpan? {
+            get {
+                switch index {
+                case 0: spans.0
+                case 1: spans.1
+                case 2: spans.2
+                case 3: spans.3
+                default: spans.4
+                }
+            }
+            set {
+                switch index {
+                case 0: spans.0 = newValue
+                case 1: spans.1 = newValue
+                case 2: spans.2 = newValue
+                case 3: spans.3 = newValue
+                default: spans.4 = newValue
+                }
+            }
+        }
+    }
+
     /// Makes sure the open unit is crank `number` (`nil`: whatever is open, or a new unit).
     private mutating func join(_ number: UInt64?, at offset: Int, client: inout some CrankScannerClient) {
-        if let current = open {
+        // (`open!.crankNum`, not `if let current = open`: a copy of the unit per record.)
+        if open != nil {
             guard let number else { return }
-            if current.crankNum == nil {
+            let current = open!.crankNum
+            if current == nil {
                 open!.crankNum = number
                 return
             }
-            if current.crankNum == number { return }
+            if current == number { return }
             closeOpen(finished: false, client: &client)
         }
         open = CrankUnit(startOffset: offset, crankNum: number, hasStart: false)
@@ -268,12 +359,11 @@ struct CrankScanner {
             if open!.digester == nil { open!.digester = Digester() }
             // The record's canonical members, combined by a sum of their hashes: member order
             // does not count, and neither does anything else but the values (`CanonicalJSON`).
-            let bytes = canonicalizer.result
             var sum = Digest.empty
             var members: UInt64 = 0
-            canonicalizer.forEachMember { range in
+            canonicalizer.forEachCanonicalMember(of: bytes) { text in
                 var member = Digester()
-                member.add(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                member.add(text)
                 let digest = member.finalize()
                 sum.high &+= digest.high
                 sum.low &+= digest.low
@@ -282,7 +372,7 @@ struct CrankScanner {
             open!.digester!.add(record: sum, members: members)
             open!.comparedRecords += 1
         }
-        client.scanned(record: bytes, at: offset, height: height, in: open)
+        client.scanned(record: bytes, at: offset, height: height, unitStart: open?.startOffset)
     }
 
     private mutating func closeOpen(finished: Bool, client: inout some CrankScannerClient) {
@@ -295,7 +385,12 @@ struct CrankScanner {
 
     /// A string value's text (unescaped), at most 200 bytes of it.
     static func text(_ span: JSONValueSpan, in bytes: UnsafeRawBufferPointer) -> String? {
-        guard span.isString, let raw = JSONScan.unescapedString(span, in: bytes) else { return nil }
+        guard span.isString else { return nil }
+        if !span.hasEscapes, span.range.lowerBound >= 0, span.range.upperBound <= bytes.count {
+            // The usual case: the bytes are the text (no array in between).
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[span.range]).prefix(200), as: UTF8.self)
+        }
+        guard let raw = JSONScan.unescapedString(span, in: bytes) else { return nil }
         return String(decoding: raw.prefix(200), as: UTF8.self)
     }
 

@@ -99,23 +99,36 @@ struct Diff {
         }
     }
 
+    /// `input` again, for pass 2: a slogfile from the line at `offset` (no need to read what
+    /// comes before: its offsets stay those of the whole file), anything else from its start.
+    func open(_ input: Input, from offset: Int, format: SlogFormat) throws(Trouble) -> any SlogSource {
+        guard offset > 0, offset != .max, format == .jsonLines,
+            let file = try? InputFile.open(path: input.openPath), file.isRegularFile, (try? file.seek(to: offset)) != nil
+        else { return try open(input) }
+        return ShiftedSource(JSONLinesSource(file: file), base: offset)
+    }
+
     func run() throws(Trouble) -> Report {
         // Open everything first, so a bad path is reported before any long read; close each
         // input once read (a ring's mapping counts in the resident size while it is open).
-        var sources: [(any SlogSource)?] = try inputs.map { input throws(Trouble) in try open(input) }
-        var fragments: [Fragment] = []
-        for (index, input) in inputs.enumerated() {
-            let source = sources[index]!
-            sources[index] = nil
+        // Pass 1 reads the inputs at the same time, each on its own thread (they are independent
+        // until compared): on two cores, two inputs take the wall time of one.
+        let sources = ParallelResults<any SlogSource>(try inputs.map { input throws(Trouble) in try open(input) })
+        let read = ParallelResults<Fragment>(count: inputs.count)
+        inParallel(inputs.count) { index in
+            let input = inputs[index]
+            let source = sources.take(index)
             var builder = FragmentBuilder(
                 fragment: Fragment(label: input.label, displayName: input.displayName, format: source.format),
                 progress: options.json || options.brief
-                    ? nil : Progress("slog-diff: reading \(input.label) (\(index + 1)/\(inputs.count)) \(input.displayName)"))
+                    ? nil : Progress("slog-diff: reading \(input.label) (\(index + 1)/\(inputs.count)) \(input.displayName)"),
+                context: options.context)
             var scanner = CrankScanner(rules: rules, digests: true)
             scanner.scan(source, into: &builder)
             builder.progress?.finish()
-            fragments.append(builder.fragment)
+            read.put(builder.fragment, at: index)
         }
+        let fragments = (0..<inputs.count).map { read.take($0) }
         var report = Report(fragments: fragments, comparison: Comparison.compare(fragments), rules: rules)
         guard report.comparison != nil else { return report }
         // An input that ends inside the crank after the overlap (a node that died in it): the
@@ -126,6 +139,7 @@ struct Diff {
         // Pass 2: the records of each divergent crank, on the two inputs compared.
         var details: [Detail] = []
         var targets: [[(crankNum: UInt64, startOffset: Int)]] = Array(repeating: [], count: inputs.count)
+        var readFrom = [Int](repeating: .max, count: inputs.count)
         for divergence in [comparison.recordsDifferWithEqualHashes, comparison.divergence].compactMap({ $0 }) {
             let reference = divergence.majority?.first ?? divergence.groups[0][0]
             let other = divergence.groups.first { !$0.contains(reference) }![0]
@@ -133,21 +147,36 @@ struct Diff {
             for input in [reference, other] {
                 let crank = fragments[input].crank(divergence.crankNum)!
                 targets[input].append((divergence.crankNum, crank.startOffset))
+                readFrom[input] = min(readFrom[input], crank.contextOffset)
             }
         }
-        var captured: [[CapturedCrank]] = Array(repeating: [], count: inputs.count)
-        for (index, wanted) in targets.enumerated() where !wanted.isEmpty {
+        // The inputs read again (in parallel too), each for its own cranks.
+        let wantedInputs = targets.indices.filter { !targets[$0].isEmpty }
+        let wantedCranks = targets
+        let startOffsets = readFrom
+        let capturedByInput = ParallelResults<Result<[CapturedCrank], Trouble>>(count: inputs.count)
+        inParallel(wantedInputs.count) { n in
+            let index = wantedInputs[n]
+            let wanted = wantedCranks[index]
             // The hashes themselves were reported already; the records are explained by what
             // else differs, so the comparison of the crank's records leaves them out.
             let explaining = rules.adding(fields: ["crankhash", "activityhash"])
             var capture = CrankCapture(cranks: wanted, context: options.context, rules: explaining)
             capture.progress = options.json
                 ? nil : Progress("slog-diff: reading \(inputs[index].label) again for the records of crank \(wanted[0].crankNum)")
-            var scanner = CrankScanner(rules: rules, digests: false, damagedOffsets: fragments[index].damagedRecordOffsets)
-            try scanner.scan(open(inputs[index]), into: &capture)
+            var scanner = CrankScanner(
+                rules: rules, digests: false, damagedOffsets: fragments[index].damagedRecordOffsets, resumeAt: capture.resumeOffsets)
+            do throws(Trouble) {
+                try scanner.scan(open(inputs[index], from: startOffsets[index], format: fragments[index].format), into: &capture)
+            } catch {
+                capturedByInput.put(.failure(error), at: index)
+                return
+            }
             capture.progress?.finish()
-            captured[index] = capture.cranks
+            capturedByInput.put(.success(capture.cranks), at: index)
         }
+        var captured: [[CapturedCrank]] = Array(repeating: [], count: inputs.count)
+        for index in wantedInputs { captured[index] = try capturedByInput.take(index).get() }
         for index in details.indices {
             let detail = details[index]
             let number = detail.divergence.crankNum
@@ -214,7 +243,8 @@ extension Diff {
             let explaining = rules.adding(fields: ["crankhash", "activityhash"])
             func capture(_ input: Int, at offset: Int) throws(Trouble) -> CapturedCrank? {
                 var capture = CrankCapture(cranks: [(number, offset)], context: options.context, rules: explaining)
-                var scanner = CrankScanner(rules: rules, digests: false, damagedOffsets: fragments[input].damagedRecordOffsets)
+                var scanner = CrankScanner(
+                    rules: rules, digests: false, damagedOffsets: fragments[input].damagedRecordOffsets, resumeAt: capture.resumeOffsets)
                 try scanner.scan(open(inputs[input]), into: &capture)
                 return capture.cranks.first { $0.found }
             }

@@ -19,6 +19,9 @@ struct CrankSummary {
     /// Whether records of it may be missing (damage, lapped records, a record too large).
     var lostRecords: Bool
     var startOffset: Int
+    /// Offset of the first of the `--context` records before it (0 if unknown): where pass 2
+    /// can start reading for it.
+    var contextOffset: Int
     /// Indexes into `Fragment.names` (0: unknown).
     var vat: UInt16
     var kind: UInt16
@@ -88,7 +91,13 @@ struct Fragment {
 
     mutating func intern(_ text: String?) -> UInt16 {
         guard let text else { return 0 }
-        if let index = nameIndex[text] { return index }
+        // A few names (vats, delivery kinds) recur for every crank: comparing with them is
+        // cheaper than hashing the text.
+        if names.count <= 16 {
+            if let index = names[1...].firstIndex(of: text) { return UInt16(index) }
+        } else if let index = nameIndex[text] {
+            return index
+        }
         guard names.count < Int(UInt16.max) else { return 0 }
         names.append(text)
         nameIndex[text] = UInt16(names.count - 1)
@@ -100,13 +109,33 @@ struct Fragment {
 struct FragmentBuilder: CrankScannerClient {
     var fragment: Fragment
     var progress: Progress?
+    /// The offsets of the last `context` records, oldest first once full (a ring), and where
+    /// the context of the unit that began last starts.
+    private var recentOffsets: [Int] = []
+    private var nextRecent = 0
+    private let context: Int
+    private var unitContext: (unitStart: Int, offset: Int)?
 
-    init(fragment: Fragment, progress: Progress?) {
+    init(fragment: Fragment, progress: Progress?, context: Int) {
         self.fragment = fragment
         self.progress = progress
+        self.context = max(0, context)
     }
 
-    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, in unit: CrankUnit?) {
+    mutating func scanned(record bytes: UnsafeRawBufferPointer, at offset: Int, height: UInt64?, unitStart: Int?) {
+        if unitStart == offset {
+            // A unit's first record: its context is the `context` records before it.
+            let full = recentOffsets.count == context
+            unitContext = (offset, context == 0 ? offset : full ? recentOffsets[nextRecent] : 0)
+        }
+        if context > 0 {
+            if recentOffsets.count < context {
+                recentOffsets.append(offset)
+            } else {
+                recentOffsets[nextRecent] = offset
+                nextRecent = nextRecent + 1 == context ? 0 : nextRecent + 1
+            }
+        }
         if let height { noteHeight(height) }
         fragment.records += 1
         fragment.bytes += bytes.count
@@ -127,15 +156,15 @@ struct FragmentBuilder: CrankScannerClient {
             crankHash: unit.crankHash, activityHash: unit.activityHash,
             digest: unit.digester?.finalize() ?? .empty, comparedRecords: Int32(clamping: unit.comparedRecords),
             hasStart: unit.hasStart, lostRecords: unit.lostRecords, startOffset: unit.startOffset,
+            contextOffset: unitContext?.unitStart == unit.startOffset ? unitContext!.offset : 0,
             vat: fragment.intern(unit.vatID), kind: fragment.intern(unit.deliveryKind),
             crankType: fragment.intern(unit.crankType))
         if heightPending { pendingHeights.append(fragment.cranks.count) }
-        if fragment.latest[number] != nil { fragment.reexecutedCranks += 1 }
         for index in fragment.problems.indices.reversed() {
             guard fragment.problems[index].beforeCrank == nil else { break }
             fragment.problems[index].beforeCrank = number
         }
-        fragment.latest[number] = fragment.cranks.count
+        if fragment.latest.updateValue(fragment.cranks.count, forKey: number) != nil { fragment.reexecutedCranks += 1 }
         fragment.cranks.append(summary)
     }
 

@@ -23,7 +23,7 @@ struct HashID: Hashable {
         guard span.isString else { return nil }
         var isHex = span.range.count == 64 && !span.hasEscapes
         func word(_ first: Int) -> UInt64 {
-            guard let value: UInt64 = Hex.value(bytes, at: first, count: 16) else {
+            guard let value = Self.hex16(bytes, at: first) else {
                 isHex = false
                 return 0
             }
@@ -44,6 +44,41 @@ struct HashID: Hashable {
             words = (word(0), word(1), word(2), word(3))
         }
         self.isHex = isHex
+    }
+
+    /// The value of the 16 hex digits (`0-9`, `a-f`, `A-F`) at `start`, or `nil`.
+    ///
+    /// Not `Hex.value`: this runs for every crank-finish, and the generic one was not
+    /// specialized across the module boundary (a third of slog-diff's time, issue #17).
+    private static func hex16(_ bytes: UnsafeRawBufferPointer, at start: Int) -> UInt64? {
+        guard start >= 0, start + 16 <= bytes.count,
+            let high = hex8(bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self)),
+            let low = hex8(bytes.loadUnaligned(fromByteOffset: start + 8, as: UInt64.self))
+        else { return nil }
+        return UInt64(high) << 32 | UInt64(low)
+    }
+
+    /// The value of eight hex digits loaded as a little-endian word (the first digit in the
+    /// lowest byte), eight at a time (SWAR), or `nil` if one is not a hex digit.
+    ///
+    /// For ASCII bytes `x`, `x + (0x80 - n)` has bit 7 set exactly when `x >= n`, without a
+    /// carry into the next byte: so each byte is tested against the ranges `0-9` and (case
+    /// folded by `| 0x20`) `a-f`. A digit's value is its low nibble, plus 9 for a letter (bit
+    /// 6 set); the nibbles are then packed first digit first.
+    static func hex8(_ loaded: UInt64) -> UInt32? {
+        let word = UInt64(littleEndian: loaded)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        guard word & highs == 0 else { return nil }
+        func atLeast(_ value: UInt64, _ n: UInt64) -> UInt64 { (value &+ ones &* (0x80 - n)) & highs }
+        let digits = atLeast(word, 0x30) & ~atLeast(word, 0x3A)
+        let folded = word | (ones &* 0x20)
+        let letters = atLeast(folded, 0x61) & ~atLeast(folded, 0x67)
+        guard digits | letters == highs else { return nil }
+        let nibbles = (word & (ones &* 0x0F)) &+ ((word >> 6) & ones) &* 9
+        let pairs = ((nibbles & 0x000F_000F_000F_000F) << 4) | ((nibbles >> 8) & 0x000F_000F_000F_000F)
+        let quads = ((pairs & 0x0000_00FF_0000_00FF) << 8) | ((pairs >> 16) & 0x0000_00FF_0000_00FF)
+        return UInt32(truncatingIfNeeded: ((quads & 0xFFFF) << 16) | ((quads >> 32) & 0xFFFF))
     }
 
     /// Whether the value was a 64-digit hex hash (as opposed to other text, kept as its SHA-256).
@@ -89,13 +124,20 @@ struct Digester {
             mix(record.loadUnaligned(fromByteOffset: index, as: UInt64.self))
             index += 8
         }
+        // The last 0-7 bytes, little-endian, in at most three loads.
         var tail: UInt64 = 0
         var shift: UInt64 = 0
-        while index < count {
-            tail |= UInt64(record[index]) << shift
-            shift += 8
-            index += 1
+        if index + 4 <= count {
+            tail = UInt64(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: index, as: UInt32.self)))
+            shift = 32
+            index += 4
         }
+        if index + 2 <= count {
+            tail |= UInt64(UInt16(littleEndian: record.loadUnaligned(fromByteOffset: index, as: UInt16.self))) << shift
+            shift += 16
+            index += 2
+        }
+        if index < count { tail |= UInt64(record[index]) << shift }
         mix(tail)
         mix(UInt64(count) | 0x8000_0000_0000_0000)
         records &+= 1
@@ -109,6 +151,7 @@ struct Digester {
         records &+= 1
     }
 
+    @inline(__always)
     private mutating func mix(_ word: UInt64) {
         a = ((a ^ word) &* 0x9FB2_1C65_1E98_DF25).rotatedLeft(by: 31)
         b = ((b &+ word) &* 0xBF58_476D_1CE4_E5B9).rotatedLeft(by: 27) ^ a
@@ -130,5 +173,6 @@ struct Digester {
 }
 
 extension UInt64 {
+    @inline(__always)
     fileprivate func rotatedLeft(by count: UInt64) -> UInt64 { self << count | self >> (64 - count) }
 }

@@ -10,10 +10,12 @@
 /// inside it the first differing record with the JSON paths of the fields that differ
 /// (nondeterministic fields ignored: `NondeterministicFields`, extended by `--ignore-field`).
 ///
-/// How: pass 1 reads each input once, keeping per crank only its hashes and a digest of its
-/// normalized records (`CrankScanner`, `Fragment`), so memory grows with cranks, not bytes;
-/// the overlap is walked in crank order (`Comparison`); pass 2 reads the two inputs compared
-/// again for the records of the divergent crank (`CrankCapture`, `RecordAlignment`).
+/// How: pass 1 reads each input once, all inputs at the same time (a thread each, up to the
+/// cores), keeping per crank only its hashes and a digest of its normalized records
+/// (`CrankScanner`, `Fragment`), so memory grows with cranks, not bytes; the overlap is walked
+/// in crank order (`Comparison`); pass 2 reads the two inputs compared again for the records of
+/// the divergent crank (`CrankCapture`, `RecordAlignment`): a slogfile from the first context
+/// record before that crank, other formats passing over the records before it unexamined.
 ///
 /// Exit status (the verdict contract, `Verdict.swift`): 1 only for a divergence in consensus
 /// content the inputs really show; 2 whenever damage or missing records could hide or fake one

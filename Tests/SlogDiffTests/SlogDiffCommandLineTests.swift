@@ -111,6 +111,28 @@ import Testing
         }
     }
 
+    /// Pass 2 reads a slogfile from the first context record of the divergent crank on (not
+    /// from its start): the records, their offsets and the context are still the whole file's,
+    /// with any amount of context, up to more records than come before the crank.
+    @Test(arguments: [0, 1, 7, 1000]) func passTwoReadsASlogfileFromTheCrankWithTheWholeFilesOffsets(context: Int) throws {
+        try withTemporaryDirectory { dir in
+            let lines = Validator().blocks(1...12)
+            let faulty = Validator(clockOffset: 0.5, faults: [.syscallArgument(crank: 45)]).blocks(1...12)
+            let paths = try writeSlogs(dir, [("a", lines), ("b", faulty)])
+            for input in [paths, [paths[0], "-"]] {
+                let result = try diff(input, ["-C", "\(context)"], stdin: input[1] == "-" ? try readFile(paths[1]) : nil)
+                #expect(result.status == 1 && result.crank == 45)
+                let a = try #require(result.records?["a"] as? [String: Any])
+                let offset = try #require(a["offset"] as? Int)
+                let record = try #require(a["record"] as? String)
+                // The offset is the record's line in the whole file.
+                let index = try #require(lines.firstIndex(of: record))
+                #expect(offset == lines[..<index].reduce(0) { $0 + $1.utf8.count + 1 })
+                #expect(result.context == Array(lines[..<index].suffix(context)))
+            }
+        }
+    }
+
     @Test func ignoreFieldAndIgnoreTypeExtendTheRules() throws {
         try withTemporaryDirectory { dir in
             let meter = try pair(dir, [.computeMeter(crank: 22)])

@@ -233,4 +233,39 @@ import Testing
             #expect(uncompared.first?["reason"] as? String == "its hashes are not hex (damaged) in B")
         }
     }
+
+    /// The hashes reported are the records' own, all 64 digits (they are parsed eight digits
+    /// at a time), upper-case digits read as the same hash written in lower case.
+    @Test func reportedHashesAreTheRecordsOwnDigits() throws {
+        try withTemporaryDirectory { dir in
+            // Hashes spelled in upper case (in both: a hash's spelling is record content).
+            func uppercased(_ lines: [String]) -> [String] {
+                lines.map { line in
+                    guard line.contains(#""type":"crank-finish""#) else { return line }
+                    return line.replacing(/"(crankhash|activityhash)":"([0-9a-f]{64})"/) { "\"\($0.1)\":\"\($0.2.uppercased())\"" }
+                }
+            }
+            let a = uppercased(honest.blocks(1...8))
+            func hashes(_ lines: [String], crank: Int) throws -> (String, String) {
+                let finish = try #require(lines.first { $0.contains(#""type":"crank-finish""#) && $0.contains(#""crankNum":\#(crank),"#) })
+                func hash(_ key: String) throws -> String {
+                    let range = try #require(finish.range(of: #"(?<=""# + key + #"":")[0-9a-fA-F]{64}"#, options: .regularExpression))
+                    return String(finish[range])
+                }
+                return (try hash("crankhash"), try hash("activityhash"))
+            }
+            let b = uppercased(faulty(.syscallArgument(crank: 22)).blocks(1...8))
+            let paths = try writeSlogs(dir, [("a", a), ("b", b)])
+            let result = try diff(paths)
+            #expect(result.status == 1 && result.crank == 22 && result.lastAgreeingCrank == 21)
+            let inputs = try #require(result.divergence?["inputs"] as? [[String: Any]])
+            let (crankA, activityA) = try hashes(a, crank: 22)
+            let (crankB, activityB) = try hashes(b, crank: 22)
+            #expect(inputs[0]["crankhash"] as? String == crankA.lowercased())
+            #expect(inputs[0]["activityhash"] as? String == activityA.lowercased())
+            #expect(inputs[1]["crankhash"] as? String == crankB.lowercased())
+            #expect(inputs[1]["activityhash"] as? String == activityB.lowercased())
+            #expect(crankB.contains { $0.isUppercase })
+        }
+    }
 }

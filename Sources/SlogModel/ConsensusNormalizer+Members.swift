@@ -1,0 +1,297 @@
+extension ConsensusNormalizer {
+    /// The record's consensus members in canonical spelling, one by one, for a caller that
+    /// combines them order-independently (slog-diff's digests): the same outcome, and the same
+    /// members with the same bytes, as ``canonical(_:using:)`` with `sortsTopLevel: false`,
+    /// without copying a member whose bytes are canonical already.
+    ///
+    /// 1. Fast path, one pass over the record: validate every member completely
+    ///    (``CanonicalJSON/Check``), drop the nondeterministic ones, apply the policy's
+    ///    `type`/`replay` exclusions, and keep each other member as a range of `bytes`, from its
+    ///    key's opening quote to the end of its value.
+    /// 2. Anything the fast path does not vouch for sends the whole record to
+    ///    ``canonical(_:using:)``, which decides (and writes the canonical members): a kept
+    ///    member not spelled canonically (whitespace, `\u` escapes, number spellings, nested
+    ///    members out of order), a `type` or `replay` member not canonical, a key with `\/` or
+    ///    `\u`, a nested rule's value that may hold a member the rule removes, and anything that
+    ///    is not valid JSON (so damage is always judged by ``CanonicalJSON``).
+    ///
+    /// So formatting never counts, as with ``canonical(_:using:)``: only the cost differs. The
+    /// node's `JSON.stringify` writes canonical members nearly always.
+    ///
+    /// - Parameters:
+    ///   - bytes: One record, without its newline.
+    ///   - canonicalizer: Made with `sortsTopLevel: false`.
+    /// - Returns: As ``canonical(_:using:)``; for ``Canonical/record``, the members are listed by
+    ///   ``Canonicalizer/forEachCanonicalMember(of:_:)`` with the same `bytes`.
+    /// - Precondition: `canonicalizer` does not sort the top level.
+    /// - Complexity: O(n) in the record's length.
+    package static func canonicalMembers(_ bytes: UnsafeRawBufferPointer, using canonicalizer: inout Canonicalizer) -> Canonical {
+        precondition(!canonicalizer.json.sortsTopLevel, "canonicalMembers needs a canonicalizer made with sortsTopLevel: false")
+        canonicalizer.recordMembers.removeAll(keepingCapacity: true)
+        canonicalizer.topLevel.removeAll(keepingCapacity: true)
+        canonicalizer.typeMember = -1
+        canonicalizer.crankNumMember = -1
+        canonicalizer.membersInResult = false
+        canonicalizer.topLevelIndexed = false
+        if let excluded = unsafe fastMembers(bytes, &canonicalizer) {
+            canonicalizer.topLevelIndexed = true
+            return excluded ? .excluded : .record
+        }
+        canonicalizer.recordMembers.removeAll(keepingCapacity: true)
+        canonicalizer.membersInResult = true
+        return unsafe canonical(bytes, using: &canonicalizer)
+    }
+
+    /// Step 1 of ``canonicalMembers(_:using:)``: whether the record is excluded, with its kept
+    /// members in `recordMembers`; `nil` when ``canonical(_:using:)`` must decide.
+    private static func fastMembers(_ bytes: UnsafeRawBufferPointer, _ canonicalizer: inout Canonicalizer) -> Bool? {
+        guard let base = bytes.baseAddress else { return nil }
+        let end = bytes.count
+        func byte(_ index: Int) -> UInt8 { unsafe base.load(fromByteOffset: index, as: UInt8.self) }
+        func isSpace(_ index: Int) -> Bool {
+            guard index < end else { return false }
+            switch byte(index) {
+            case 0x20, 0x09, 0x0A, 0x0D: return true
+            default: return false
+            }
+        }
+        var i = unsafe JSONScan.skipWhitespace(bytes, 0)
+        guard i < end, byte(i) == JSONScan.ASCII.openBrace else { return nil }
+        i = unsafe JSONScan.skipWhitespace(bytes, i + 1)
+        guard i < end else { return nil }
+        if byte(i) == JSONScan.ASCII.closeBrace { return unsafe JSONScan.skipWhitespace(bytes, i + 1) == end ? false : nil }
+        var excluded = false
+
+        while true {
+            // "key" : value, where only a member without whitespace inside is kept as it is.
+            guard i < end, byte(i) == JSONScan.ASCII.quote else { return nil }
+            let keyStart = i
+            var keyCanonical = true
+            guard let keyEnd = unsafe CanonicalJSON.Check.stringEnd(base, i, end, &keyCanonical), keyCanonical else { return nil }
+            var tight = true
+            i = keyEnd
+            if isSpace(i) {
+                tight = false
+                i = unsafe JSONScan.skipWhitespace(bytes, i)
+            }
+            guard i < end, byte(i) == JSONScan.ASCII.colon else { return nil }
+            i += 1
+            if isSpace(i) {
+                tight = false
+                i = unsafe JSONScan.skipWhitespace(bytes, i)
+            }
+            let valueStart = i
+            let rule = unsafe canonicalizer.rule(forKey: keyStart + 1..<keyEnd - 1, in: bytes)
+            // A dropped value is only validated, unless the policy reads it.
+            let spelling = rule.kind != .drop || rule.isType || rule.isReplay
+            guard let (valueEnd, canonical) = unsafe canonicalizer.check.value(bytes, at: valueStart, spelling: spelling) else { return nil }
+            canonicalizer.topLevel.append((keyStart + 1..<keyEnd - 1, valueStart..<valueEnd))
+            if rule.isType, canonicalizer.typeMember < 0 { canonicalizer.typeMember = canonicalizer.topLevel.count - 1 }
+            if rule.isCrankNum, canonicalizer.crankNumMember < 0 { canonicalizer.crankNumMember = canonicalizer.topLevel.count - 1 }
+            // `ConsensusPolicy.member`, which sees every member (dropped ones too), on
+            // canonical text.
+            if rule.isType {
+                guard canonical else { return nil }
+                if valueEnd - valueStart >= 2, byte(valueStart) == JSONScan.ASCII.quote,
+                    unsafe canonicalizer.fields.isExcluded(type: UnsafeRawBufferPointer(rebasing: bytes[valueStart + 1..<valueEnd - 1]))
+                {
+                    excluded = true
+                }
+            } else if rule.isReplay {
+                guard canonical else { return nil }
+                if valueEnd - valueStart == 4, unsafe UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]).elementsEqual(trueText) {
+                    excluded = true
+                }
+            }
+            // `ConsensusPolicy.rule`: dropped, kept without nested members, or kept.
+            switch rule.kind {
+            case .drop:
+                break
+            case .keep:
+                guard canonical, tight else { return nil }
+                canonicalizer.recordMembers.append(keyStart..<valueEnd)
+            case .nested:
+                guard canonical, tight, let marks = canonicalizer.nestedMarks[Int(rule.nested)].marks else { return nil }
+                // Nothing to remove if no member the rule names occurs anywhere in it.
+                for mark in marks where unsafe contains(UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]), mark) {
+                    return nil
+                }
+                canonicalizer.recordMembers.append(keyStart..<valueEnd)
+            }
+            i = unsafe JSONScan.skipWhitespace(bytes, valueEnd)
+            guard i < end else { return nil }
+            if byte(i) == JSONScan.ASCII.comma {
+                i = unsafe JSONScan.skipWhitespace(bytes, i + 1)
+                continue
+            }
+            guard byte(i) == JSONScan.ASCII.closeBrace else { return nil }
+            return unsafe JSONScan.skipWhitespace(bytes, i + 1) == end ? excluded : nil
+        }
+    }
+
+    /// Whether `needle` (not empty) occurs in `haystack`.
+    private static func contains(_ haystack: UnsafeRawBufferPointer, _ needle: [UInt8]) -> Bool {
+        let count = needle.count
+        guard count > 0, haystack.count >= count else { return false }
+        let first = needle[0]
+        var i = 0
+        while i <= haystack.count - count {
+            if unsafe haystack[i] == first {
+                var k = 1
+                while k < count, unsafe haystack[i + k] == needle[k] { k += 1 }
+                if k == count { return true }
+            }
+            i += 1
+        }
+        return false
+    }
+}
+
+/// What ``ConsensusNormalizer/canonicalMembers(_:using:)`` does with a top-level member, by
+/// its key: the policy's rule, and whether the policy reads its value.
+struct KeyRule {
+    enum Kind: UInt8 { case keep, drop, nested }
+    var kind: Kind
+    /// Index in `Canonicalizer.nestedMarks` (for `nested`).
+    var nested: Int16
+    /// The key is `type` (the excluded types), or `replay` when replays are excluded.
+    var isType: Bool
+    var isReplay: Bool
+    /// The key is `crankNum` (indexed for ``ConsensusNormalizer/Canonicalizer/crankNumValue(in:)``).
+    var isCrankNum = false
+}
+
+extension ConsensusNormalizer.Canonicalizer {
+    /// The rule for the top-level key at `range` of `bytes` (canonical text, between the quotes).
+    ///
+    /// Keys repeat from record to record, so short ones (at most 16 bytes, nearly all) are
+    /// remembered in a small direct-mapped cache, by their length and first and last eight
+    /// bytes: exactly their bytes.
+    mutating func rule(forKey range: Range<Int>, in bytes: UnsafeRawBufferPointer) -> KeyRule {
+        let length = range.count
+        guard length <= 16, range.lowerBound + 8 <= bytes.count else { return unsafe computeRule(range, bytes) }
+        var head = unsafe UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt64.self))
+        var tail: UInt64 = 0
+        if length < 8 {
+            head &= (1 << UInt64(length * 8)) &- 1
+        } else {
+            tail = unsafe UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: range.upperBound - 8, as: UInt64.self))
+        }
+        let slot = Int(truncatingIfNeeded: ((head ^ tail.rotatedLeftForRules(by: 29)) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(length)) >> 58)
+        let cached = keyRules[slot]
+        if cached.length == length && cached.head == head && cached.tail == tail { return cached.rule }
+        let rule = unsafe computeRule(range, bytes)
+        keyRules[slot] = CachedKeyRule(length: length, head: head, tail: tail, rule: rule)
+        return rule
+    }
+
+    /// The rule, from the policy's tests (`ConsensusPolicy.rule` and `.member`).
+    private func computeRule(_ range: Range<Int>, _ bytes: UnsafeRawBufferPointer) -> KeyRule {
+        let key = unsafe UnsafeRawBufferPointer(rebasing: bytes[range])
+        var rule = KeyRule(kind: .keep, nested: -1, isType: false, isReplay: false)
+        rule.isType = unsafe key.count == 4 && key.elementsEqual(ConsensusNormalizer.typeName)
+        rule.isReplay = unsafe fields.excludesReplay && key.count == 6 && key.elementsEqual(ConsensusNormalizer.replayName)
+        rule.isCrankNum = unsafe key.count == 8 && key.elementsEqual(Self.crankNumName)
+        if unsafe fields.isNondeterministic(key: key) {
+            rule.kind = .drop
+        } else if let index = nestedMarks.firstIndex(where: { unsafe key.elementsEqual($0.key) }) {
+            rule.kind = .nested
+            rule.nested = Int16(index)
+        }
+        return rule
+    }
+
+    private static let crankNumName = Array("crankNum".utf8)
+
+    /// The record's first `type` member: ``value(forKey:in:)`` for `type`, without a search.
+    ///
+    /// - Precondition: ``indexesTopLevel``.
+    package func typeValue(in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
+        precondition(topLevelIndexed, "typeValue(in:) needs a record read by the fast path")
+        return typeMember < 0 ? nil : unsafe span(ofMember: typeMember, in: bytes)
+    }
+
+    /// The record's first `crankNum` member: ``value(forKey:in:)`` for `crankNum`, without a
+    /// search.
+    ///
+    /// - Precondition: ``indexesTopLevel``.
+    package func crankNumValue(in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
+        precondition(topLevelIndexed, "crankNumValue(in:) needs a record read by the fast path")
+        return crankNumMember < 0 ? nil : unsafe span(ofMember: crankNumMember, in: bytes)
+    }
+
+    /// Whether ``value(forKey:in:)`` can answer for the record
+    /// ``ConsensusNormalizer/canonicalMembers(_:using:)`` last read (it took the fast path).
+    package var indexesTopLevel: Bool { topLevelIndexed }
+
+    /// The span of the record's first top-level member `key`: what
+    /// ``JSONScan/value(forKey:in:)`` finds in it, without scanning it again.
+    ///
+    /// - Parameters:
+    ///   - key: Needs no escaping in JSON (no quote, backslash or control byte), so that the
+    ///     keys' bytes compare as they are: a key spelled with escapes never unescapes to it.
+    ///   - bytes: The same record.
+    /// - Precondition: ``indexesTopLevel``.
+    package func value(forKey key: [UInt8], in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
+        precondition(topLevelIndexed, "value(forKey:in:) needs a record read by the fast path")
+        for member in topLevel where member.key.count == key.count {
+            var equal = true
+            var k = 0
+            for i in member.key {
+                if unsafe bytes[i] != key[k] {
+                    equal = false
+                    break
+                }
+                k += 1
+            }
+            guard equal else { continue }
+            return unsafe span(ofValue: member.value, in: bytes)
+        }
+        return nil
+    }
+
+    private func span(ofMember index: Int, in bytes: UnsafeRawBufferPointer) -> JSONValueSpan {
+        unsafe span(ofValue: topLevel[index].value, in: bytes)
+    }
+
+    /// A value's span as `JSONScan` gives it: a string's bytes between its quotes.
+    private func span(ofValue value: Range<Int>, in bytes: UnsafeRawBufferPointer) -> JSONValueSpan {
+        guard unsafe bytes[value.lowerBound] == JSONScan.ASCII.quote else { return JSONValueSpan(range: value, isString: false) }
+        let inner = value.lowerBound + 1..<value.upperBound - 1
+        var hasEscapes = false
+        for i in inner where unsafe bytes[i] == JSONScan.ASCII.backslash {
+            hasEscapes = true
+            break
+        }
+        return JSONValueSpan(range: inner, isString: true, hasEscapes: hasEscapes)
+    }
+
+    /// Calls `body` with the canonical text (`"key":value`) of each consensus member of the
+    /// record ``ConsensusNormalizer/canonicalMembers(_:using:)`` last found a
+    /// ``ConsensusNormalizer/Canonical/record``, in the record's order.
+    ///
+    /// - Parameter bytes: The same record.
+    package func forEachCanonicalMember(of bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        if membersInResult {
+            let result = unsafe json.result
+            json.forEachTopLevelMember { range in unsafe body(UnsafeRawBufferPointer(rebasing: result[range])) }
+        } else {
+            for range in recordMembers { unsafe body(UnsafeRawBufferPointer(rebasing: bytes[range])) }
+        }
+    }
+}
+
+/// One entry of the key-rule cache: a key of at most 16 bytes, by its length and its first and
+/// last eight bytes (zero-padded), and its rule.
+struct CachedKeyRule {
+    var length: Int
+    var head: UInt64
+    var tail: UInt64
+    var rule: KeyRule
+
+    static let empty = CachedKeyRule(length: -1, head: 0, tail: 0, rule: KeyRule(kind: .keep, nested: -1, isType: false, isReplay: false))
+}
+
+extension UInt64 {
+    fileprivate func rotatedLeftForRules(by count: UInt64) -> UInt64 { self << count | self >> (64 - count) }
+}
