@@ -87,7 +87,7 @@ import Testing
             try writeFile(live, [1])
             let other = "\(dir)/other.ring.creating-\(dead)-1"
             try writeFile(other, [2])
-            var writer = try RingWriter.openOrCreate(path: path, capacity: 4096)
+            let writer = try RingWriter.openOrCreate(path: path, capacity: 4096)
             try writer.close()
             let names = Set(try FileManager.default.contentsOfDirectory(atPath: dir))
             #expect(names == ["node.ring", "node.ring.creating-1-777", "other.ring.creating-\(dead)-1"], "\(names)")
@@ -124,7 +124,7 @@ import Testing
                 return
             }
             try? FileManager.default.removeItem(atPath: path)
-            var writer = try RingWriter.openOrCreate(path: path, capacity: 4096)
+            let writer = try RingWriter.openOrCreate(path: path, capacity: 4096)
             try writer.close()
             #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["node.ring"])
         }
