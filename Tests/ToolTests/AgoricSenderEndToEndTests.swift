@@ -324,7 +324,8 @@ import SlogRing
             client.send(#"{"type":"flight-recorder-sender-hello","protocol":2,"pid":1,"sender":"future","version":"9"}"# + "\n" + #"{"type":"x"}"# + "\n")
             #expect(client.waitForAcknowledgement(-1, seconds: 3) == nil)  // closed without an ack
             client.close()
-            #expect(recorder.stderr.contains("the sender speaks protocol 2 and this slog-record speaks 1; closing its connection"), "\(recorder.stderr)")
+            // The message may reach the captured stderr after the connection closed: wait for it.
+            #expect(recorder.wait(seconds: 5) { _, err in err.contains("the sender speaks protocol 2 and this slog-record speaks 1; closing its connection") }, "\(recorder.stderr)")
             recorder.signal(SIGTERM)
             #expect(recorder.finish() == 0)
             #expect(try readRing("\(dir)/node.ring").slog.isEmpty)
