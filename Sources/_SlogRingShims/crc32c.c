@@ -72,10 +72,21 @@ uint32_t slog_crc32c_update(uint32_t crc, const void *bytes, size_t count) {
     return slog_crc32c_update_portable(crc, bytes, count);
 }
 
+uint32_t slog_frame_checksum(const void *header, size_t header_count, const void *payload, size_t count) {
+    if (__builtin_expect(has_hardware(), 1)) {
+        return ~crc32c_hardware(crc32c_hardware(0xFFFFFFFFu, header, header_count), payload, count);
+    }
+    return ~slog_crc32c_update_portable(slog_crc32c_update_portable(0xFFFFFFFFu, header, header_count), payload, count);
+}
+
 int slog_crc32c_is_hardware(void) { return has_hardware(); }
 #else
 uint32_t slog_crc32c_update(uint32_t crc, const void *bytes, size_t count) {
     return slog_crc32c_update_portable(crc, bytes, count);
+}
+
+uint32_t slog_frame_checksum(const void *header, size_t header_count, const void *payload, size_t count) {
+    return ~slog_crc32c_update_portable(slog_crc32c_update_portable(0xFFFFFFFFu, header, header_count), payload, count);
 }
 
 int slog_crc32c_is_hardware(void) { return 0; }

@@ -50,6 +50,24 @@ import Testing
         #expect(bytes.withUnsafeBytes { CRC32C.checksum($0) } == CRC32C.checksum(bytes[...]))
     }
 
+    /// A frame's checksum, computed in one call over its 16 header bytes and its payload, is the
+    /// CRC32C of those bytes one after the other, for payloads of every length up to 300 (and
+    /// none: a padding frame's).
+    @Test func frameChecksumInOneCallAtEveryPayloadLength() {
+        let bytes = Self.pseudoRandomBytes(count: 16 + 300)
+        bytes.withUnsafeBytes { all in
+            for length in 0...300 {
+                let header = all.baseAddress!
+                let payload = UnsafeRawBufferPointer(rebasing: all[16..<(16 + length)])
+                let expected = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: all[..<(16 + length)]))
+                #expect(FrameHeader.computeChecksum(headerBytes: header, payload: payload) == expected, "length \(length)")
+            }
+            let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+            #expect(FrameHeader.computeChecksum(headerBytes: all.baseAddress!, payload: empty)
+                == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: all[..<16])))
+        }
+    }
+
     @Test func incrementalUpdateEqualsOneShot() {
         let bytes = Self.pseudoRandomBytes(count: 97)
         let whole = CRC32C.checksum(bytes)

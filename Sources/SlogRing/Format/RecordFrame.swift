@@ -1,3 +1,5 @@
+internal import _SlogRingShims
+
 /// The 24-byte header in front of every record in the data region (FORMAT.md "Frames").
 ///
 /// ```
@@ -74,8 +76,8 @@ struct FrameHeader: Equatable {
     /// The checksum of a frame whose first 16 header bytes are at `headerBytes`, over `payload`.
     @inline(__always)
     static func computeChecksum(headerBytes: UnsafeRawPointer, payload: UnsafeRawBufferPointer) -> UInt32 {
-        let crc = unsafe CRC32C.update(
-            CRC32C.initial, UnsafeRawBufferPointer(start: headerBytes, count: checksummedHeaderBytes))
-        return unsafe ~CRC32C.update(crc, payload)
+        // One call for both pieces (issue #17); the same value as CRC32C.checksum of the 16
+        // header bytes followed by the payload (ChecksumTests).
+        unsafe slog_frame_checksum(headerBytes, checksummedHeaderBytes, payload.baseAddress, payload.count)
     }
 }

@@ -21,6 +21,10 @@ uint32_t slog_crc32c_update_portable(uint32_t crc, const void *bytes, size_t cou
 /// 1 when the hardware implementation is in use, 0 otherwise.
 int slog_crc32c_is_hardware(void);
 
+/// The finished CRC32C of `header[0..<header_count]` followed by `payload[0..<count]`: a
+/// frame's checksum in one call (one CPU-feature check instead of two).
+uint32_t slog_frame_checksum(const void *header, size_t header_count, const void *payload, size_t count);
+
 /// Renames `old_path` to `new_path`, failing with EEXIST instead of replacing an existing file
 /// (Linux renameat2 with RENAME_NOREPLACE; link + unlink elsewhere). -1 and errno on failure.
 int slog_rename_noreplace(const char *old_path, const char *new_path);
