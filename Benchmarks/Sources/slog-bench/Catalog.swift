@@ -20,7 +20,7 @@ enum WriteBenchmarkID: String, CaseIterable, Codable {
 
     var summary: String {
         switch self {
-        case .limit: "physical limit: memcpy into a prefaulted MAP_SHARED file mapping, no framing"
+        case .limit: "physical limit: memcpy into a prefaulted MAP_SHARED file mapping, no framing, prefetching 2 KiB ahead as append does"
         case .frame: "protocol: frame header + copy, publish every 64th, no CRC"
         case .framePublish: "protocol: frame header + copy + releasing publish per record, no CRC"
         case .frameChecksum: "protocol: frame header + copy + CRC32C, publish every 64th"
