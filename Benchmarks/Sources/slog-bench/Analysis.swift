@@ -53,6 +53,16 @@ struct Analysis {
                 ratio(
                     "FlightRecorder hook >= 30% of the physical limit's records/s (real sample slog)", .recorder,
                     over: .limit, atLeast: 0.3, unit: "fraction", in: directory, size: realSizeClass))
+            // The same two ratios against the prefetching copy (issue #17's writer prefetches):
+            // stricter than the issue's, reported beside them.
+            checks.append(
+                ratio(
+                    "(stricter) SlogRing append >= 50% of the prefetching copy's records/s (256 B)", .append,
+                    over: .limitPrefetch, atLeast: 0.5, unit: "fraction", in: directory))
+            checks.append(
+                ratio(
+                    "(stricter) FlightRecorder hook >= 30% of the prefetching copy's records/s (256 B)", .recorder,
+                    over: .limitPrefetch, atLeast: 0.3, unit: "fraction", in: directory))
             checks.append(p99UnderOneMicrosecond("FlightRecorder hook p99 < 1 us (256 B, automatic markers on)", .recorder, in: directory))
             // Not a target: the most any writer can reach over the baseline on this machine.
             var bound = ratio(

@@ -49,10 +49,11 @@ struct RawMapping: ~Copyable {
 
 /// (3) The physical limit: the same bytes copied back to back into the data region of a
 /// mapping the size of the ring file, with no frame, no checksum and no publishing store.
-/// Starts over at the region's start when a record does not fit before its end. It prefetches
-/// the lines it will write `RingWriter.prefetchDistance` ahead, as `append` does: the limit is
-/// the best copy known, so the writer cannot beat it with a trick the limit lacks.
-struct LimitBenchmark: WriteBenchmark, ~Copyable {
+/// Starts over at the region's start when a record does not fit before its end. `Prefetch` on
+/// (`limit-prefetch`): it also prefetches the lines it will write `RingWriter.prefetchDistance`
+/// ahead, as `append` does, the best copy known; off (`limit`): a plain memcpy, the limit the
+/// issue's targets are stated against.
+struct LimitBenchmark<Prefetch: StaticFlag>: WriteBenchmark, ~Copyable {
     let mapping: RawMapping
     let data: UnsafeMutableRawPointer
     let capacity: Int
@@ -68,7 +69,9 @@ struct LimitBenchmark: WriteBenchmark, ~Copyable {
     mutating func write(_ record: UnsafeRawBufferPointer) {
         let length = record.count
         if length > capacity - offset { offset = 0 }
-        prefetchForWriting(region: data, capacity: capacity, offset: offset + RingWriter.prefetchDistance, count: length)
+        if Prefetch.isOn {
+            prefetchForWriting(region: data, capacity: capacity, offset: offset + RingWriter.prefetchDistance, count: length)
+        }
         (data + offset).copyMemory(from: record.baseAddress!, byteCount: length)
         offset += length
     }

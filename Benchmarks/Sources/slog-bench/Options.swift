@@ -96,6 +96,10 @@ struct Options {
                 }
             }
         }
+        // The two limits are read together: naming one runs both.
+        if chosenBenchmarks.contains(.limit) != chosenBenchmarks.contains(.limitPrefetch) {
+            chosenBenchmarks += [.limit, .limitPrefetch].filter { !chosenBenchmarks.contains($0) }
+        }
         if filtered && !(chosenBenchmarks.isEmpty && chosenTools.isEmpty) {
             // Naming benchmarks runs only those; naming only sizes runs every benchmark.
             options.benchmarks = WriteBenchmarkID.allCases.filter(chosenBenchmarks.contains)
@@ -169,7 +173,7 @@ let usageText = """
     Build in release: swift run -c release slog-bench
 
     FILTER words (any mix; default: everything):
-      limit frame frame-publish frame-crc frame-crc-publish append locked-append
+      limit limit-prefetch frame frame-publish frame-crc frame-crc-publish append locked-append
       recorder-nomarkers recorder buffered pwrite
       protocol            the four frame-* steps
       hook                locked-append and recorder-nomarkers (the parts of the hook)
