@@ -285,25 +285,14 @@ extension JSONScan {
     /// or, if none does, the index where fewer than 8 bytes remain: the caller examines the
     /// byte at the returned index (and the rest of the tail) itself.
     ///
-    /// Reads only `base[start..<end]`. Per 8-byte word, a byte is flagged by the classic
-    /// has-zero-byte test on `word ^ broadcast(c)` (quote, backslash) and `word - broadcast(0x20)`
-    /// (control bytes; bytes >= 0x80 are masked off by `~word`). Those tests can flag a byte
-    /// spuriously only *above* a genuinely flagged one (a borrow travels upward), so the lowest
-    /// flagged byte is always a real hit.
+    /// Reads only `base[start..<end]`; the byte tests are `SWAR`'s (the lowest flag is exact).
     @inlinable @inline(__always)
     static func skipPlainStringBytes(_ base: UnsafeRawPointer, _ start: Int, _ end: Int) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
         var i = start
         while i + 8 <= end {
             let word = UInt64(littleEndian: unsafe base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let quotes = word ^ (ones &* UInt64(ASCII.quote))
-            let backslashes = word ^ (ones &* UInt64(ASCII.backslash))
-            let flagged =
-                ((quotes &- ones) & ~quotes) | ((backslashes &- ones) & ~backslashes)
-                | ((word &- ones &* 0x20) & ~word)
-            let hits = flagged & highs
-            if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
+            let hits = SWAR.equalBytes(word, ASCII.quote) | SWAR.equalBytes(word, ASCII.backslash) | SWAR.controlBytes(word)
+            if hits != 0 { return i + SWAR.firstFlagged(hits) }
             i += 8
         }
         return i
@@ -460,18 +449,13 @@ extension JSONScan {
     /// brackets (`[` and `]` differ from `{` and `}` only in bit 5, so one test per pair).
     @inline(__always)
     static func skipNonStructuralBytes(_ base: UnsafeRawPointer, _ start: Int, _ end: Int) -> Int {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
         var i = start
         while i + 8 <= end {
             let word = UInt64(littleEndian: unsafe base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let folded = word | (ones &* 0x20)
-            let quotes = word ^ (ones &* UInt64(ASCII.quote))
-            let opens = folded ^ (ones &* UInt64(ASCII.openBrace))
-            let closes = folded ^ (ones &* UInt64(ASCII.closeBrace))
-            let flagged = ((quotes &- ones) & ~quotes) | ((opens &- ones) & ~opens) | ((closes &- ones) & ~closes)
-            let hits = flagged & highs
-            if hits != 0 { return i + hits.trailingZeroBitCount >> 3 }
+            let folded = word | 0x2020_2020_2020_2020
+            let hits = SWAR.equalBytes(word, ASCII.quote) | SWAR.equalBytes(folded, ASCII.openBrace)
+                | SWAR.equalBytes(folded, ASCII.closeBrace)
+            if hits != 0 { return i + SWAR.firstFlagged(hits) }
             i += 8
         }
         return i
