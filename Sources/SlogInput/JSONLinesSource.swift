@@ -20,7 +20,10 @@ package final class JSONLinesSource: SlogSource {
     package var follow = false
 
     private let file: InputFile
-    private var buffer: [UInt8]
+    /// Not checked for exclusive access at run time (five checks per line cost more than
+    /// finding the line): only `fill()` changes it, from `next()`, and `withRecordBytes`'s body
+    /// must not call `next()` (`SlogSource`), so no access overlaps a change.
+    @exclusivity(unchecked) private var buffer: [UInt8]
     /// Unconsumed bytes are `buffer[start..<end]`; `buffer[start]` is at `offset` in the input.
     private var start = 0
     private var end = 0
@@ -38,8 +41,8 @@ package final class JSONLinesSource: SlogSource {
     package init(file: InputFile, prefix: [UInt8] = []) {
         self.path = file.path
         self.file = file
-        buffer = [UInt8](repeating: 0, count: max(1 << 20, prefix.count))
-        buffer.replaceSubrange(0..<prefix.count, with: prefix)
+        unsafe buffer = [UInt8](repeating: 0, count: max(1 << 20, prefix.count))
+        unsafe buffer.replaceSubrange(0..<prefix.count, with: prefix)
         end = prefix.count
     }
 
@@ -143,8 +146,8 @@ package final class JSONLinesSource: SlogSource {
             start = 0
             end = count
         }
-        if end == buffer.count {
-            if discarding || buffer.count > maximumLineLength {
+        if unsafe end == buffer.count {
+            if unsafe discarding || buffer.count > maximumLineLength {
                 // The line is too long: drop what is buffered and skip to its newline.
                 if !discarding {
                     pendingProblem = SlogProblem(
@@ -157,11 +160,11 @@ package final class JSONLinesSource: SlogSource {
             } else {
                 // Grow for a long line: at most to the limit, and for a file never past what
                 // the file still holds (plus one byte to see its end).
-                var grown = min(buffer.count * 2, maximumLineLength + 1)
+                var grown = unsafe min(buffer.count * 2, maximumLineLength + 1)
                 if file.isRegularFile, let size = try? file.size() {
-                    grown = min(grown, max(buffer.count + 4096, size - offset + 1))
+                    grown = unsafe min(grown, max(buffer.count + 4096, size - offset + 1))
                 }
-                buffer.append(contentsOf: repeatElement(0, count: grown - buffer.count))
+                unsafe buffer.append(contentsOf: repeatElement(0, count: grown - buffer.count))
             }
         }
         if follow && !file.isRegularFile && !file.hasInput() {

@@ -80,7 +80,8 @@ package protocol SlogSource: AnyObject {
     var format: SlogFormat { get }
     /// The next event, or `nil` when there is nothing more now.
     func next() -> SlogEvent?
-    /// The bytes of the record or marker `next()` returned last, valid inside `body` only.
+    /// The bytes of the record or marker `next()` returned last, valid inside `body` only
+    /// (which must not call `next()`: the bytes may move).
     func withRecordBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R
     /// Consumes the slog records `next()` would return next, handing each one's bytes (valid
     /// inside the call only) to `body`, up to the first event that is not a `.record` (a

@@ -67,20 +67,30 @@ extension ConsensusNormalizer {
         /// Every top-level member the fast path read (keys and values as in the record), and
         /// whether they are those of the last record (``value(forKey:in:)``).
         var topLevel: [(key: Range<Int>, value: Range<Int>)] = []
-        var topLevelIndexed = false
-        /// Indexes in `topLevel` of the first `type` and `crankNum` members (-1: none), which
-        /// a reader asks for in every record.
-        var typeMember = -1
-        var crankNumMember = -1
-        /// The key-rule cache of ``rule(forKey:in:)`` (64 entries).
-        var keyRules = [CachedKeyRule](repeating: .empty, count: 64)
+        /// Whether ``value(forKey:in:)`` and ``indexedValue(_:in:)`` can answer for the record
+        /// ``ConsensusNormalizer/canonicalMembers(_:using:)`` last read (it took the fast path).
+        /// (Stored: a computed property read on a caller's stored canonicalizer copied it.)
+        package internal(set) var indexesTopLevel = false
+        /// The keys whose first top-level member the fast path notes (``indexedValue(_:in:)``):
+        /// `type`, `crankNum`, then the caller's `indexedKeys`.
+        let indexedKeys: [[UInt8]]
+        /// For each of `indexedKeys`, the index in `topLevel` of its first member in the last
+        /// record (-1: none).
+        var indexedMembers: [Int]
+        /// The key-rule cache of ``rule(forKey:in:)``: open addressing, a few probes.
+        var keyRules = [CachedKeyRule](repeating: .empty, count: CachedKeyRule.tableSize)
         /// For each nested rule's top-level key, what marks a member its rule removes in
         /// canonical text (`"timestamps":`); `nil` if a name would need escaping.
         let nestedMarks: [(key: [UInt8], marks: [[UInt8]]?)]
 
         /// - Parameter sortsTopLevel: `false` leaves the record's members in their order
         ///   (`CanonicalJSON.sortsTopLevel`), for callers that combine them order-independently.
-        package init(fields: NondeterministicFields, sortsTopLevel: Bool = true) {
+        /// - Parameter indexedKeys: Top-level keys (needing no escapes in JSON) whose values
+        ///   the caller reads in every record: the fast path notes where they are
+        ///   (``indexedValue(_:in:)``, slot `2 + i`; slots 0 and 1 are `type` and `crankNum`).
+        package init(fields: NondeterministicFields, sortsTopLevel: Bool = true, indexedKeys: [String] = []) {
+            self.indexedKeys = (["type", "crankNum"] + indexedKeys).map { Array($0.utf8) }
+            indexedMembers = [Int](repeating: -1, count: self.indexedKeys.count)
             policy = ConsensusPolicy(fields: fields)
             self.fields = fields
             json.sortsTopLevel = sortsTopLevel

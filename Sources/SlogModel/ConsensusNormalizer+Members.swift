@@ -29,12 +29,11 @@ extension ConsensusNormalizer {
         precondition(!canonicalizer.json.sortsTopLevel, "canonicalMembers needs a canonicalizer made with sortsTopLevel: false")
         canonicalizer.recordMembers.removeAll(keepingCapacity: true)
         canonicalizer.topLevel.removeAll(keepingCapacity: true)
-        canonicalizer.typeMember = -1
-        canonicalizer.crankNumMember = -1
+        for slot in canonicalizer.indexedMembers.indices { canonicalizer.indexedMembers[slot] = -1 }
         canonicalizer.membersInResult = false
-        canonicalizer.topLevelIndexed = false
+        canonicalizer.indexesTopLevel = false
         if let excluded = unsafe fastMembers(bytes, &canonicalizer) {
-            canonicalizer.topLevelIndexed = true
+            canonicalizer.indexesTopLevel = true
             return excluded ? .excluded : .record
         }
         canonicalizer.recordMembers.removeAll(keepingCapacity: true)
@@ -86,8 +85,9 @@ extension ConsensusNormalizer {
             let spelling = rule.kind != .drop || rule.isType || rule.isReplay
             guard let (valueEnd, canonical) = unsafe canonicalizer.check.value(bytes, at: valueStart, spelling: spelling) else { return nil }
             canonicalizer.topLevel.append((keyStart + 1..<keyEnd - 1, valueStart..<valueEnd))
-            if rule.isType, canonicalizer.typeMember < 0 { canonicalizer.typeMember = canonicalizer.topLevel.count - 1 }
-            if rule.isCrankNum, canonicalizer.crankNumMember < 0 { canonicalizer.crankNumMember = canonicalizer.topLevel.count - 1 }
+            if rule.slot >= 0, canonicalizer.indexedMembers[Int(rule.slot)] < 0 {
+                canonicalizer.indexedMembers[Int(rule.slot)] = canonicalizer.topLevel.count - 1
+            }
             // `ConsensusPolicy.member`, which sees every member (dropped ones too), on
             // canonical text.
             if rule.isType {
@@ -157,19 +157,22 @@ struct KeyRule {
     /// The key is `type` (the excluded types), or `replay` when replays are excluded.
     var isType: Bool
     var isReplay: Bool
-    /// The key is `crankNum` (indexed for ``ConsensusNormalizer/Canonicalizer/crankNumValue(in:)``).
-    var isCrankNum = false
+    /// The key's index in `Canonicalizer.indexedKeys` (-1: not indexed).
+    var slot: Int8 = -1
 }
 
 extension ConsensusNormalizer.Canonicalizer {
     /// The rule for the top-level key at `range` of `bytes` (canonical text, between the quotes).
     ///
     /// Keys repeat from record to record, so short ones (at most 16 bytes, nearly all) are
-    /// remembered in a small direct-mapped cache, by their length and first and last eight
-    /// bytes: exactly their bytes.
+    /// remembered in a small open-addressed table, by their length and first and last eight
+    /// bytes: exactly their bytes. A key is looked for in `probes` slots from its hash; a new
+    /// one takes the first empty slot there, else the first slot (a full table only costs
+    /// misses, never a wrong rule).
+    @inline(__always)
     mutating func rule(forKey range: Range<Int>, in bytes: UnsafeRawBufferPointer) -> KeyRule {
         let length = range.count
-        guard length <= 16, range.lowerBound + 8 <= bytes.count else { return unsafe computeRule(range, bytes) }
+        guard length <= 16, length > 0, range.lowerBound + 8 <= bytes.count else { return unsafe computeRule(range, bytes) }
         var head = unsafe UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt64.self))
         var tail: UInt64 = 0
         if length < 8 {
@@ -177,11 +180,21 @@ extension ConsensusNormalizer.Canonicalizer {
         } else {
             tail = unsafe UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: range.upperBound - 8, as: UInt64.self))
         }
-        let slot = Int(truncatingIfNeeded: ((head ^ tail.rotatedLeftForRules(by: 29)) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(length)) >> 58)
-        let cached = keyRules[slot]
-        if cached.length == length && cached.head == head && cached.tail == tail { return cached.rule }
+        let hash = (head ^ tail.rotatedLeftForRules(by: 29) ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15
+        let home = Int(truncatingIfNeeded: hash >> (64 - CachedKeyRule.tableBits))
+        var empty = -1
+        let found: KeyRule? = unsafe keyRules.withUnsafeBufferPointer { table in
+            for probe in 0..<CachedKeyRule.probes {
+                let slot = (home + probe) & (CachedKeyRule.tableSize - 1)
+                let cached = unsafe table[slot]
+                if cached.length == length && cached.head == head && cached.tail == tail { return cached.rule }
+                if cached.length < 0 && empty < 0 { empty = slot }
+            }
+            return nil
+        }
+        if let found { return found }
         let rule = unsafe computeRule(range, bytes)
-        keyRules[slot] = CachedKeyRule(length: length, head: head, tail: tail, rule: rule)
+        keyRules[empty < 0 ? home : empty] = CachedKeyRule(length: length, head: head, tail: tail, rule: rule)
         return rule
     }
 
@@ -191,7 +204,7 @@ extension ConsensusNormalizer.Canonicalizer {
         var rule = KeyRule(kind: .keep, nested: -1, isType: false, isReplay: false)
         rule.isType = unsafe key.count == 4 && key.elementsEqual(ConsensusNormalizer.typeName)
         rule.isReplay = unsafe fields.excludesReplay && key.count == 6 && key.elementsEqual(ConsensusNormalizer.replayName)
-        rule.isCrankNum = unsafe key.count == 8 && key.elementsEqual(Self.crankNumName)
+        if let slot = indexedKeys.firstIndex(where: { unsafe key.elementsEqual($0) }) { rule.slot = Int8(slot) }
         if unsafe fields.isNondeterministic(key: key) {
             rule.kind = .drop
         } else if let index = nestedMarks.firstIndex(where: { unsafe key.elementsEqual($0.key) }) {
@@ -201,28 +214,36 @@ extension ConsensusNormalizer.Canonicalizer {
         return rule
     }
 
-    private static let crankNumName = Array("crankNum".utf8)
-
     /// The record's first `type` member: ``value(forKey:in:)`` for `type`, without a search.
     ///
     /// - Precondition: ``indexesTopLevel``.
-    package func typeValue(in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
-        precondition(topLevelIndexed, "typeValue(in:) needs a record read by the fast path")
-        return typeMember < 0 ? nil : unsafe span(ofMember: typeMember, in: bytes)
+    package mutating func typeValue(in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
+        precondition(indexesTopLevel, "typeValue(in:) needs a record read by the fast path")
+        return unsafe indexedValue(0, in: bytes)
     }
 
     /// The record's first `crankNum` member: ``value(forKey:in:)`` for `crankNum`, without a
     /// search.
     ///
     /// - Precondition: ``indexesTopLevel``.
-    package func crankNumValue(in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
-        precondition(topLevelIndexed, "crankNumValue(in:) needs a record read by the fast path")
-        return crankNumMember < 0 ? nil : unsafe span(ofMember: crankNumMember, in: bytes)
+    package mutating func crankNumValue(in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
+        precondition(indexesTopLevel, "crankNumValue(in:) needs a record read by the fast path")
+        return unsafe indexedValue(1, in: bytes)
     }
 
-    /// Whether ``value(forKey:in:)`` can answer for the record
-    /// ``ConsensusNormalizer/canonicalMembers(_:using:)`` last read (it took the fast path).
-    package var indexesTopLevel: Bool { topLevelIndexed }
+    /// The record's first member with key `indexedKeys[slot]` (see `init`): what
+    /// ``value(forKey:in:)`` finds, without a search.
+    ///
+    /// `mutating` (it changes nothing) like the other per-record readers here: a caller that keeps
+    /// the canonicalizer in a stored property then reads it in place, where a non-mutating call
+    /// copied the whole struct (416 bytes) for every call, three times per record.
+    ///
+    /// - Precondition: ``indexesTopLevel``.
+    package mutating func indexedValue(_ slot: Int, in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
+        precondition(indexesTopLevel, "indexedValue(_:in:) needs a record read by the fast path")
+        let member = indexedMembers[slot]
+        return member < 0 ? nil : unsafe span(ofMember: member, in: bytes)
+    }
 
     /// The span of the record's first top-level member `key`: what
     /// ``JSONScan/value(forKey:in:)`` finds in it, without scanning it again.
@@ -233,7 +254,7 @@ extension ConsensusNormalizer.Canonicalizer {
     ///   - bytes: The same record.
     /// - Precondition: ``indexesTopLevel``.
     package func value(forKey key: [UInt8], in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
-        precondition(topLevelIndexed, "value(forKey:in:) needs a record read by the fast path")
+        precondition(indexesTopLevel, "value(forKey:in:) needs a record read by the fast path")
         for member in topLevel where member.key.count == key.count {
             var equal = true
             var k = 0
@@ -290,6 +311,9 @@ struct CachedKeyRule {
     var rule: KeyRule
 
     static let empty = CachedKeyRule(length: -1, head: 0, tail: 0, rule: KeyRule(kind: .keep, nested: -1, isType: false, isReplay: false))
+    static let tableBits = 8
+    static let tableSize = 1 << tableBits
+    static let probes = 4
 }
 
 extension UInt64 {

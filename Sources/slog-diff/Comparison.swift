@@ -118,11 +118,28 @@ struct Comparison {
                 groups: groups(cranks.map(key)), lastAgreeing: lastAgreeing)
         }
         var previous: UInt64?
+        // Cranks the fast path found equal by `crankhash` (added to `comparedBy` at the end).
+        var agreeingByCrankHash = 0
+        var present: [CrankSummary] = []
+        present.reserveCapacity(fragments.count)
         for number in sorted {
             defer { previous = number }
             // Crank numbers are consecutive; a number no input has is a stretch all lost.
             if let previous, number > previous + 1 {
                 uncompared.append(UncomparedRange(first: previous + 1, last: number - 1, reason: "in no input", lost: true))
+            }
+            // Fast path, nearly every crank of two honest inputs: every input finished it, with
+            // the same block, the same hex hashes, no lost records and the same record digest.
+            // What the steps below conclude for such a crank, without their arrays.
+            present.removeAll(keepingCapacity: true)
+            for fragment in fragments {
+                guard let crank = fragment.crank(number) else { break }
+                present.append(crank)
+            }
+            if present.count == fragments.count, agreeFully(present) {
+                agreeingByCrankHash += 1
+                lastAgreeing = (number, present[0].height)
+                continue
             }
             let cranks = fragments.map { $0.crank(number) }
             let missing = cranks.indices.filter { cranks[$0] == nil }
@@ -197,6 +214,7 @@ struct Comparison {
             }
             lastAgreeing = (number, all[0].height)
         }
+        if agreeingByCrankHash > 0 { result.comparedBy[.crankhash, default: 0] += agreeingByCrankHash }
         // Unfinished cranks at either end of an input are its edges, not losses.
         let limit = result.divergence?.crankNum ?? high
         result.uncompared = uncompared.filter { $0.first < limit || result.divergence == nil }
@@ -220,6 +238,22 @@ struct Comparison {
             result.recordsDifferWithEqualHashes = nil
         }
         return result
+    }
+
+    /// Whether every crank (one per input) has the first one's block, `crankhash` (present,
+    /// hex) and `activityhash` (hex, or absent everywhere), is complete, and has its record
+    /// digest: then step 2 finds them equal by `crankhash` and step 3 finds nothing.
+    private static func agreeFully(_ cranks: [CrankSummary]) -> Bool {
+        let first = cranks[0]
+        guard let crankHash = first.crankHash, crankHash.isHex, first.activityHash?.isHex != false, first.isComplete else {
+            return false
+        }
+        for crank in cranks.dropFirst() {
+            guard crank.height == first.height, crank.crankHash == crankHash, crank.activityHash == first.activityHash,
+                crank.isComplete, crank.digest == first.digest
+            else { return false }
+        }
+        return true
     }
 
     /// Whether every value equals the first (what `Set(values).count <= 1` says, without

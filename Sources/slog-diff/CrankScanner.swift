@@ -134,7 +134,15 @@ struct CrankScanner {
         self.damagedOffsets = damagedOffsets
         self.resumeAt = resumeAt
         // Members stay in their order: `add` hashes them order-independently.
-        canonicalizer = ConsensusNormalizer.Canonicalizer(fields: rules, sortsTopLevel: false)
+        canonicalizer = ConsensusNormalizer.Canonicalizer(fields: rules, sortsTopLevel: false, indexedKeys: Self.indexedKeys)
+    }
+
+    /// The keys the scanner reads, noted by the fast path as it validates the record (slots
+    /// 0 and 1 are `type` and `crankNum`, then these from 2 on).
+    private static let indexedKeys = ["crankType", "messageType", "message", "crankhash", "activityhash", "vatID", "dispatch", "kd", "replay"]
+    private enum Slot {
+        static let crankNum = 1, crankType = 2, messageType = 3, message = 4, crankhash = 5, activityhash = 6
+        static let vatID = 7, dispatch = 8, kd = 9, replay = 10
     }
 
     private static let crankNumKey = Array("crankNum".utf8)
@@ -242,8 +250,12 @@ struct CrankScanner {
             guard let type, type.hasEscapes || type.range.count == name.count else { return false }
             return SlogFields.string(type, in: bytes, equals: name)
         }
-        if isType(Self.crankStart) {
-            let values = values(Self.startKeys, in: bytes, indexed: indexed)
+        let kind = indexed ? Self.kind(of: type, in: bytes) : nil
+        func isKind(_ wanted: TypeKind, _ name: [UInt8]) -> Bool { kind.map { $0 == wanted } ?? isType(name) }
+        if isKind(.crankStart, Self.crankStart) {
+            let values = indexed
+                ? Lookup(&canonicalizer, bytes, Slot.crankNum, Slot.crankType, Slot.messageType, Slot.message)
+                : Lookup(JSONScan.values(forKeys: Self.startKeys, in: bytes))
             closeOpen(finished: false, client: &client)
             holeSinceClose = false
             let unit = CrankUnit(startOffset: offset, crankNum: values[0].flatMap { JSONScan.uint64($0, in: bytes) }, hasStart: true)
@@ -253,8 +265,10 @@ struct CrankScanner {
             add(bytes, at: offset, client: &client)
             return
         }
-        if isType(Self.crankFinish) {
-            let values = values(Self.finishKeys, in: bytes, indexed: indexed)
+        if isKind(.crankFinish, Self.crankFinish) {
+            let values = indexed
+                ? Lookup(&canonicalizer, bytes, Slot.crankNum, Slot.crankhash, Slot.activityhash, Slot.crankType)
+                : Lookup(JSONScan.values(forKeys: Self.finishKeys, in: bytes))
             let number = values[0].flatMap { JSONScan.uint64($0, in: bytes) }
             join(number, at: offset, client: &client)
             open!.crankHash = values[1].flatMap { HashID($0, in: bytes) }
@@ -264,14 +278,16 @@ struct CrankScanner {
             closeOpen(finished: true, client: &client)
             return
         }
-        if isType(Self.kernelInitStart) || isType(Self.importKernelStart) || isType(Self.cosmicSwingsetInit) {
+        if isKind(.startUp, Self.kernelInitStart) || isKind(.startUp, Self.importKernelStart) || isKind(.startUp, Self.cosmicSwingsetInit) {
             // A node starting up: a restart if it ran cranks before in this stream.
             if open != nil || lastClosedCrank != nil { client.restarted() }
             closeOpen(finished: false, client: &client)
         }
-        if isType(Self.tooBig) { open?.lostRecords = true }
-        if isType(Self.deliver) {
-            let values = values(Self.deliverKeys, in: bytes, indexed: indexed)
+        if isKind(.tooBig, Self.tooBig) { open?.lostRecords = true }
+        if isKind(.deliver, Self.deliver) {
+            let values = indexed
+                ? Lookup(&canonicalizer, bytes, Slot.crankNum, Slot.vatID, Slot.dispatch, Slot.kd, Slot.replay)
+                : Lookup(JSONScan.values(forKeys: Self.deliverKeys, in: bytes))
             let isReplay = values[4].map { !$0.isString && bytes[$0.range.lowerBound] == UInt8(ascii: "t") } ?? false
             if let number = values[0].flatMap({ JSONScan.uint64($0, in: bytes) }), !isReplay {
                 join(number, at: offset, client: &client)
@@ -290,16 +306,6 @@ struct CrankScanner {
         add(bytes, at: offset, client: &client)
     }
 
-    /// `JSONScan.values(forKeys:in:)`, from the fast path's index when it has one.
-    private func values(_ keys: [[UInt8]], in bytes: UnsafeRawBufferPointer, indexed: Bool) -> Lookup {
-        guard indexed else { return Lookup(JSONScan.values(forKeys: keys, in: bytes)) }
-        var found = Lookup()
-        keys.withUnsafeBufferPointer { keys in
-            for index in 0..<min(keys.count, Lookup.capacity) { found[index] = canonicalizer.value(forKey: keys[index], in: bytes) }
-        }
-        return found
-    }
-
     /// Up to five looked-up spans, without allocating an array for them per record.
     struct Lookup {
         static let capacity = 5
@@ -309,6 +315,13 @@ struct CrankScanner {
 
         init(_ values: [JSONValueSpan?]) {
             for index in 0..<min(values.count, Self.capacity) { self[index] = values[index] }
+        }
+
+        /// The values the fast path noted in `slots` (`Canonicalizer.indexedValue`).
+        init(_ canonicalizer: inout ConsensusNormalizer.Canonicalizer, _ bytes: UnsafeRawBufferPointer, _ a: Int, _ b: Int, _ c: Int, _ d: Int, _ e: Int = -1) {
+            spans = (
+                canonicalizer.indexedValue(a, in: bytes), canonicalizer.indexedValue(b, in: bytes), canonicalizer.indexedValue(c, in: bytes),
+                canonicalizer.indexedValue(d, in: bytes), e < 0 ? nil : canonicalizer.indexedValue(e, in: bytes))
         }
 
         subscript(index: Int) -> JSONValueSpan? {
@@ -330,6 +343,27 @@ struct CrankScanner {
                 default: spans.4 = newValue
                 }
             }
+        }
+    }
+
+    /// The record types the scanner acts on.
+    enum TypeKind { case crankStart, crankFinish, deliver, startUp, tooBig, other }
+
+    /// Which of them `type` names, from its length and bytes, once per record; `nil` when
+    /// it has escapes (then `isType` compares unescaped text).
+    private static func kind(of type: JSONValueSpan?, in bytes: UnsafeRawBufferPointer) -> TypeKind? {
+        guard let type else { return .other }
+        guard !type.hasEscapes else { return nil }
+        let text = UnsafeRawBufferPointer(rebasing: bytes[type.range])
+        func equals(_ name: [UInt8]) -> Bool { name.withUnsafeBytes { $0.elementsEqual(text) } }
+        switch text.count {
+        case 7: return equals(deliver) ? .deliver : .other
+        case 11: return equals(crankStart) ? .crankStart : .other
+        case 12: return equals(crankFinish) ? .crankFinish : .other
+        case 17, 19, 20:
+            if equals(kernelInitStart) || equals(importKernelStart) || equals(cosmicSwingsetInit) { return .startUp }
+            return equals(tooBig) ? .tooBig : .other
+        default: return .other
         }
     }
 
@@ -359,17 +393,8 @@ struct CrankScanner {
             if open!.digester == nil { open!.digester = Digester() }
             // The record's canonical members, combined by a sum of their hashes: member order
             // does not count, and neither does anything else but the values (`CanonicalJSON`).
-            var sum = Digest.empty
-            var members: UInt64 = 0
-            canonicalizer.forEachCanonicalMember(of: bytes) { text in
-                var member = Digester()
-                member.add(text)
-                let digest = member.finalize()
-                sum.high &+= digest.high
-                sum.low &+= digest.low
-                members += 1
-            }
-            open!.digester!.add(record: sum, members: members)
+            let members = canonicalizer.memberDigest(of: bytes)
+            open!.digester!.add(record: Digest(high: members.high, low: members.low), members: members.members)
             open!.comparedRecords += 1
         }
         client.scanned(record: bytes, at: offset, height: height, unitStart: open?.startOffset)

@@ -206,4 +206,85 @@ import Testing
         // Both kinds were exercised.
         #expect((outcomes[.record] ?? 0) > 100 && (outcomes[.notJSON] ?? 0) > 100, "\(outcomes)")
     }
+
+    /// The members the fast path notes while it validates (slot by key) are the ones a search
+    /// by key finds, and the member digest is the same on both paths.
+    @Test func indexedValuesAndDigestsMatchASearchAndTheCanonicalPath() throws {
+        let keys = ["crankType", "crankhash", "vatID", "kd", "replay", "blockHeight"]
+        var canonicalizer = ConsensusNormalizer.Canonicalizer(fields: .agoric, sortsTopLevel: false, indexedKeys: keys)
+        var general = ConsensusNormalizer.Canonicalizer(fields: .agoric, sortsTopLevel: false)
+        let generated = (1...3).flatMap { AgoricSlog(clockOffset: 0.3).block($0) }.map { Array($0.utf8) }
+        var indexed = 0
+        for bytes in try RealSlog.lines().map(\.bytes) + generated + [Array(#"{"vatID":"v1","type":"deliver","vatID":"v2"}"#.utf8)] {
+            bytes.withUnsafeBytes { bytes in
+                let outcome = ConsensusNormalizer.canonicalMembers(bytes, using: &canonicalizer)
+                guard outcome == .record else { return }
+                #expect(ConsensusNormalizer.canonical(bytes, using: &general) == .record)
+                var digest = MemberDigest()
+                general.forEachMember { digest.add(UnsafeRawBufferPointer(rebasing: general.result[$0])) }
+                #expect(canonicalizer.memberDigest(of: bytes) == digest)
+                guard canonicalizer.indexesTopLevel else { return }
+                indexed += 1
+                for (slot, key) in (["type", "crankNum"] + keys).enumerated() {
+                    #expect(canonicalizer.indexedValue(slot, in: bytes) == JSONScan.value(forKey: Array(key.utf8), in: bytes), "\(key)")
+                }
+            }
+        }
+        #expect(indexed > 100)
+    }
+
+    /// More distinct keys than the key-rule cache holds, each record with a new one: every
+    /// record still gets its rules (`time` dropped, `crankNum` noted).
+    @Test func keyRulesStayRightWhenTheCacheOverflows() {
+        var canonicalizer = ConsensusNormalizer.Canonicalizer(fields: .agoric, sortsTopLevel: false)
+        for round in 0..<2 {
+            for n in 0..<1000 {
+                let text = #"{"k\#(n)":\#(n),"time":1.5,"crankNum":\#(n),"x\#(n % 7)":1}"#
+                withUTF8Bytes(text) { bytes in
+                    #expect(ConsensusNormalizer.canonicalMembers(bytes, using: &canonicalizer) == .record)
+                    var members: [String] = []
+                    canonicalizer.forEachCanonicalMember(of: bytes) { members.append(String(decoding: $0, as: UTF8.self)) }
+                    #expect(members == [#""k\#(n)":\#(n)"#, #""crankNum":\#(n)"#, #""x\#(n % 7)":1"#], "round \(round)")
+                    #expect(canonicalizer.crankNumValue(in: bytes).flatMap { JSONScan.uint64($0, in: bytes) } == UInt64(n))
+                }
+            }
+        }
+    }
+}
+
+/// The member hash behind slog-diff's record digests.
+@Suite struct MemberDigestTests {
+    private static func hash(_ bytes: [UInt8]) -> MemberDigest {
+        var digest = MemberDigest()
+        bytes.withUnsafeBytes { digest.add($0) }
+        return digest
+    }
+
+    /// Every byte of a member counts, at every length the word reads treat differently (1-3,
+    /// 4-7, whole words, an overlapping last word), and so does the length.
+    @Test func everyByteAndTheLengthCount() {
+        for length in 0...40 {
+            let text = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+            let reference = Self.hash(text)
+            var seen: Set<UInt64> = [reference.high]
+            for index in 0..<length {
+                var changed = text
+                changed[index] ^= 0x01
+                #expect(seen.insert(Self.hash(changed).high).inserted, "length \(length), byte \(index)")
+            }
+            #expect(Self.hash(text + [0]) != reference, "length \(length)")
+        }
+    }
+
+    @Test func membersCountInAnyOrder() {
+        let members = [#""type":"deliver""#, #""crankNum":7"#, #""kd":["message","ko1"]"#].map { Array($0.utf8) }
+        var forward = MemberDigest()
+        var backward = MemberDigest()
+        for member in members { member.withUnsafeBytes { forward.add($0) } }
+        for member in members.reversed() { member.withUnsafeBytes { backward.add($0) } }
+        #expect(forward == backward && forward.members == 3)
+        var fewer = MemberDigest()
+        for member in members.dropLast() { member.withUnsafeBytes { fewer.add($0) } }
+        #expect(fewer != forward)
+    }
 }
