@@ -65,8 +65,18 @@ extension ConsensusNormalizer {
             // "key" : value, where only a member without whitespace inside is kept as it is.
             guard i < end, byte(i) == JSONScan.ASCII.quote else { return nil }
             let keyStart = i
-            var keyCanonical = true
-            guard let keyEnd = unsafe CanonicalJSON.Check.stringEnd(base, i, end, &keyCanonical), keyCanonical else { return nil }
+            let keyEnd: Int
+            let rule: KeyRule
+            if let short = unsafe shortKey(base, at: i, end: end) {
+                // The usual key: its end and its rule from the one or two words read.
+                keyEnd = short.end
+                rule = unsafe canonicalizer.rule(length: short.end - i - 2, head: short.head, tail: short.tail, range: i + 1..<short.end - 1, in: bytes)
+            } else {
+                var keyCanonical = true
+                guard let end = unsafe CanonicalJSON.Check.stringEnd(base, i, end, &keyCanonical), keyCanonical else { return nil }
+                keyEnd = end
+                rule = unsafe canonicalizer.rule(forKey: keyStart + 1..<keyEnd - 1, in: bytes)
+            }
             var tight = true
             i = keyEnd
             if isSpace(i) {
@@ -80,10 +90,23 @@ extension ConsensusNormalizer {
                 i = unsafe JSONScan.skipWhitespace(bytes, i)
             }
             let valueStart = i
-            let rule = unsafe canonicalizer.rule(forKey: keyStart + 1..<keyEnd - 1, in: bytes)
             // A dropped value is only validated, unless the policy reads it.
             let spelling = rule.kind != .drop || rule.isType || rule.isReplay
-            guard let (valueEnd, canonical) = unsafe canonicalizer.check.value(bytes, at: valueStart, spelling: spelling) else { return nil }
+            let valueEnd: Int
+            var canonical = spelling
+            switch byte(valueStart) {
+            case JSONScan.ASCII.quote:
+                // Strings, numbers and words directly (what `Check.value` does for them).
+                guard let end = unsafe CanonicalJSON.Check.stringEnd(base, valueStart, end, &canonical) else { return nil }
+                valueEnd = end
+            case UInt8(ascii: "1")...UInt8(ascii: "9"):
+                guard let number = unsafe plainNumber(base, at: valueStart, end: end, spelling: spelling) else { fallthrough }
+                valueEnd = number
+            default:
+                guard let (end, valueCanonical) = unsafe canonicalizer.check.value(bytes, at: valueStart, spelling: spelling) else { return nil }
+                valueEnd = end
+                canonical = valueCanonical
+            }
             canonicalizer.topLevel.append((keyStart + 1..<keyEnd - 1, valueStart..<valueEnd))
             if rule.slot >= 0, canonicalizer.indexedMembers[Int(rule.slot)] < 0 {
                 canonicalizer.indexedMembers[Int(rule.slot)] = canonicalizer.topLevel.count - 1
@@ -118,15 +141,70 @@ extension ConsensusNormalizer {
                 }
                 canonicalizer.recordMembers.append(keyStart..<valueEnd)
             }
-            i = unsafe JSONScan.skipWhitespace(bytes, valueEnd)
+            i = valueEnd
+            if isSpace(i) { i = unsafe JSONScan.skipWhitespace(bytes, i) }
             guard i < end else { return nil }
             if byte(i) == JSONScan.ASCII.comma {
-                i = unsafe JSONScan.skipWhitespace(bytes, i + 1)
+                i += 1
+                if isSpace(i) { i = unsafe JSONScan.skipWhitespace(bytes, i) }
                 continue
             }
             guard byte(i) == JSONScan.ASCII.closeBrace else { return nil }
             return unsafe JSONScan.skipWhitespace(bytes, i + 1) == end ? excluded : nil
         }
+    }
+
+    /// The key whose opening quote is at `start`, when it is at most 15 bytes without escapes or
+    /// control bytes (nearly every slog key) and 16 bytes follow the quote: the index after its
+    /// closing quote and the words ``Canonicalizer/rule(length:head:tail:range:in:)`` takes.
+    /// `nil`: let ``CanonicalJSON/Check/stringEnd(_:_:_:_:)`` read it.
+    @inline(__always)
+    private static func shortKey(_ base: UnsafeRawPointer, at start: Int, end: Int) -> (end: Int, head: UInt64, tail: UInt64)? {
+        guard start + 17 <= end else { return nil }
+        let first = unsafe UInt64(littleEndian: base.loadUnaligned(fromByteOffset: start + 1, as: UInt64.self))
+        let firstHits = stopBytes(first)
+        if firstHits != 0 {
+            let length = SWAR.firstFlagged(firstHits)
+            guard unsafe base.load(fromByteOffset: start + 1 + length, as: UInt8.self) == JSONScan.ASCII.quote else { return nil }
+            return (start + length + 2, length == 0 ? 0 : first & ((1 << UInt64(length * 8)) &- 1), 0)
+        }
+        let second = unsafe UInt64(littleEndian: base.loadUnaligned(fromByteOffset: start + 9, as: UInt64.self))
+        let secondHits = stopBytes(second)
+        guard secondHits != 0 else { return nil }
+        let length = 8 + SWAR.firstFlagged(secondHits)
+        guard unsafe base.load(fromByteOffset: start + 1 + length, as: UInt8.self) == JSONScan.ASCII.quote else { return nil }
+        let tail = unsafe UInt64(littleEndian: base.loadUnaligned(fromByteOffset: start + 1 + length - 8, as: UInt64.self))
+        return (start + length + 2, first, tail)
+    }
+
+    /// Flags a word's quotes, backslashes and control bytes (what ends a plain run of a string).
+    @inline(__always)
+    private static func stopBytes(_ word: UInt64) -> UInt64 {
+        SWAR.equalBytes(word, JSONScan.ASCII.quote) | SWAR.equalBytes(word, JSONScan.ASCII.backslash) | SWAR.controlBytes(word)
+    }
+
+    /// The end of the number at `start` (its first byte 1-9) when it is digits, or digits `.`
+    /// digits where its spelling does not matter: what ``CanonicalJSON/Check`` finds for it,
+    /// and canonical when `spelling` (at most 15 digits, no fraction). `nil`: anything else (an
+    /// exponent, a fraction whose spelling counts, a long integer), for `Check` to judge.
+    @inline(__always)
+    private static func plainNumber(_ base: UnsafeRawPointer, at start: Int, end: Int, spelling: Bool) -> Int? {
+        var i = start + 1
+        while i < end, unsafe base.load(fromByteOffset: i, as: UInt8.self) &- UInt8(ascii: "0") < 10 { i += 1 }
+        if i < end {
+            let next = unsafe base.load(fromByteOffset: i, as: UInt8.self)
+            if next | 0x20 == UInt8(ascii: "e") { return nil }
+            if next == UInt8(ascii: ".") {
+                guard !spelling else { return nil }
+                let digits = i + 1
+                i = digits
+                while i < end, unsafe base.load(fromByteOffset: i, as: UInt8.self) &- UInt8(ascii: "0") < 10 { i += 1 }
+                guard i > digits else { return nil }
+                if i < end, unsafe base.load(fromByteOffset: i, as: UInt8.self) | 0x20 == UInt8(ascii: "e") { return nil }
+                return i
+            }
+        }
+        return spelling && i - start > 15 ? nil : i
     }
 
     /// Whether `needle` (not empty) occurs in `haystack`.
@@ -180,6 +258,14 @@ extension ConsensusNormalizer.Canonicalizer {
         } else {
             tail = unsafe UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: range.upperBound - 8, as: UInt64.self))
         }
+        return unsafe rule(length: length, head: head, tail: tail, range: range, in: bytes)
+    }
+
+    /// ``rule(forKey:in:)`` for a key of `length` (at most 16) bytes at `range`, whose first
+    /// eight bytes are `head` (zero past the key) and, if it has more than eight, whose last
+    /// eight are `tail` (else zero).
+    @inline(__always)
+    mutating func rule(length: Int, head: UInt64, tail: UInt64, range: Range<Int>, in bytes: UnsafeRawBufferPointer) -> KeyRule {
         let hash = (head ^ tail.rotatedLeftForRules(by: 29) ^ UInt64(length)) &* 0x9E37_79B9_7F4A_7C15
         let home = Int(truncatingIfNeeded: hash >> (64 - CachedKeyRule.tableBits))
         var empty = -1
