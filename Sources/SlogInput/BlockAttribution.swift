@@ -76,6 +76,8 @@ package struct BlockAttribution {
     /// The block of a slog record whose `type` span is `type`; updates the current block.
     package mutating func height(ofRecord record: UnsafeRawBufferPointer, type: JSONValueSpan?) -> UInt64? {
         guard let type else { return currentHeight }
+        // Most types are neither, by their length alone (escaped ones are compared unescaped).
+        guard type.hasEscapes || type.range.count == beginType.count || type.range.count == commitType.count else { return currentHeight }
         if unsafe SlogFields.string(type, in: record, equals: beginType) {
             if let height = unsafe SlogFields.unsigned(heightKey, in: record) { currentHeight = height }
             hasSeenBoundary = true

@@ -70,14 +70,16 @@ package final class JSONLinesSource: SlogSource {
             if let newline {
                 let lineStart = start
                 let lineOffset = offset
-                offset += newline + 1 - start
+                // (`x = x + n`, not `x += n`: a compound assignment to a class's property is
+                // checked for exclusive access at run time, twice per line.)
+                offset = offset + (newline + 1 - start)
                 start = newline + 1
                 if discarding {
                     discarding = false
-                    lineNumber += 1
+                    lineNumber = lineNumber + 1
                     continue
                 }
-                lineNumber += 1
+                lineNumber = lineNumber + 1
                 if newline == lineStart { continue }  // an empty line
                 if newline - lineStart > maximumLineLength {
                     return .problem(SlogProblem(

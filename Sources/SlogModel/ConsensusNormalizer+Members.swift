@@ -29,7 +29,7 @@ extension ConsensusNormalizer {
         precondition(!canonicalizer.json.sortsTopLevel, "canonicalMembers needs a canonicalizer made with sortsTopLevel: false")
         canonicalizer.recordMembers.removeAll(keepingCapacity: true)
         canonicalizer.topLevel.removeAll(keepingCapacity: true)
-        for slot in canonicalizer.indexedMembers.indices { canonicalizer.indexedMembers[slot] = -1 }
+        unsafe canonicalizer.indexedMembers.withUnsafeMutableBufferPointer { unsafe $0.update(repeating: -1) }
         canonicalizer.membersInResult = false
         canonicalizer.indexesTopLevel = false
         if let excluded = unsafe fastMembers(bytes, &canonicalizer) {
@@ -365,10 +365,20 @@ extension ConsensusNormalizer.Canonicalizer {
     private func span(ofValue value: Range<Int>, in bytes: UnsafeRawBufferPointer) -> JSONValueSpan {
         guard unsafe bytes[value.lowerBound] == JSONScan.ASCII.quote else { return JSONValueSpan(range: value, isString: false) }
         let inner = value.lowerBound + 1..<value.upperBound - 1
+        // A backslash anywhere inside, eight bytes at a time (64-digit hashes are common).
         var hasEscapes = false
-        for i in inner where unsafe bytes[i] == JSONScan.ASCII.backslash {
-            hasEscapes = true
-            break
+        var i = inner.lowerBound
+        while i + 8 <= inner.upperBound {
+            let word = unsafe UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            if SWAR.equalBytes(word, JSONScan.ASCII.backslash) != 0 { return JSONValueSpan(range: inner, isString: true, hasEscapes: true) }
+            i += 8
+        }
+        while i < inner.upperBound {
+            if unsafe bytes[i] == JSONScan.ASCII.backslash {
+                hasEscapes = true
+                break
+            }
+            i += 1
         }
         return JSONValueSpan(range: inner, isString: true, hasEscapes: hasEscapes)
     }

@@ -21,8 +21,9 @@ package struct MemberDigest: Equatable, Sendable {
         members &+= 1
     }
 
-    /// Two multiply-rotate lanes over the text's 8-byte words, then its length, each lane
-    /// finished with MurmurHash3's `fmix64`.
+    /// One 64-bit state folded with each of the text's 8-byte words by a full-width multiply
+    /// (the 128-bit product's halves xored, as wyhash does), then with its length; the two
+    /// halves of the result are MurmurHash3's `fmix64` of the state and one more fold.
     ///
     /// The words are read without a byte loop: for 8 bytes or more, whole words and then the
     /// last eight bytes (overlapping the previous word); for 4 to 7, the first four and the last
@@ -32,12 +33,8 @@ package struct MemberDigest: Equatable, Sendable {
     @inline(__always)
     static func hash(_ text: UnsafeRawBufferPointer) -> (UInt64, UInt64) {
         var a: UInt64 = 0x243F_6A88_85A3_08D3
-        var b: UInt64 = 0x1319_8A2E_0370_7344
         @inline(__always)
-        func mix(_ word: UInt64) {
-            a = ((a ^ word) &* 0x9FB2_1C65_1E98_DF25).rotatedLeftForDigest(by: 31)
-            b = ((b &+ word) &* 0xBF58_476D_1CE4_E5B9).rotatedLeftForDigest(by: 27) ^ a
-        }
+        func mix(_ word: UInt64) { a = fold(a ^ word, 0x9FB2_1C65_1E98_DF25) }
         let count = text.count
         if count >= 8 {
             var index = 0
@@ -54,7 +51,14 @@ package struct MemberDigest: Equatable, Sendable {
             mix(unsafe UInt64(text[0]) | UInt64(text[count / 2]) << 8 | UInt64(text[count - 1]) << 16)
         }
         mix(UInt64(count) | 0x8000_0000_0000_0000)
-        return (fmix(a), fmix(b))
+        return (fmix(a), fold(a ^ 0x1319_8A2E_0370_7344, 0xBF58_476D_1CE4_E5B9))
+    }
+
+    /// The high and low halves of `x * y`'s 128-bit product, xored.
+    @inline(__always)
+    private static func fold(_ x: UInt64, _ y: UInt64) -> UInt64 {
+        let product = x.multipliedFullWidth(by: y)
+        return product.high ^ product.low
     }
 
     @inline(__always)
@@ -86,9 +90,4 @@ extension ConsensusNormalizer.Canonicalizer {
         }
         return digest
     }
-}
-
-extension UInt64 {
-    @inline(__always)
-    fileprivate func rotatedLeftForDigest(by count: UInt64) -> UInt64 { self << count | self >> (64 - count) }
 }
