@@ -40,6 +40,11 @@ extension CanonicalJSON {
             let end = bytes.count
             var canonical = spelling
             if !stack.isEmpty { stack.removeAll(keepingCapacity: true) }
+            // The innermost open container lives in these locals (`depth` of them are open); the
+            // ones around it are on `stack`, touched only when a container opens or closes.
+            var depth = 0
+            var topIsObject = false
+            var topLastKey = 0..<0
             var i = start
             while true {
                 // A value is expected at `i`.
@@ -57,9 +62,12 @@ extension CanonicalJSON {
                         i += 1
                         break
                     }
-                    stack.append(Open(isObject: isObject, lastKey: 0..<0))
+                    if depth > 0 { stack.append(Open(isObject: topIsObject, lastKey: topLastKey)) }
+                    depth += 1
+                    topIsObject = isObject
+                    topLastKey = 0..<0
                     if isObject {
-                        guard let next = unsafe key(bytes, base, i, &canonical) else { return nil }
+                        guard let next = unsafe key(bytes, base, i, &topLastKey, &canonical) else { return nil }
                         i = next
                     }
                     continue
@@ -75,39 +83,43 @@ extension CanonicalJSON {
                 // After a value: the end of the value asked for, or a separator or closing
                 // bracket of the innermost open container.
                 while true {
-                    guard let top = stack.last else { return (i, canonical) }
+                    guard depth > 0 else { return (i, canonical) }
                     i = unsafe skipWhitespace(bytes, i, &canonical)
                     guard i < end else { return nil }
                     let next = unsafe base.load(fromByteOffset: i, as: UInt8.self)
                     if next == Byte.comma {
                         i = unsafe skipWhitespace(bytes, i + 1, &canonical)
-                        if top.isObject {
-                            guard let afterKey = unsafe key(bytes, base, i, &canonical) else { return nil }
+                        if topIsObject {
+                            guard let afterKey = unsafe key(bytes, base, i, &topLastKey, &canonical) else { return nil }
                             i = afterKey
                         }
                         break
                     }
-                    guard next == (top.isObject ? Byte.closeBrace : Byte.closeBracket) else { return nil }
-                    stack.removeLast()
+                    guard next == (topIsObject ? Byte.closeBrace : Byte.closeBracket) else { return nil }
+                    depth -= 1
+                    if depth > 0 {
+                        let outer = stack.removeLast()
+                        topIsObject = outer.isObject
+                        topLastKey = outer.lastKey
+                    }
                     i += 1
                 }
             }
         }
 
         /// Reads `"key" ws : ws` at `start` inside the innermost (object) container, checking
-        /// its order against the previous key; returns the index of the value.
-        private mutating func key(
-            _ bytes: UnsafeRawBufferPointer, _ base: UnsafeRawPointer, _ start: Int, _ canonical: inout Bool
+        /// its order against the previous key (`lastKey`, then this one); returns the index of
+        /// the value.
+        private func key(
+            _ bytes: UnsafeRawBufferPointer, _ base: UnsafeRawPointer, _ start: Int, _ lastKey: inout Range<Int>, _ canonical: inout Bool
         ) -> Int? {
             let end = bytes.count
             guard start < end, unsafe base.load(fromByteOffset: start, as: UInt8.self) == Byte.quote else { return nil }
             var keyCanonical = true
             guard let keyEnd = unsafe Self.stringEnd(base, start, end, &keyCanonical) else { return nil }
             if keyCanonical {
-                let top = stack.count - 1
-                let previous = stack[top].lastKey
-                if !previous.isEmpty, unsafe CanonicalJSON.compareKeys(bytes, previous, start..<keyEnd) > 0 { canonical = false }
-                stack[top].lastKey = start..<keyEnd
+                if !lastKey.isEmpty, unsafe CanonicalJSON.compareKeys(bytes, lastKey, start..<keyEnd) > 0 { canonical = false }
+                lastKey = start..<keyEnd
             } else {
                 canonical = false
             }

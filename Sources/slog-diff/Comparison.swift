@@ -93,13 +93,20 @@ struct Comparison {
         let low = windows.map { $0.0! }.max()!
         let high = windows.map { $0.1! }.min()!
         guard low <= high else { return nil }
-        var numbers = Set<UInt64>()
-        for fragment in fragments {
-            for number in fragment.latest.keys where number >= low && number <= high { numbers.insert(number) }
+        let sorted: [UInt64]
+        if fragments.allSatisfy({ $0.latest.isDense }) {
+            // Every input's numbers lie in its array, and low...high inside each input's range:
+            // no wider than the smallest array.
+            sorted = (low...high).filter { number in fragments.contains { $0.latest[number] != nil } }
+        } else {
+            var numbers = Set<UInt64>()
+            for fragment in fragments {
+                fragment.latest.forEachNumber { number in if number >= low && number <= high { numbers.insert(number) } }
+            }
+            sorted = numbers.sorted()
         }
         var result = Comparison(firstCrank: low, lastCrank: high)
         // The overlap's blocks: of its first and last cranks, in whichever input knows them.
-        let sorted = numbers.sorted()
         result.firstHeight = sorted.lazy.compactMap { n in fragments.lazy.compactMap { $0.crank(n)?.height }.first }.first
         result.lastHeight = sorted.reversed().lazy.compactMap { n in fragments.lazy.compactMap { $0.crank(n)?.height }.first }.first
         var lastAgreeing: (crankNum: UInt64, height: UInt64?)?

@@ -40,7 +40,7 @@ struct Fragment {
     /// Finished cranks in stream order; a crank executed again after a restart appears twice.
     var cranks: [CrankSummary] = []
     /// Index in `cranks` of each crank number's last execution.
-    var latest: [UInt64: Int] = [:]
+    var latest = CrankIndex()
     var records = 0
     var bytes = 0
     /// Units that did not finish in the stream (the fragment's edges, restarts, damage).
@@ -83,8 +83,8 @@ struct Fragment {
     /// The last execution of crank `number`, if this fragment finished it.
     func crank(_ number: UInt64) -> CrankSummary? { latest[number].map { cranks[$0] } }
 
-    var firstCrank: UInt64? { latest.keys.min() }
-    var lastCrank: UInt64? { latest.keys.max() }
+    var firstCrank: UInt64? { latest.first }
+    var lastCrank: UInt64? { latest.last }
     var damage: Int { damageCount }
 
     func name(_ index: UInt16) -> String? { index == 0 ? nil : names[Int(index)] }
@@ -215,5 +215,93 @@ struct FragmentBuilder: CrankScannerClient {
     private mutating func noteHeight(_ height: UInt64) {
         fragment.firstHeight = min(fragment.firstHeight ?? height, height)
         fragment.lastHeight = max(fragment.lastHeight ?? height, height)
+    }
+}
+
+/// Crank number -> index (in `Fragment.cranks`) of its last execution.
+///
+/// A slog's crank numbers are consecutive, so this is an array from the first number seen
+/// (`dense`), not a hash table: one of these per finished crank made the dictionary's inserts
+/// and rehashes the costliest step of building a fragment (issue #17). Numbers outside what the
+/// array may grow to (below its start, or far beyond its end: damaged or hostile input) go to
+/// a dictionary (`sparse`), so memory stays proportional to the entries: the array grows only
+/// to within four times the entries plus 64 Ki slots.
+struct CrankIndex {
+    private var base: UInt64 = 0
+    /// `dense[k]`: the index for crank `base + k`, or -1.
+    private var dense: [Int] = []
+    private var sparse: [UInt64: Int] = [:]
+    /// Numbers with an index.
+    private(set) var count = 0
+
+    /// Whether every number is in the array (then `base...base + dense.count - 1` holds them all).
+    var isDense: Bool { sparse.isEmpty }
+
+    subscript(number: UInt64) -> Int? {
+        get {
+            if let slot = slot(number) {
+                let value = dense[slot]
+                return value < 0 ? nil : value
+            }
+            return sparse[number]
+        }
+        set {
+            if let newValue {
+                _ = updateValue(newValue, forKey: number)
+            } else if let slot = slot(number) {
+                if dense[slot] >= 0 { count -= 1 }
+                dense[slot] = -1
+            } else if sparse.removeValue(forKey: number) != nil {
+                count -= 1
+            }
+        }
+    }
+
+    /// Sets the index of `number`; returns the one it replaces.
+    @discardableResult
+    mutating func updateValue(_ value: Int, forKey number: UInt64) -> Int? {
+        if dense.isEmpty && count == 0 {
+            base = number
+        }
+        if number >= base {
+            let offset = number - base
+            if offset < UInt64(dense.count) {
+                let old = dense[Int(offset)]
+                dense[Int(offset)] = value
+                if old < 0 { count += 1 }
+                return old < 0 ? nil : old
+            }
+            if offset < UInt64(4 * count + 65536) {
+                dense.append(contentsOf: repeatElement(-1, count: Int(offset) - dense.count))
+                dense.append(value)
+                count += 1
+                return nil
+            }
+        }
+        let old = sparse.updateValue(value, forKey: number)
+        if old == nil { count += 1 }
+        return old
+    }
+
+    /// The lowest and highest numbers with an index.
+    var first: UInt64? {
+        let low = dense.firstIndex { $0 >= 0 }.map { base + UInt64($0) }
+        return ([low].compactMap { $0 } + [sparse.keys.min()].compactMap { $0 }).min()
+    }
+
+    var last: UInt64? {
+        let high = dense.lastIndex { $0 >= 0 }.map { base + UInt64($0) }
+        return ([high].compactMap { $0 } + [sparse.keys.max()].compactMap { $0 }).max()
+    }
+
+    /// Every number with an index: the array's in ascending order, then the dictionary's.
+    func forEachNumber(_ body: (UInt64) -> Void) {
+        for (offset, value) in dense.enumerated() where value >= 0 { body(base + UInt64(offset)) }
+        for number in sparse.keys { body(number) }
+    }
+
+    private func slot(_ number: UInt64) -> Int? {
+        guard number >= base, number - base < UInt64(dense.count) else { return nil }
+        return Int(number - base)
     }
 }

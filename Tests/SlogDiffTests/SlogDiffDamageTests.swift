@@ -35,6 +35,34 @@ import Testing
         return (paths, result)
     }
 
+    /// Crank numbers far beyond the others and below the first (damaged or hostile numbering)
+    /// are kept apart from the consecutive ones (slog-diff indexes those in an array): nothing
+    /// is lost or allocated for the gap, and a divergence in such a crank is still found.
+    @Test func farApartCrankNumbersAreComparedToo() throws {
+        func crank(_ number: UInt64, hash: String) -> [String] {
+            let h = String(repeating: hash, count: 64)
+            return [
+                #"{"type":"crank-start","crankType":"delivery","crankNum":\#(number),"time":1}"#,
+                #"{"type":"deliver","crankNum":\#(number),"vatID":"v1","replay":false,"dispatch":"message","kd":["message","ko1"],"time":2}"#,
+                #"{"type":"crank-finish","crankNum":\#(number),"crankhash":"\#(h)","activityhash":"\#(h)","time":3}"#,
+            ]
+        }
+        let far: UInt64 = 1 << 60
+        try withTemporaryDirectory { dir in
+            let common = Validator().blocks(1...4)
+            let a = crank(2, hash: "a") + common + crank(far, hash: "b") + crank(far + 5, hash: "c")
+            let b = crank(2, hash: "a") + common + crank(far, hash: "b") + crank(far + 5, hash: "d")
+            let paths = try writeSlogs(dir, [("a", a), ("b", b)])
+            let result = try diff(paths)
+            #expect(result.status == 1)
+            #expect(result.crank.map(UInt64.init) == far + 5)
+            #expect(result.basis == "crankhash")
+            #expect(result.lastAgreeingCrank.map(UInt64.init) == far)
+            let cranks = common.filter { $0.contains(#""type":"crank-finish""#) }.count + 3
+            #expect(result.inputs.count == 2 && result.inputs.allSatisfy { $0["cranks"] as? Int == cranks }, "\(result.inputs)")
+        }
+    }
+
     @Test func damageBeforeTheDivergenceCouldHideAnEarlierOne() throws {
         try withTemporaryDirectory { dir in
             let (paths, result) = try diffDivergingAtCrank25(damaged: 17, in: dir)
