@@ -58,15 +58,15 @@ extension ConsensusNormalizer {
         fileprivate var policy: ConsensusPolicy
         /// The rules (also in `policy`), for ``ConsensusNormalizer/canonicalMembers(_:using:)``.
         let fields: NondeterministicFields
-        /// Scratch of ``ConsensusNormalizer/canonicalMembers(_:using:)``: its check, the
-        /// members it found in the record's own bytes, and whether they are in ``result``
-        /// instead (the record needed ``CanonicalJSON``).
+        /// Scratch of ``ConsensusNormalizer/canonicalMembers(_:using:)``: its check, and
+        /// whether the record's members are in ``result`` (the record needed ``CanonicalJSON``)
+        /// instead of `topLevel`.
         var check = CanonicalJSON.Check()
-        var recordMembers: [Range<Int>] = []
         var membersInResult = false
-        /// Every top-level member the fast path read (keys and values as in the record), and
-        /// whether they are those of the last record (``value(forKey:in:)``).
-        var topLevel: [(key: Range<Int>, value: Range<Int>)] = []
+        /// Every top-level member the fast path read (keys and values as in the record; the
+        /// consensus ones marked `kept`), and whether they are those of the last record
+        /// (``value(forKey:in:)``).
+        var topLevel: [TopLevelMember] = []
         /// Whether ``value(forKey:in:)`` and ``indexedValue(_:in:)`` can answer for the record
         /// ``ConsensusNormalizer/canonicalMembers(_:using:)`` last read (it took the fast path).
         /// (Stored: a computed property read on a caller's stored canonicalizer copied it.)

@@ -27,7 +27,6 @@ extension ConsensusNormalizer {
     /// - Complexity: O(n) in the record's length.
     package static func canonicalMembers(_ bytes: UnsafeRawBufferPointer, using canonicalizer: inout Canonicalizer) -> Canonical {
         precondition(!canonicalizer.json.sortsTopLevel, "canonicalMembers needs a canonicalizer made with sortsTopLevel: false")
-        canonicalizer.recordMembers.removeAll(keepingCapacity: true)
         canonicalizer.topLevel.removeAll(keepingCapacity: true)
         unsafe canonicalizer.indexedMembers.withUnsafeMutableBufferPointer { unsafe $0.update(repeating: -1) }
         canonicalizer.membersInResult = false
@@ -36,13 +35,12 @@ extension ConsensusNormalizer {
             canonicalizer.indexesTopLevel = true
             return excluded ? .excluded : .record
         }
-        canonicalizer.recordMembers.removeAll(keepingCapacity: true)
         canonicalizer.membersInResult = true
         return unsafe canonical(bytes, using: &canonicalizer)
     }
 
     /// Step 1 of ``canonicalMembers(_:using:)``: whether the record is excluded, with its kept
-    /// members in `recordMembers`; `nil` when ``canonical(_:using:)`` must decide.
+    /// members marked `kept` in `topLevel`; `nil` when ``canonical(_:using:)`` must decide.
     private static func fastMembers(_ bytes: UnsafeRawBufferPointer, _ canonicalizer: inout Canonicalizer) -> Bool? {
         guard let base = bytes.baseAddress else { return nil }
         let end = bytes.count
@@ -107,10 +105,6 @@ extension ConsensusNormalizer {
                 valueEnd = end
                 canonical = valueCanonical
             }
-            canonicalizer.topLevel.append((keyStart + 1..<keyEnd - 1, valueStart..<valueEnd))
-            if rule.slot >= 0, canonicalizer.indexedMembers[Int(rule.slot)] < 0 {
-                canonicalizer.indexedMembers[Int(rule.slot)] = canonicalizer.topLevel.count - 1
-            }
             // `ConsensusPolicy.member`, which sees every member (dropped ones too), on
             // canonical text.
             if rule.isType {
@@ -132,14 +126,16 @@ extension ConsensusNormalizer {
                 break
             case .keep:
                 guard canonical, tight else { return nil }
-                canonicalizer.recordMembers.append(keyStart..<valueEnd)
             case .nested:
                 guard canonical, tight, let marks = canonicalizer.nestedMarks[Int(rule.nested)].marks else { return nil }
                 // Nothing to remove if no member the rule names occurs anywhere in it.
                 for mark in marks where unsafe contains(UnsafeRawBufferPointer(rebasing: bytes[valueStart..<valueEnd]), mark) {
                     return nil
                 }
-                canonicalizer.recordMembers.append(keyStart..<valueEnd)
+            }
+            canonicalizer.topLevel.append(TopLevelMember(key: keyStart + 1..<keyEnd - 1, value: valueStart..<valueEnd, kept: rule.kind != .drop))
+            if rule.slot >= 0, canonicalizer.indexedMembers[Int(rule.slot)] < 0 {
+                canonicalizer.indexedMembers[Int(rule.slot)] = canonicalizer.topLevel.count - 1
             }
             i = valueEnd
             if isSpace(i) { i = unsafe JSONScan.skipWhitespace(bytes, i) }
@@ -189,16 +185,15 @@ extension ConsensusNormalizer {
     /// exponent, a fraction whose spelling counts, a long integer), for `Check` to judge.
     @inline(__always)
     private static func plainNumber(_ base: UnsafeRawPointer, at start: Int, end: Int, spelling: Bool) -> Int? {
-        var i = start + 1
-        while i < end, unsafe base.load(fromByteOffset: i, as: UInt8.self) &- UInt8(ascii: "0") < 10 { i += 1 }
+        let bytes = unsafe UnsafeRawBufferPointer(start: base, count: end)
+        var i = unsafe JSONScan.skipDigits(bytes, start + 1)
         if i < end {
             let next = unsafe base.load(fromByteOffset: i, as: UInt8.self)
             if next | 0x20 == UInt8(ascii: "e") { return nil }
             if next == UInt8(ascii: ".") {
                 guard !spelling else { return nil }
                 let digits = i + 1
-                i = digits
-                while i < end, unsafe base.load(fromByteOffset: i, as: UInt8.self) &- UInt8(ascii: "0") < 10 { i += 1 }
+                i = unsafe JSONScan.skipDigits(bytes, digits)
                 guard i > digits else { return nil }
                 if i < end, unsafe base.load(fromByteOffset: i, as: UInt8.self) | 0x20 == UInt8(ascii: "e") { return nil }
                 return i
@@ -223,6 +218,16 @@ extension ConsensusNormalizer {
         }
         return false
     }
+}
+
+/// A top-level member the fast path read: its key (between the quotes) and value as in the
+/// record, and whether it is a consensus member (not dropped).
+struct TopLevelMember {
+    var key: Range<Int>
+    var value: Range<Int>
+    var kept: Bool
+    /// `"key":value`, quotes included.
+    var text: Range<Int> { key.lowerBound - 1..<value.upperBound }
 }
 
 /// What ``ConsensusNormalizer/canonicalMembers(_:using:)`` does with a top-level member, by
@@ -393,7 +398,7 @@ extension ConsensusNormalizer.Canonicalizer {
             let result = unsafe json.result
             json.forEachTopLevelMember { range in unsafe body(UnsafeRawBufferPointer(rebasing: result[range])) }
         } else {
-            for range in recordMembers { unsafe body(UnsafeRawBufferPointer(rebasing: bytes[range])) }
+            for member in topLevel where member.kept { unsafe body(UnsafeRawBufferPointer(rebasing: bytes[member.text])) }
         }
     }
 }

@@ -372,7 +372,8 @@ extension JSONScan {
     ///
     /// Eight bytes at a time while they are all digits (SWAR: for ASCII bytes `x`,
     /// `x + (0x80 - n)` has bit 7 set exactly when `x >= n`), then byte by byte.
-    private static func skipDigits(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int {
+    @inline(__always)
+    static func skipDigits(_ bytes: UnsafeRawBufferPointer, _ start: Int) -> Int {
         var i = start
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080

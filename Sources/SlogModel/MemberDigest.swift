@@ -86,7 +86,7 @@ extension ConsensusNormalizer.Canonicalizer {
             let result = unsafe json.result
             json.forEachTopLevelMember { range in unsafe digest.add(UnsafeRawBufferPointer(rebasing: result[range])) }
         } else {
-            for range in recordMembers { unsafe digest.add(UnsafeRawBufferPointer(rebasing: bytes[range])) }
+            for member in topLevel where member.kept { unsafe digest.add(UnsafeRawBufferPointer(rebasing: bytes[member.text])) }
         }
         return digest
     }
