@@ -51,6 +51,30 @@ struct AutomaticMarkers: Sendable {
         }
         let long = plainTypeNames && [beginType, crankType, commitType].allSatisfy { $0.count >= 8 }
         namePrefixes = long ? (firstWord(beginType), firstWord(crankType), firstWord(commitType)) : nil
+        fieldWords = [heightKey, timeKey, crankKey, crankHashKey, activityHashKey].map { KeyWords($0) }
+    }
+
+    /// The field names `compactFields` compares keys with, as words: height, time, crank number,
+    /// crank hash, activity hash.
+    private let fieldWords: [KeyWords]
+
+    /// A name of at most 15 bytes as its length and first eight bytes (zero-padded,
+    /// little-endian) and, from 8 bytes on, its last eight, so a key lying in a record compares
+    /// in two word compares (no memcmp call). For a longer name `length` is -1 and
+    /// `compactFields` leaves the record to the general walk.
+    private struct KeyWords {
+        let length: Int
+        let head: UInt64
+        let tail: UInt64
+
+        init(_ name: [UInt8]) {
+            length = name.count <= 15 ? name.count : -1
+            func word(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+                bytes.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+            }
+            head = word(name.prefix(8))
+            tail = name.count >= 8 ? word(name.suffix(8)) : 0
+        }
     }
 
     /// The first 8 bytes of the three type names as little-endian words, when every name is
@@ -234,28 +258,66 @@ struct AutomaticMarkers: Sendable {
         guard let base = record.baseAddress, record.count > 1, unsafe base.load(as: UInt8.self) == UInt8(ascii: "{")
         else { return nil }
         let end = record.count
-        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        let quote = UInt8(ascii: "\"")
+        // The words of the names this type needs, in `Found`'s order.
+        let names = fieldWords
+        let wanted: (KeyWords, KeyWords, KeyWords) =
+            which == 1 ? (names[2], names[3], names[4]) : which == 0 ? (names[0], names[1], names[1]) : (names[0], names[0], names[0])
+        guard wanted.0.length >= 0, which == 2 || wanted.1.length >= 0, which != 1 || wanted.2.length >= 0 else { return nil }
         var found = Found(which)
         var i = 1
         while true {
-            guard i < end, unsafe base.load(fromByteOffset: i, as: UInt8.self) == quote else { return nil }
-            var k = i + 1
-            while k < end {
-                let byte = unsafe base.load(fromByteOffset: k, as: UInt8.self)
-                if byte == quote { break }
-                if byte == backslash || byte < 0x20 { return nil }
-                k += 1
+            // A key of at most 15 bytes ends in the two words after its quote (found eight
+            // bytes at a time); anything else goes to the general walk.
+            guard i + 17 <= end, unsafe base.load(fromByteOffset: i, as: UInt8.self) == quote else { return nil }
+            let head = UInt64(littleEndian: unsafe base.loadUnaligned(fromByteOffset: i + 1, as: UInt64.self))
+            var length: Int
+            var tail: UInt64 = 0
+            let headStops = Self.stopBytes(head)
+            if headStops != 0 {
+                length = headStops.trailingZeroBitCount >> 3
+            } else {
+                let second = UInt64(littleEndian: unsafe base.loadUnaligned(fromByteOffset: i + 9, as: UInt64.self))
+                let secondStops = Self.stopBytes(second)
+                guard secondStops != 0 else { return nil }
+                length = 8 + secondStops.trailingZeroBitCount >> 3
+                tail = UInt64(littleEndian: unsafe base.loadUnaligned(fromByteOffset: i + 1 + length - 8, as: UInt64.self))
             }
+            let k = i + 1 + length
+            guard unsafe base.load(fromByteOffset: k, as: UInt8.self) == quote else { return nil }
+            let keyHead = length >= 8 ? head : length == 0 ? 0 : head & ((1 << UInt64(length * 8)) &- 1)
             let v = k + 2
             guard v < end, unsafe base.load(fromByteOffset: k + 1, as: UInt8.self) == UInt8(ascii: ":") else { return nil }
-            let key = i + 1..<k
             let value: JSONValueSpan
             let after: Int
             let lead = unsafe base.load(fromByteOffset: v, as: UInt8.self)
             if lead == quote {
-                guard let string = unsafe JSONScan.scanString(record, v) else { return nil }
-                value = string
-                after = string.range.upperBound + 1
+                // A string: its closing quote eight bytes at a time; an escape or control byte
+                // sends it to the general scanner.
+                var e = v + 1
+                while e + 8 <= end {
+                    let stops = Self.stopBytes(UInt64(littleEndian: unsafe base.loadUnaligned(fromByteOffset: e, as: UInt64.self)))
+                    if stops != 0 {
+                        e += stops.trailingZeroBitCount >> 3
+                        break
+                    }
+                    e += 8
+                }
+                while e < end, unsafe base.load(fromByteOffset: e, as: UInt8.self) != quote,
+                    unsafe base.load(fromByteOffset: e, as: UInt8.self) >= 0x20,
+                    unsafe base.load(fromByteOffset: e, as: UInt8.self) != UInt8(ascii: "\\")
+                {
+                    e += 1
+                }
+                guard e < end else { return nil }
+                if unsafe base.load(fromByteOffset: e, as: UInt8.self) == quote {
+                    value = JSONValueSpan(range: v + 1..<e, isString: true)
+                    after = e + 1
+                } else {
+                    guard let string = unsafe JSONScan.scanString(record, v) else { return nil }
+                    value = string
+                    after = string.range.upperBound + 1
+                }
             } else if lead >= UInt8(ascii: "1") && lead <= UInt8(ascii: "9") {
                 var e = v + 1
                 while e < end, unsafe base.load(fromByteOffset: e, as: UInt8.self) &- UInt8(ascii: "0") < 10 { e += 1 }
@@ -273,11 +335,34 @@ struct AutomaticMarkers: Sendable {
             guard after < end else { return nil }
             let separator = unsafe base.load(fromByteOffset: after, as: UInt8.self)
             guard separator == UInt8(ascii: ",") || separator == UInt8(ascii: "}") else { return nil }
-            let plainKey = JSONValueSpan(range: key, isString: true)
-            if unsafe note(plainKey, value, in: record, into: &found) || separator == UInt8(ascii: "}") { break }
+            // `note`, with the key compared as words (the key has no escape).
+            func equal(_ name: KeyWords) -> Bool { name.length == length && name.head == keyHead && name.tail == tail }
+            if found.first == nil, equal(wanted.0) {
+                found.first = value
+                found.missing -= 1
+            } else if which != 2, found.second == nil, equal(wanted.1) {
+                found.second = value
+                found.missing -= 1
+            } else if which == 1, found.third == nil, equal(wanted.2) {
+                found.third = value
+                found.missing -= 1
+            }
+            if found.missing == 0 || separator == UInt8(ascii: "}") { break }
             i = after + 1
         }
         return .some(unsafe assemble(found, in: record))
+    }
+
+    /// Flags a word's quotes, backslashes and control bytes: what ends a plain run of a JSON
+    /// string. (The has-byte idiom of `SlogModel.SWAR`, written here: the cross-module call was
+    /// not inlined.)
+    @inline(__always)
+    private static func stopBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let quotes = word ^ 0x2222_2222_2222_2222
+        let backslashes = word ^ 0x5C5C_5C5C_5C5C_5C5C
+        return ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | (word &- 0x2020_2020_2020_2020) & ~word) & highs
     }
 
     /// Whether `key` (a member name in `record`) is `name`; escaped names are unescaped first.

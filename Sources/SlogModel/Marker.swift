@@ -222,21 +222,33 @@ package enum Marker: Equatable, Sendable {
     /// recorder's hot path, which passes the record's hash tokens as they are (no allocation:
     /// the storage is kept from marker to marker; issue #17).
     package mutating func crankFinish(number: UInt64, crankHash: StringValue?, activityHash: StringValue?) {
-        start(Marker.crankFinishTypeName)
+        count = 0
+        append(#"{"type":"flight-recorder-crank-finish""#)  // start(Marker.crankFinishTypeName), at once
         unsafe crankFinishMembers(number: number, crankHash: crankHash, activityHash: activityHash)
         finish()
     }
 
     fileprivate mutating func crankFinishMembers(number: UInt64, crankHash: StringValue?, activityHash: StringValue?) {
-        self.number("crankNum", number)
-        if let crankHash = unsafe crankHash { unsafe string("crankhash", crankHash) }
-        if let activityHash = unsafe activityHash { unsafe string("activityhash", activityHash) }
+        // Each key with its punctuation as one literal: this runs for every crank of the node
+        // (a key() call was four appends; issue #17).
+        append(#","crankNum":"#)
+        appendDigits(number)
+        if let crankHash = unsafe crankHash { unsafe stringValue(#","crankhash":"#, crankHash) }
+        if let activityHash = unsafe activityHash { unsafe stringValue(#","activityhash":"#, activityHash) }
     }
 
-    private mutating func string(_ name: StaticString, _ value: StringValue) {
+    /// `prefix` (a key with its punctuation), then the string.
+    private mutating func stringValue(_ prefix: StaticString, _ value: StringValue) {
+        append(prefix)
         switch unsafe value {
-        case .text(let text): string(name, text)
-        case .token(let token): unsafe stringToken(name, token)
+        case .text(let text):
+            var escaped: [UInt8] = []
+            appendJSONString(text, to: &escaped)
+            unsafe escaped.withUnsafeBytes { unsafe append($0) }
+        case .token(let token):
+            append(UInt8(ascii: "\""))
+            unsafe append(token)
+            append(UInt8(ascii: "\""))
         }
     }
 
@@ -280,15 +292,6 @@ package enum Marker: Equatable, Sendable {
         var escaped: [UInt8] = []
         appendJSONString(value, to: &escaped)
         unsafe escaped.withUnsafeBytes { unsafe append($0) }
-    }
-
-    /// A string member copied from another record: `token` is the content between the quotes
-    /// of a JSON string there, escapes and all, so it is already valid string content.
-    package mutating func stringToken(_ name: StaticString, _ token: UnsafeRawBufferPointer) {
-        key(name)
-        append(UInt8(ascii: "\""))
-        unsafe append(token)
-        append(UInt8(ascii: "\""))
     }
 
     package mutating func finish() { append(UInt8(ascii: "}")) }
