@@ -251,7 +251,7 @@ struct CrankScanner {
             return SlogFields.string(type, in: bytes, equals: name)
         }
         let kind = indexed ? Self.kind(of: type, in: bytes) : nil
-        func isKind(_ wanted: TypeKind, _ name: [UInt8]) -> Bool { kind.map { $0 == wanted } ?? isType(name) }
+        func isKind(_ wanted: TypeKind, _ name: @autoclosure () -> [UInt8]) -> Bool { kind.map { $0 == wanted } ?? isType(name()) }
         if isKind(.crankStart, Self.crankStart) {
             let values = indexed
                 ? Lookup(&canonicalizer, bytes, Slot.crankNum, Slot.crankType, Slot.messageType, Slot.message)
