@@ -65,9 +65,9 @@ extension ConsensusNormalizer {
         var membersInResult = false
         /// Every top-level member the fast path read (keys and values as in the record; the
         /// consensus ones marked `kept`), and whether they are those of the last record
-        /// (``value(forKey:in:)``).
+        /// (``indexedValue(_:in:)``).
         var topLevel: [TopLevelMember] = []
-        /// Whether ``value(forKey:in:)`` and ``indexedValue(_:in:)`` can answer for the record
+        /// Whether ``indexedValue(_:in:)`` can answer for the record
         /// ``ConsensusNormalizer/canonicalMembers(_:using:)`` last read (it took the fast path).
         /// (Stored: a computed property read on a caller's stored canonicalizer copied it.)
         package internal(set) var indexesTopLevel = false

@@ -305,7 +305,7 @@ extension ConsensusNormalizer.Canonicalizer {
         return rule
     }
 
-    /// The record's first `type` member: ``value(forKey:in:)`` for `type`, without a search.
+    /// The record's first `type` member (what `JSONScan.value(forKey:in:)` finds), without a search.
     ///
     /// - Precondition: ``indexesTopLevel``.
     package mutating func typeValue(in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
@@ -313,8 +313,8 @@ extension ConsensusNormalizer.Canonicalizer {
         return unsafe indexedValue(0, in: bytes)
     }
 
-    /// The record's first `crankNum` member: ``value(forKey:in:)`` for `crankNum`, without a
-    /// search.
+    /// The record's first `crankNum` member (what `JSONScan.value(forKey:in:)` finds), without
+    /// a search.
     ///
     /// - Precondition: ``indexesTopLevel``.
     package mutating func crankNumValue(in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
@@ -323,7 +323,7 @@ extension ConsensusNormalizer.Canonicalizer {
     }
 
     /// The record's first member with key `indexedKeys[slot]` (see `init`): what
-    /// ``value(forKey:in:)`` finds, without a search.
+    /// `JSONScan.value(forKey:in:)` finds, without a search.
     ///
     /// `mutating` (it changes nothing) like the other per-record readers here: a caller that keeps
     /// the canonicalizer in a stored property then reads it in place, where a non-mutating call
@@ -334,32 +334,6 @@ extension ConsensusNormalizer.Canonicalizer {
         precondition(indexesTopLevel, "indexedValue(_:in:) needs a record read by the fast path")
         let member = indexedMembers[slot]
         return member < 0 ? nil : unsafe span(ofMember: member, in: bytes)
-    }
-
-    /// The span of the record's first top-level member `key`: what
-    /// ``JSONScan/value(forKey:in:)`` finds in it, without scanning it again.
-    ///
-    /// - Parameters:
-    ///   - key: Needs no escaping in JSON (no quote, backslash or control byte), so that the
-    ///     keys' bytes compare as they are: a key spelled with escapes never unescapes to it.
-    ///   - bytes: The same record.
-    /// - Precondition: ``indexesTopLevel``.
-    package func value(forKey key: [UInt8], in bytes: UnsafeRawBufferPointer) -> JSONValueSpan? {
-        precondition(indexesTopLevel, "value(forKey:in:) needs a record read by the fast path")
-        for member in topLevel where member.key.count == key.count {
-            var equal = true
-            var k = 0
-            for i in member.key {
-                if unsafe bytes[i] != key[k] {
-                    equal = false
-                    break
-                }
-                k += 1
-            }
-            guard equal else { continue }
-            return unsafe span(ofValue: member.value, in: bytes)
-        }
-        return nil
     }
 
     private func span(ofMember index: Int, in bytes: UnsafeRawBufferPointer) -> JSONValueSpan {

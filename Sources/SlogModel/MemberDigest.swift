@@ -61,8 +61,9 @@ package struct MemberDigest: Equatable, Sendable {
         return product.high ^ product.low
     }
 
+    /// MurmurHash3's 64-bit finalizer (also slog-diff's crank digest's).
     @inline(__always)
-    private static func fmix(_ value: UInt64) -> UInt64 {
+    package static func fmix(_ value: UInt64) -> UInt64 {
         var k = value
         k ^= k >> 33
         k &*= 0xFF51_AFD7_ED55_8CCD

@@ -311,8 +311,6 @@ struct CrankScanner {
         static let capacity = 5
         private var spans: (JSONValueSpan?, JSONValueSpan?, JSONValueSpan?, JSONValueSpan?, JSONValueSpan?) = (nil, nil, nil, nil, nil)
 
-        init() {}
-
         init(_ values: [JSONValueSpan?]) {
             for index in 0..<min(values.count, Self.capacity) { self[index] = values[index] }
         }
