@@ -117,10 +117,7 @@ struct AutomaticMarkers: Sendable {
         // ends NAME shorter than any name; without escapes its bytes are its characters).
         if let prefixes = namePrefixes, record.count >= 17 {
             let word = UInt64(littleEndian: unsafe base.loadUnaligned(fromByteOffset: 9, as: UInt64.self))
-            // `SWAR.equalBytes(word, backslash) != 0`, written out: across the module boundary the
-            // compiler called it instead of inlining it (+20 instructions per record, callgrind).
-            let backslashes = word ^ 0x5C5C_5C5C_5C5C_5C5C
-            let hasBackslash = (backslashes &- 0x0101_0101_0101_0101) & ~backslashes & 0x8080_8080_8080_8080 != 0
+            let hasBackslash = Self.equalBytes(word, 0x5C) != 0
             if !hasBackslash && word != prefixes.0 && word != prefixes.1 && word != prefixes.2 { return .some(nil) }
         }
         // Find NAME's closing quote.
@@ -353,16 +350,21 @@ struct AutomaticMarkers: Sendable {
         return .some(unsafe assemble(found, in: record))
     }
 
+    /// `SlogModel.SWAR`'s byte tests, written here once for this file: across the module
+    /// boundary the compiler called them instead of inlining them (+20 instructions per record,
+    /// callgrind). Flags (bit 7) the bytes of `word` equal to `byte`; see `SWAR.equalBytes`.
+    @inline(__always)
+    private static func equalBytes(_ word: UInt64, _ byte: UInt8) -> UInt64 {
+        let x = word ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+    }
+
     /// Flags a word's quotes, backslashes and control bytes: what ends a plain run of a JSON
-    /// string. (The has-byte idiom of `SlogModel.SWAR`, written here: the cross-module call was
-    /// not inlined.)
+    /// string (`SWAR.controlBytes` for the last).
     @inline(__always)
     private static func stopBytes(_ word: UInt64) -> UInt64 {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let quotes = word ^ 0x2222_2222_2222_2222
-        let backslashes = word ^ 0x5C5C_5C5C_5C5C_5C5C
-        return ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes | (word &- 0x2020_2020_2020_2020) & ~word) & highs
+        let controls = (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080
+        return equalBytes(word, 0x22) | equalBytes(word, 0x5C) | controls
     }
 
     /// Whether `key` (a member name in `record`) is `name`; escaped names are unescaped first.

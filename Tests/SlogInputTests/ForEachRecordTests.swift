@@ -75,19 +75,9 @@ import SlogInput
         try withTemporaryDirectory { dir in
             var random = SplitMix64(seed: UInt64(100 + batch))
             for round in 0..<40 {
-                let size = [300, 600, 1024, 4096, 70_000].randomElement(using: &random)!
-                var writer = AgoricWriter(fileSize: size)
-                let count = Int.random(in: 1...1500, using: &random)
-                let maximumPadding = min([0, 20, 120, 400].randomElement(using: &random)!, size / 3)
-                for index in 0..<count {
-                    if Int.random(in: 0..<50, using: &random) == 0 {
-                        writer.write(#"{"type":"slog-record-too-big","n":\#(index)}"#)
-                    } else {
-                        writer.write(numberedRecord(index, padding: Int.random(in: 0...maximumPadding, using: &random)))
-                    }
-                }
-                if Bool.random(using: &random) { writer.write(numberedRecord(count, padding: maximumPadding), crashBeforeHeader: true) }
-                var file = writer.file
+                var history = AgoricHistory(sizes: [300, 600, 1024, 4096, 70_000], tooBigOneIn: 50, random: &random)
+                if Bool.random(using: &random) { history.crashMidWrite() }
+                var file = history.writer.file
                 if Bool.random(using: &random) {
                     // Damage: a few bytes anywhere in the arena.
                     for _ in 0..<Int.random(in: 1...3, using: &random) {

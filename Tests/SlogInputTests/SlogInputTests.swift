@@ -23,16 +23,12 @@ import SlogInput
         try withTemporaryDirectory { dir in
             var random = SplitMix64(seed: UInt64(batch))
             for round in 0..<30 {
-                let size = [300, 600, 1024, 2048, 4096].randomElement(using: &random)!
-                var writer = AgoricWriter(fileSize: size)
-                let count = Int.random(in: 1...1500, using: &random)
-                let maximumPadding = min([0, 20, 120, 400].randomElement(using: &random)!, size / 3)
-                for index in 0..<count {
-                    writer.write(numberedRecord(index, padding: Int.random(in: 0...maximumPadding, using: &random)))
-                }
-                let published = writer.written
+                var history = AgoricHistory(sizes: [300, 600, 1024, 2048, 4096], random: &random)
+                let (size, count) = (history.size, history.count)
+                let published = history.writer.written
                 let crashed = Bool.random(using: &random)
-                if crashed { writer.write(numberedRecord(count, padding: maximumPadding), crashBeforeHeader: true) }
+                if crashed { history.crashMidWrite() }
+                let writer = history.writer
                 let path = "\(dir)/\(batch)-\(round).bin"
                 try writeFile(path, writer.file)
                 let drained = drain(try SlogSources.open(path))
