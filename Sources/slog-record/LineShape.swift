@@ -48,12 +48,63 @@ struct TriggerFilter {
     let triggers: [HaltTrigger]
     /// `triggers[i].type` as bytes.
     private let types: [[UInt8]]
+    /// `types[i]`'s length and its first eight bytes as a little-endian word (zero-padded),
+    /// compared before the bytes: most records' types differ from a trigger's right there.
+    private let heads: [(count: Int, word: UInt64)]
     private let longestType: Int
 
     init(_ triggers: [HaltTrigger]) {
         self.triggers = triggers
         types = triggers.map { Array($0.type.utf8) }
+        heads = types.map { type in
+            var word: UInt64 = 0
+            for (index, byte) in type.prefix(8).enumerated() { word |= UInt64(byte) << (8 * index) }
+            return (type.count, word)
+        }
         longestType = types.map(\.count).max() ?? 0
+    }
+
+    /// `{"type":` as a little-endian 64-bit word.
+    private static let typePrefixWord: UInt64 = 0x3a22_6570_7974_227b
+
+    /// The first trigger `record` fires, or `nil`.
+    func firstMatch(in record: UnsafeRawBufferPointer) -> HaltTrigger? {
+        guard !triggers.isEmpty else { return nil }
+        guard let type = Self.plainLeadingType(record, longest: longestType) else { return fullMatch(record) }
+        // The type starts at byte 9; its first eight bytes from one load when the record has them.
+        let head: UInt64
+        if record.count >= 17 {
+            let word = UInt64(littleEndian: record.loadUnaligned(fromByteOffset: 9, as: UInt64.self))
+            head = type.count >= 8 ? word : word & ((1 << (8 * UInt64(type.count))) &- 1)
+        } else {
+            head = Self.headWord(type)
+        }
+        var index = 0
+        while index < heads.count {
+            if heads[index].count == type.count && heads[index].word == head {
+                return match(record, type: type, from: index)
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// The first trigger from `first` on whose type is `type` and that `record` fires (the
+    /// rare path: out of line, so the per-record path stays small).
+    @inline(never)
+    private func match(_ record: UnsafeRawBufferPointer, type: UnsafeRawBufferPointer, from first: Int) -> HaltTrigger? {
+        for index in first..<triggers.count where heads[index].count == type.count {
+            guard types[index].withUnsafeBytes({ Self.equal($0, type) }) else { continue }
+            if triggers[index].matches(record) { return triggers[index] }
+        }
+        return nil
+    }
+
+    /// Every trigger's full match, for a record not shaped `{"type":"plain string"`.
+    @inline(never)
+    private func fullMatch(_ record: UnsafeRawBufferPointer) -> HaltTrigger? {
+        for index in triggers.indices where triggers[index].matches(record) { return triggers[index] }
+        return nil
     }
 
     /// Byte-wise equality (the generic `elementsEqual` on buffer slices cost 3% of the CPU).
@@ -63,20 +114,21 @@ struct TriggerFilter {
         return true
     }
 
-    /// `{"type":` as a little-endian 64-bit word.
-    private static let typePrefixWord: UInt64 = 0x3a22_6570_7974_227b
+    /// The first eight bytes of `bytes` as a little-endian word, zero-padded.
+    private static func headWord(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var word: UInt64 = 0
+        for index in 0..<min(8, bytes.count) { word |= UInt64(bytes[index]) << (8 * index) }
+        return word
+    }
 
-    /// The first trigger `record` fires, or `nil`.
-    func firstMatch(in record: UnsafeRawBufferPointer) -> HaltTrigger? {
-        guard !triggers.isEmpty else { return nil }
-        if let type = Self.plainLeadingType(record, longest: longestType) {
-            for index in types.indices where types[index].withUnsafeBytes({ Self.equal($0, type) }) {
-                if triggers[index].matches(record) { return triggers[index] }
-            }
-            return nil
-        }
-        for index in triggers.indices where triggers[index].matches(record) { return triggers[index] }
-        return nil
+    /// Flags (bit 7) the bytes of `word` that are `"` or a backslash; the lowest flag is exact.
+    @inline(__always)
+    private static func quoteOrBackslash(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        return ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & high
     }
 
     /// The bytes of the record's leading `"type"` string when the record starts exactly with
@@ -84,8 +136,10 @@ struct TriggerFilter {
     /// than `longest` (it equals no trigger's type); `nil` when the record does not have this
     /// shape (the caller then does the full match).
     ///
-    /// - Complexity: O(`longest`): a byte loop over at most `longest + 1` bytes (a `memchr` call
-    ///   cost more than the ~8 bytes it searched).
+    /// - Complexity: O(`longest`): at most `longest + 1` bytes looked at, eight at a time while
+    ///   a whole word fits (the kernel-panic trigger's `console` takes one word), then one by
+    ///   one (a `memchr` call cost more than the ~8 bytes it searched).
+    @inline(__always)
     static func plainLeadingType(_ record: UnsafeRawBufferPointer, longest: Int) -> UnsafeRawBufferPointer? {
         let prefix = 9  // `{"type":"`: one 8-byte load and one byte
         guard record.count > prefix, UInt64(littleEndian: record.loadUnaligned(as: UInt64.self)) == Self.typePrefixWord,
@@ -93,6 +147,15 @@ struct TriggerFilter {
         else { return nil }
         let limit = min(record.count, prefix + longest + 1)
         var index = prefix
+        // Whole words inside `limit`: the first flagged byte is the string's end or an escape.
+        while index + 8 <= limit {
+            let flags = Self.quoteOrBackslash(UInt64(littleEndian: record.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+            if flags != 0 {
+                let at = index + flags.trailingZeroBitCount >> 3
+                return record[at] == UInt8(ascii: "\"") ? UnsafeRawBufferPointer(rebasing: record[prefix..<at]) : nil
+            }
+            index += 8
+        }
         while index < limit {
             let byte = record[index]
             if byte == UInt8(ascii: "\"") { return UnsafeRawBufferPointer(rebasing: record[prefix..<index]) }

@@ -90,11 +90,72 @@ import SlogModel
 
     @Test(arguments: records)
     func triggerFilterAgreesWithEveryTriggersFullMatch(record: String) {
-        let filter = TriggerFilter(Self.triggers)
-        Array(record.utf8).withUnsafeBytes { bytes in
-            let expected = Self.triggers.first { $0.matches(bytes) }
-            #expect(filter.firstMatch(in: bytes) == expected, "\(record)")
+        for set in Self.triggerSets {
+            let filter = TriggerFilter(set)
+            Array(record.utf8).withUnsafeBytes { bytes in
+                let expected = set.first { $0.matches(bytes) }
+                #expect(filter.firstMatch(in: bytes) == expected, "\(record)")
+            }
         }
+    }
+
+    /// Trigger sets whose longest type the word-at-a-time scan covers differently: the default
+    /// (`console`, one word), 8 bytes (a word and the quote byte), 16 bytes (two words).
+    static let triggerSets: [[HaltTrigger]] = [
+        triggers, [.kernelPanic], [.kernelPanic, HaltTrigger(type: "deliver1")],
+        [HaltTrigger(type: "x", field: "n", value: "7"), HaltTrigger(type: "abcdefghijklmnop"), .kernelPanic],
+    ]
+
+    /// Records whose type is a trigger's type, a near miss or longer, sometimes with one
+    /// character escaped (`\u00XX`) or a stray quote or backslash, followed by pieces that fire
+    /// or miss, cut at many lengths: the filter says what every trigger's full match says, for
+    /// every trigger set, wherever the word-at-a-time scan meets the quote or the escape.
+    @Test func triggerFilterAgreesOnGeneratedRecordsAroundTheWordEdges() {
+        let types = ["console", "consol", "consolee", "deliver1", "deliver", "abcdefghijklmnop", "abcdefghijklmno",
+                     "abcdefghijklmnopq", "x", "", "cosmic-swingset-upgrade-finish"]
+        let tails = [######"","args":["##### KERNEL PANIC"]}"######, #"","n":7}"#, #"","n":8}"#, #""}"#, "", #"\"#, #"""#]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var fired = 0
+        var escapedAndFired = 0
+        for _ in 0..<2000 {
+            var type = Array(types[next(types.count)].utf8)
+            var escaped = false
+            if !type.isEmpty {
+                switch next(4) {
+                case 0:  // one character escaped: the same type to the full match
+                    let at = next(type.count)
+                    let hex = Array(String(type[at], radix: 16).utf8)
+                    type.replaceSubrange(at...at, with: Array(#"\u00"#.utf8) + hex)
+                    escaped = true
+                case 1:  // a stray quote or backslash somewhere in it
+                    type.insert(next(2) == 0 ? UInt8(ascii: "\"") : UInt8(ascii: "\\"), at: next(type.count + 1))
+                default: break
+                }
+            }
+            let bytes = Array(#"{"type":""#.utf8) + type + Array(tails[next(tails.count)].utf8)
+            for set in Self.triggerSets {
+                let filter = TriggerFilter(set)
+                var cuts = Array(Set([bytes.count, bytes.count - 1, 9 + type.count, 10 + type.count, 17, 18, 25, 26]))
+                cuts += (0..<3).map { _ in next(bytes.count + 1) }
+                for cut in cuts where cut >= 0 && cut <= bytes.count {
+                    Array(bytes[..<cut]).withUnsafeBytes { record in
+                        let expected = set.first { $0.matches(record) }
+                        #expect(filter.firstMatch(in: record) == expected, "\(String(decoding: bytes[..<cut], as: UTF8.self))")
+                        if expected != nil {
+                            fired += 1
+                            if escaped { escapedAndFired += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        // The generated records do fire triggers, also through an escaped type.
+        #expect(fired > 200)
+        #expect(escapedAndFired > 20)
     }
 
     @Test func noTriggersMatchNothing() {
