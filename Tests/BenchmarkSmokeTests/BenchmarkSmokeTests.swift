@@ -26,7 +26,7 @@ import Testing
                     )
                 }
             }
-            for tool in ["tail", "tail-real", "tail-agoric", "record", "diff"] {
+            for tool in ["tail", "tail-real", "tail-agoric", "record", "record-steady", "record-file", "diff"] {
                 #expect(lines.contains { $0.hasPrefix("\(tool) (") }, "no \(tool) row (measured, skipped or failed)")
                 #expect(!lines.contains { $0.hasPrefix("\(tool) (") && $0.contains("FAILED") }, "\(tool) failed")
             }
@@ -50,7 +50,7 @@ import Testing
                 }
             }
             let tools = try #require(report["tools"] as? [[String: Any]])
-            for tool in ["tail", "tail-real", "tail-agoric", "record", "diff"] {
+            for tool in ["tail", "tail-real", "tail-agoric", "record", "record-steady", "record-file", "diff"] {
                 #expect(tools.contains { $0["benchmark"] as? String == tool })
             }
             #expect((report["targets"] as? [[String: Any]])?.isEmpty == false)

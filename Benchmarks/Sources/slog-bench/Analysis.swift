@@ -1,3 +1,4 @@
+import Foundation
 /// The protocol breakdown and the targets, derived from the measured runs.
 struct Analysis {
     let write: [WriteResult]
@@ -100,10 +101,39 @@ struct Analysis {
                     check.highest = values.max()
                     check.met = atLeast ? median(values) >= threshold : median(values) <= threshold
                 }
+                if benchmark == .record, let value = check.value, let steady = marginal(.recordSteady, in: directory) {
+                    check.note = String(format: "first lap - steady state: %+.0f ns per line (the new ring's pages)", value - steady)
+                }
+                checks.append(check)
+            }
+            // Not a target: writing the same lines into a new plain file (cat) pays for new
+            // page-cache pages too; what slog-record's first lap is compared with.
+            if let file = marginal(.recordFile, in: directory, all: true) {
+                var check = TargetCheck(
+                    target: "baseline: cat into a new file, CPU per line at the margin (new page-cache pages, as in a ring's first lap)",
+                    directory: directory.path, fileSystem: directory.fileSystem, threshold: 0, unit: "ns")
+                check.value = median(file)
+                check.lowest = file.min()
+                check.highest = file.max()
+                check.isBound = true
                 checks.append(check)
             }
         }
         return checks.compactMap { $0 }
+    }
+
+    /// The median marginal CPU per line of a measured tool row in `directory`, or nil.
+    private func marginal(_ benchmark: ToolBenchmarkID, in directory: Directory) -> Double? {
+        marginal(benchmark, in: directory, all: true).map(median)
+    }
+
+    /// Every run's marginal CPU per line of a measured tool row in `directory`, or nil.
+    private func marginal(_ benchmark: ToolBenchmarkID, in directory: Directory, all: Bool) -> [Double]? {
+        guard let tool = tools.first(where: { $0.benchmark == benchmark && $0.directory == directory.path }),
+            tool.skipped == nil, tool.failed == nil
+        else { return nil }
+        let values = tool.runs.compactMap(\.marginalCPUNanosecondsPerRecord)
+        return values.isEmpty ? nil : values
     }
 
     /// `benchmark`'s records/s over `reference`'s, run by run, at 256 B.

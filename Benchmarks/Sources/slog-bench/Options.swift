@@ -178,11 +178,12 @@ let usageText = """
       protocol            the four frame-* steps
       hook                locked-append and recorder-nomarkers (the parts of the hook)
       baselines           buffered and pwrite
-      tail tail-real tail-agoric record record-steady diff, tools
+      tail tail-real tail-agoric record record-steady record-file diff, tools
                           the tools: slog-tail dumps (256 B ring; real records
                           as a ring and in Agoric's format), slog-record through
                           a pipe (CPU per line at the margin; record-steady: a
-                          16 MiB ring lapped three times), slog-diff of two slogfiles
+                          16 MiB ring lapped three times; record-file: the
+                          baseline, cat into a new file), slog-diff of two slogfiles
       64 256 1k 16k       record size classes
       real                the real sample slog's records at their own lengths, in blocks
       tmpfs disk          which default directory (/dev/shm, /var/tmp)

@@ -22,6 +22,10 @@ enum ToolBenchmarkID: String, CaseIterable, Codable {
     /// The same into a 16 MiB ring, which the input fills three times over: the steady state a
     /// node's recorder lives in after its first lap (no ring memory to populate).
     case recordSteady = "record-steady"
+    /// The baseline for `record`: `cat` writing the same lines from the pipe into a new file
+    /// (what keeping the slog as a plain slogfile costs). Its CPU per line is mostly the kernel
+    /// giving the new file its page-cache pages, as a new ring's first lap must too.
+    case recordFile = "record-file"
     /// `slog-diff A B` on two generated ~100 MB slogfiles whose timestamps differ everywhere
     /// and that diverge three blocks from the end.
     case diff
@@ -30,8 +34,14 @@ enum ToolBenchmarkID: String, CaseIterable, Codable {
         switch self {
         case .tail, .tailReal, .tailAgoric: "slog-tail"
         case .record, .recordSteady: "slog-record"
+        case .recordFile: "cat"
         case .diff: "slog-diff"
         }
+    }
+
+    /// The executable's path: this package's tools from `directory`; `cat` from /bin.
+    func executable(in directory: String) -> String {
+        self == .recordFile ? "/bin/cat" : "\(directory)/\(tool)"
     }
 
     var summary: String {
@@ -41,6 +51,7 @@ enum ToolBenchmarkID: String, CaseIterable, Codable {
         case .tailAgoric: "slog-tail full dump of the same real records in Agoric's format to /dev/null"
         case .record: "slog-record --ring OUT < pipe of real slog lines (defaults: 256 MiB ring, markers on)"
         case .recordSteady: "slog-record --ring OUT --capacity 16M < the same lines: three laps, the steady state"
+        case .recordFile: "baseline: cat > NEW FILE < the same lines (a plain slogfile: new page-cache pages too)"
         case .diff: "slog-diff A B, generated slogfiles, timestamps differing, divergence 3 blocks from the end"
         }
     }
@@ -90,17 +101,20 @@ struct ToolInput: ~Copyable {
     let half: (input: [UInt8], records: Int)?
     /// Files to remove after every run (the tool's output).
     let outputs: [String]
+    /// Where the tool's standard output goes (a new file each run), or nil for /dev/null.
+    let standardOutput: String?
     /// Files to remove at the end.
     let files: [String]
     let bytes: Int
     let records: Int
 
     init(arguments: [String], standardInput: [UInt8]? = nil, half: (input: [UInt8], records: Int)? = nil,
-         outputs: [String] = [], files: [String], bytes: Int, records: Int) {
+         outputs: [String] = [], standardOutput: String? = nil, files: [String], bytes: Int, records: Int) {
         self.arguments = arguments
         self.standardInput = standardInput
         self.half = half
         self.outputs = outputs
+        self.standardOutput = standardOutput
         self.files = files
         self.bytes = bytes
         self.records = records
@@ -124,7 +138,7 @@ struct ToolInput: ~Copyable {
             let path = base + "-input.bin"
             let (bytes, records) = try writeAgoricFile(path: path, size: size, pool: pools.real)
             return ToolInput(arguments: [path], files: [path], bytes: bytes, records: records)
-        case .record, .recordSteady:
+        case .record, .recordSteady, .recordFile:
             var lines: [UInt8] = []
             lines.reserveCapacity(size / 2 + 65536)
             var records = 0
@@ -136,6 +150,12 @@ struct ToolInput: ~Copyable {
                     records += 1
                 }
                 if half == nil && lines.count >= size / 4 { half = (lines, records) }
+            }
+            if tool == .recordFile {
+                let output = base + "-output.slog"
+                return ToolInput(
+                    arguments: [], standardInput: lines, half: half, outputs: [output], standardOutput: output, files: [],
+                    bytes: lines.count, records: records)
             }
             let output = base + "-output.ring"
             let capacity = recordRing ?? (tool == .recordSteady ? 16 << 20 : nil)
@@ -243,7 +263,7 @@ struct ToolInput: ~Copyable {
 
 extension ToolBenchmarkID {
     /// Runs the tool once on `input`, its output to /dev/null; throws if it fails. With a
-    /// half input (slog-record), runs it on that too, for the marginal CPU per line.
+    /// half input (slog-record, cat), runs it on that too, for the marginal CPU per line.
     func run(executable: String, input: borrowing ToolInput, scratch: String) throws -> ToolSample {
         var sample = try run(executable: executable, input: input, standardInput: input.standardInput, scratch: scratch)
         if let half = input.half, input.records > half.records {
@@ -265,7 +285,8 @@ extension ToolBenchmarkID {
         defer { input.removeOutputs() }
         let start = monotonicNanoseconds()
         let (status, usage, peak) = try spawnAndWait(
-            executable, input.arguments, standardInput: standardInput, stdout: "/dev/null", stderr: errorPath)
+            executable, input.arguments, standardInput: standardInput, stdout: input.standardOutput ?? "/dev/null",
+            stderr: errorPath)
         let seconds = Double(monotonicNanoseconds() - start) / 1e9
         guard status == expectedStatus else {
             let message = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""

@@ -168,13 +168,15 @@ func runBenchmarks(_ options: Options) throws -> Int32 {
 
     var tools: [ToolResult] = []
     for tool in options.tools {
-        let executable = "\(options.toolsDirectory ?? executableDirectory())/\(tool.tool)"
+        let executable = tool.executable(in: options.toolsDirectory ?? executableDirectory())
         for directory in directories {
             var result = ToolResult(
                 benchmark: tool, summary: tool.summary, executable: executable, directory: directory.path,
                 fileSystem: directory.fileSystem, runs: [])
             guard access(executable, X_OK) == 0 else {
-                result.skipped = "\(executable) is not built (swift build -c release --product \(tool.tool))"
+                result.skipped = tool == .recordFile
+                    ? "\(executable) is missing"
+                    : "\(executable) is not built (swift build -c release --product \(tool.tool))"
                 tools.append(result)
                 continue
             }
