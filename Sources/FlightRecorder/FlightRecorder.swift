@@ -108,6 +108,22 @@ public final class FlightRecorder: Sendable {
         state.withLock { unsafe $0.recordTooLarge(size: size, prefix: borrowed.buffer) }
     }
 
+    /// Runs `body` holding the recorder's lock once, for a caller that records many records in
+    /// a row (slog-record: every line of one read). The ring gets exactly what the same calls
+    /// made one by one would write; only the lock is taken once instead of once per record
+    /// (issue #17: the lock was ~7% of slog-record's CPU per line).
+    ///
+    /// `body` records through the `LockedRecorder` it is lent, which lives only for the call.
+    /// It must not call this recorder's own methods (the lock is not reentrant: that would
+    /// deadlock), and other threads' calls wait until it returns, so it should not block.
+    package func withLockedRecorder<Result>(_ body: (borrowing LockedRecorder) -> Result) -> Result {
+        state.withLock { (state: inout RecorderState) -> Result in
+            // Safe: the pointer is lent to `body` inside a value it cannot copy or keep, and
+            // `withUnsafeMutablePointer` keeps `state` in place until `body` returns.
+            unsafe withUnsafeMutablePointer(to: &state) { pointer in body(unsafe LockedRecorder(state: pointer)) }
+        }
+    }
+
     // MARK: Explicit markers
 
     /// Block `height` begins. For nodes that do not forward begin-block records (or that turned
@@ -131,9 +147,7 @@ public final class FlightRecorder: Sendable {
     /// writes a sender-lost marker where the gap is. `slog-record --listen` calls it for each
     /// loss report the sender sends.
     package func recordSenderLost(count: UInt64, firstHeight: UInt64?, lastHeight: UInt64?, reason: String) {
-        state.withLock {
-            $0.appendMarker(.senderLost(count: count, firstHeight: firstHeight, lastHeight: lastHeight, reason: reason))
-        }
+        state.withLock { $0.recordSenderLost(count: count, firstHeight: firstHeight, lastHeight: lastHeight, reason: reason) }
     }
 
     // MARK: State
@@ -211,9 +225,7 @@ public final class FlightRecorder: Sendable {
     /// panic (`##### KERNEL PANIC` in a console record).
     public func preserveBlackBoxForCurrentBlock(reason: String) throws(FlightRecorderError) -> BlackBox {
         try state.withLock { (state: inout RecorderState) throws(FlightRecorderError) -> BlackBox in
-            let height = state.statistics.openHeight ?? state.statistics.lastCommittedHeight
-                ?? state.lastCommittedHeightInRing() ?? 0
-            return try state.preserveBlackBox(height: height, appHash: nil, reason: reason)
+            try state.preserveBlackBoxForCurrentBlock(reason: reason)
         }
     }
 

@@ -220,6 +220,18 @@ struct RecorderState: ~Copyable {
         return height
     }
 
+    /// The black box of the open block (the last committed one between blocks, or after a
+    /// restart the last commit marker in the ring; 0 if there is none).
+    mutating func preserveBlackBoxForCurrentBlock(reason: String) throws(FlightRecorderError) -> BlackBox {
+        let height = statistics.openHeight ?? statistics.lastCommittedHeight ?? lastCommittedHeightInRing() ?? 0
+        return try preserveBlackBox(height: height, appHash: nil, reason: reason)
+    }
+
+    /// The node's sender lost `count` records before they reached the recorder: its marker.
+    mutating func recordSenderLost(count: UInt64, firstHeight: UInt64?, lastHeight: UInt64?, reason: String) {
+        appendMarker(.senderLost(count: count, firstHeight: firstHeight, lastHeight: lastHeight, reason: reason))
+    }
+
     /// The boxes this recorder preserved, by height (at most one per height).
     var preservedBoxes: [UInt64: BlackBox] = [:]
 

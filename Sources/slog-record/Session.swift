@@ -266,10 +266,15 @@ struct Session {
         var count: UInt64 = 0
         let isConnection = stream.kind == .connection
         refusedProtocol = false
-        let status = stream.lines.readChunk { line in
-            guard !refusedProtocol else { return }
-            count += 1
-            if isConnection { handleSenderLine(line) } else { handle(line) }
+        // One lock for the lines of one read, not one per line (this loop is the recorder's
+        // only user in this process: nothing else waits for it).
+        let recorder = self.recorder
+        let status = recorder.withLockedRecorder { locked in
+            stream.lines.readChunk { line in
+                guard !refusedProtocol else { return }
+                count += 1
+                if isConnection { handleSenderLine(line, locked) } else { handle(line, locked) }
+            }
         }
         stream.linesRead += count
         if refusedProtocol { return .failed(Errno(rawValue: EPROTO)) }
@@ -295,7 +300,7 @@ struct Session {
     private static let senderTypePrefix = Array(#"{"type":"flight-recorder-sender-"#.utf8)
 
     /// A line of a sender's connection: its hello and loss reports are protocol, not slog.
-    private mutating func handleSenderLine(_ line: LineReader.Line) {
+    private mutating func handleSenderLine(_ line: LineReader.Line, _ recorder: borrowing LockedRecorder) {
         if case .line(let bytes) = line, bytes.starts(with: Self.senderTypePrefix),
             let type = JSONScan.value(forKey: typeKey, in: bytes), let name = JSONScan.unescapedString(type, in: bytes)
         {
@@ -330,11 +335,11 @@ struct Session {
                 break
             }
         }
-        handle(line)
+        handle(line, recorder)
     }
 
     /// Records one line (and acts on --halt-on and --ack).
-    private mutating func handle(_ line: LineReader.Line) {
+    private mutating func handle(_ line: LineReader.Line, _ recorder: borrowing LockedRecorder) {
         switch line {
         case .tooLong(let size, let prefix):
             prefix.withUnsafeBytes { recorder.recordTooLarge(size: size, prefix: $0) }
@@ -346,7 +351,6 @@ struct Session {
             }
             recorder.record(bytes)
             if let trigger = triggers.firstMatch(in: bytes) {
-                let recorder = self.recorder
                 report { () throws(FlightRecorderError) in try recorder.preserveBlackBoxForCurrentBlock(reason: trigger.reason) }
             }
         }
