@@ -68,8 +68,38 @@ struct TriggerFilter {
     private static let typePrefixWord: UInt64 = 0x3a22_6570_7974_227b
 
     /// The first trigger `record` fires, or `nil`.
+    @inline(__always)
     func firstMatch(in record: UnsafeRawBufferPointer) -> HaltTrigger? {
-        guard !triggers.isEmpty else { return nil }
+        guard mayFire(record) else { return nil }
+        return matchAny(record)
+    }
+
+    /// False when `record` certainly fires no trigger, from its first 17 bytes, when every
+    /// trigger's type is at most 7 bytes (the default: `console`): the record starts with
+    /// `{"type":"`, and the next 8 bytes either hold neither a quote nor a backslash (its type
+    /// is longer than every trigger's) or end its type at a quote without an escape before it,
+    /// and no trigger has that type. Inlined into the per-line path; anything else is `true`
+    /// and the full filter decides.
+    @inline(__always)
+    private func mayFire(_ record: UnsafeRawBufferPointer) -> Bool {
+        guard !triggers.isEmpty else { return false }
+        guard longestType <= 7, record.count >= 17,
+            UInt64(littleEndian: record.loadUnaligned(as: UInt64.self)) == Self.typePrefixWord,
+            record[8] == UInt8(ascii: "\"")
+        else { return true }
+        let word = UInt64(littleEndian: record.loadUnaligned(fromByteOffset: 9, as: UInt64.self))
+        let flags = Self.quoteOrBackslash(word)
+        guard flags != 0 else { return false }
+        let length = flags.trailingZeroBitCount >> 3
+        guard record[9 + length] == UInt8(ascii: "\"") else { return true }
+        let head = word & ((1 << (8 * UInt64(length))) &- 1)
+        for index in heads.indices where heads[index].count == length && heads[index].word == head { return true }
+        return false
+    }
+
+    /// `firstMatch` past `mayFire`: out of line.
+    @inline(never)
+    private func matchAny(_ record: UnsafeRawBufferPointer) -> HaltTrigger? {
         guard let type = Self.plainLeadingType(record, longest: longestType) else { return fullMatch(record) }
         // The type starts at byte 9; its first eight bytes from one load when the record has them.
         let head: UInt64
