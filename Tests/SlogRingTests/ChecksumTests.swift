@@ -1,8 +1,9 @@
+import Foundation
 import Testing
 @testable import SlogRing
 
-/// CRC32C (Castagnoli): known answers, the hardware path (three lanes per 192-byte block)
-/// against the portable table at every length up to 1,200 and alignment, and incremental updates against one-shot checksums.
+/// CRC32C (Castagnoli): known answers, the hardware path (three lanes joined by carry-less
+/// multiplies) against the portable table at every length up to 1,200 and alignment, and incremental updates against one-shot checksums.
 @Suite struct ChecksumTests {
     @Test func knownAnswers() {
         // The check value of the CRC catalogue, and the iSCSI vectors of RFC 3720 appendix B.4.
@@ -30,8 +31,9 @@ import Testing
     @Test func hardwareEqualsPortableAtEveryLengthAndAlignment() {
         // On a CPU without SSE4.2 both sides are the table; the bitwise reference below still
         // checks it independently.
-        // Past 192 bytes the hardware path sums blocks of three 64-byte lanes and joins them:
-        // lengths up to 1,200 cover one to six blocks and every remainder after them.
+        // From 128 bytes on the hardware path sums three lanes of 8-byte words (at most 256
+        // bytes each, then another block) and joins them: lengths up to 1,200 cover every
+        // lane length, two blocks, and every remainder.
         let bytes = Self.pseudoRandomBytes(count: 8 + 1200)
         bytes.withUnsafeBytes { all in
             for alignment in 0..<8 {
@@ -50,6 +52,24 @@ import Testing
         #expect(CRC32C.checksum(UnsafeRawBufferPointer(start: nil, count: 0)) == 0)
         #expect(CRC32C.portableChecksum(UnsafeRawBufferPointer(start: nil, count: 0)) == 0)
         #expect(bytes.withUnsafeBytes { CRC32C.checksum($0) } == CRC32C.checksum(bytes[...]))
+    }
+
+    /// On an x86-64 CPU with SSE4.2 and PCLMULQDQ the three-lane path is in use (so the test
+    /// above checked it, not only the single chain): its join constants were found and checked.
+    @Test func threeLanesAreInUseWhereTheCPUHasTheInstructions() throws {
+        #if arch(x86_64)
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }.map { Set($0.split(separator: " ")) } ?? []
+        if flags.contains("sse4_2") && flags.contains("pclmulqdq") {
+            #expect(CRC32C.isHardwareAccelerated)
+            #expect(CRC32C.usesThreeLanes)
+        } else {
+            print("this CPU lacks SSE4.2 or PCLMULQDQ: the single chain is checked instead")
+            #expect(!CRC32C.usesThreeLanes)
+        }
+        #else
+        #expect(!CRC32C.usesThreeLanes)
+        #endif
     }
 
     /// A frame's checksum, computed in one call over its 16 header bytes and its payload, is the

@@ -36,4 +36,8 @@ public enum CRC32C {
 
     /// Whether the hardware instruction is in use on this machine.
     public static var isHardwareAccelerated: Bool { slog_crc32c_is_hardware() != 0 }
+
+    /// Whether buffers of 128 bytes and more are summed in three lanes joined by carry-less
+    /// multiplies (x86-64 with SSE4.2 and PCLMULQDQ, once the join constants checked out).
+    package static var usesThreeLanes: Bool { slog_crc32c_uses_lanes() != 0 }
 }

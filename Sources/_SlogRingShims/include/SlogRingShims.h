@@ -21,6 +21,10 @@ uint32_t slog_crc32c_update_portable(uint32_t crc, const void *bytes, size_t cou
 /// 1 when the hardware implementation is in use, 0 otherwise.
 int slog_crc32c_is_hardware(void);
 
+/// 1 when the hardware implementation sums buffers of 128 bytes and more in three lanes (it
+/// also needs PCLMULQDQ), 0 otherwise.
+int slog_crc32c_uses_lanes(void);
+
 /// The finished CRC32C of `header[0..<header_count]` followed by `payload[0..<count]`: a
 /// frame's checksum in one call (one CPU-feature check instead of two).
 uint32_t slog_frame_checksum(const void *header, size_t header_count, const void *payload, size_t count);
