@@ -180,6 +180,18 @@ struct ToolResult: Codable {
     var failed: String?
 
     var medianMegabytesPerSecond: Double? { runs.isEmpty ? nil : median(runs.map(\.megabytesPerSecond)) }
+
+    /// The CPU per line at the margin from the best runs: (least CPU on the whole input - least
+    /// CPU on its half) / the lines between, in ns. Noise on a shared machine only adds CPU
+    /// (stolen time, cache interference), so the least of several runs is the steadiest
+    /// estimate; a per-run difference swings by more than the effect. Nil without half runs.
+    var bestOfMarginalNanosecondsPerRecord: Double? {
+        let halves = runs.compactMap(\.halfCPUSeconds)
+        guard let lines = runs.first?.records, let halfLines = runs.first?.halfRecords, !halves.isEmpty, lines > halfLines,
+            let full = runs.map({ $0.userSeconds + $0.systemSeconds }).min(), let half = halves.min()
+        else { return nil }
+        return (full - half) * 1e9 / Double(lines - halfLines)
+    }
 }
 
 /// The ns/record each step of the append protocol adds, from medians of one invocation.

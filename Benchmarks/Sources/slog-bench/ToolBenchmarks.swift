@@ -89,10 +89,13 @@ struct ToolSample: Codable {
     /// slog-record only: the CPU that does not grow with the input (start-up and shutdown), in
     /// seconds: CPU(all) - lines * marginal.
     var fixedCPUSeconds: Double?
+    /// With a half input: the CPU (user + system) of the run on the half, and its line count.
+    var halfCPUSeconds: Double?
+    var halfRecords: Int?
 }
 
-/// A prepared tool input, its files removed when dropped.
-struct ToolInput: ~Copyable {
+/// A prepared tool input, its files removed when the last reference goes.
+final class ToolInput {
     /// The tool's arguments (the input's paths, an output path).
     let arguments: [String]
     /// Bytes fed to the tool's stdin through a pipe, or nil for /dev/null.
@@ -264,20 +267,22 @@ struct ToolInput: ~Copyable {
 extension ToolBenchmarkID {
     /// Runs the tool once on `input`, its output to /dev/null; throws if it fails. With a
     /// half input (slog-record, cat), runs it on that too, for the marginal CPU per line.
-    func run(executable: String, input: borrowing ToolInput, scratch: String) throws -> ToolSample {
+    func run(executable: String, input: ToolInput, scratch: String) throws -> ToolSample {
         var sample = try run(executable: executable, input: input, standardInput: input.standardInput, scratch: scratch)
         if let half = input.half, input.records > half.records {
             let first = try run(executable: executable, input: input, standardInput: half.input, scratch: scratch)
             let extra = sample.userSeconds + sample.systemSeconds - first.userSeconds - first.systemSeconds
             let marginal = extra * 1e9 / Double(input.records - half.records)
             sample.marginalCPUNanosecondsPerRecord = marginal
+            sample.halfCPUSeconds = first.userSeconds + first.systemSeconds
+            sample.halfRecords = half.records
             sample.fixedCPUSeconds = sample.userSeconds + sample.systemSeconds - marginal * Double(input.records) / 1e9
         }
         return sample
     }
 
     private func run(
-        executable: String, input: borrowing ToolInput, standardInput: [UInt8]?, scratch: String
+        executable: String, input: ToolInput, standardInput: [UInt8]?, scratch: String
     ) throws -> ToolSample {
         let errorPath = "\(scratch)/slog-bench-\(getpid())-\(rawValue).stderr"
         defer { unlink(errorPath) }

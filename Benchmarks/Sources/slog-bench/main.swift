@@ -166,10 +166,15 @@ func runBenchmarks(_ options: Options) throws -> Int32 {
         }
     }
 
+    // Each tool in each directory: its input prepared, one run to warm the page cache, then its
+    // runs. The tools measured by a marginal cost (slog-record's rows and their cat baseline)
+    // take turns run by run, so a drift of the shared machine reaches them alike and their
+    // differences and ratios stay meaningful.
     var tools: [ToolResult] = []
-    for tool in options.tools {
-        let executable = tool.executable(in: options.toolsDirectory ?? executableDirectory())
-        for directory in directories {
+    for directory in directories {
+        var measured: [(index: Int, executable: String, input: ToolInput, runs: Int)] = []
+        for tool in options.tools {
+            let executable = tool.executable(in: options.toolsDirectory ?? executableDirectory())
             var result = ToolResult(
                 benchmark: tool, summary: tool.summary, executable: executable, directory: directory.path,
                 fileSystem: directory.fileSystem, runs: [])
@@ -184,19 +189,40 @@ func runBenchmarks(_ options: Options) throws -> Int32 {
             let input = try ToolInput.prepare(
                 tool, in: directory.path, size: options.tailCapacity, pools: (pools[256]!, pools[realSizeClass]!),
                 recordRing: options.smoke ? 4 << 20 : nil)
-            do {
-                // A tool that fails is reported with the rest, and the exit status says so.
-                if !options.smoke { _ = try tool.run(executable: executable, input: input, scratch: directory.path) }
-                for _ in 1...options.runs {
-                    result.runs.append(try tool.run(executable: executable, input: input, scratch: directory.path))
-                }
-            } catch {
-                result.runs = []
-                result.failed = "\(error)"
-            }
             tools.append(result)
+            // A marginal cost is a difference of two runs: at least 9 of each (seconds apiece).
+            let runs = input.half != nil && !options.smoke ? max(options.runs, 9) : options.runs
+            let entry = (index: tools.count - 1, executable: executable, input: input, runs: runs)
+            if input.half != nil {
+                measured.append(entry)  // later, taking turns
+            } else {
+                if !options.smoke { runOnce(entry, warmUp: true) }
+                for _ in 0..<entry.runs { runOnce(entry) }
+            }
+        }
+        func runOnce(_ entry: (index: Int, executable: String, input: ToolInput, runs: Int), warmUp: Bool = false) {
+            guard tools[entry.index].failed == nil else { return }
+            do {
+                let sample = try tools[entry.index].benchmark.run(
+                    executable: entry.executable, input: entry.input, scratch: directory.path)
+                if !warmUp { tools[entry.index].runs.append(sample) }
+            } catch {
+                // A tool that fails is reported with the rest, and the exit status says so.
+                tools[entry.index].runs = []
+                tools[entry.index].failed = "\(error)"
+            }
+        }
+        if !options.smoke { for entry in measured { runOnce(entry, warmUp: true) } }
+        for run in 0..<(measured.map(\.runs).max() ?? 0) {
+            for entry in measured where run < entry.runs { runOnce(entry) }
         }
     }
+    // The report lists them by tool, then directory, as before.
+    func place(_ result: ToolResult) -> (Int, Int) {
+        (ToolBenchmarkID.allCases.firstIndex(of: result.benchmark) ?? 0,
+         directories.firstIndex { $0.path == result.directory } ?? 0)
+    }
+    tools.sort { place($0) < place($1) }
 
     machine.loadAverageAtEnd = loadAverage()
     let analysis = Analysis(write: results, tools: tools, directories: directories)
