@@ -31,10 +31,9 @@ struct RecorderState: ~Copyable {
         if case .blockBegin(let height, let blockTime) = trigger {
             beginBlock(height: height, blockTime: blockTime)
         }
-        unsafe appendSlog(bytes)
-        // The record found the ring truncated and stopped the recording: it was counted as
-        // lost; its marker is not a record of the node's, so it is not counted again.
-        guard writer != nil else { return }
+        // False: the record found the ring truncated and stopped the recording; it was counted
+        // as lost, and its marker is not a record of the node's, so it is not counted again.
+        guard unsafe appendSlog(bytes) else { return }
         switch trigger {
         case .crankFinish(let crank, let crankHash, let activityHash):
             // The hot path's most frequent marker, built from the record's own hash tokens (no
@@ -88,7 +87,10 @@ struct RecorderState: ~Copyable {
     }
 
     /// Appends a slog record; one too large for the ring becomes a record-too-large marker.
-    private mutating func appendSlog(_ bytes: UnsafeRawBufferPointer) {
+    /// Appends a slog record; false when that stopped the recording (a truncated ring). The
+    /// caller checked the writer is there (and knows it still is when this returns true, without
+    /// testing the optional again: each test is an outlined call, issue #17).
+    private mutating func appendSlog(_ bytes: UnsafeRawBufferPointer) -> Bool {
         do {
             // `writer!` projects the writer in place; `writer?.` on this ~Copyable optional loaded
             // all of it (a 144-byte copy and retains) for every access (issue #17). The callers
@@ -97,12 +99,14 @@ struct RecorderState: ~Copyable {
             statistics.records += 1
             statistics.bytes += UInt64(bytes.count)
             noteEviction()
+            return true
         } catch {
             if case .truncated = error {
                 stopRecording(error)
-                return
+                return false
             }
             unsafe recordTooLarge(size: bytes.count, prefix: bytes)
+            return true
         }
     }
 
@@ -163,12 +167,13 @@ struct RecorderState: ~Copyable {
         }
     }
 
-    /// After an append: if the ring overwrote protected records (the open block, the last K
-    /// committed), remember them. O(1) when nothing protected was overwritten.
+    /// After a successful append (so the writer is there): if the ring overwrote protected
+    /// records (the open block, the last K committed), remember them. O(1) when nothing
+    /// protected was overwritten.
     private mutating func noteEviction() {
         // Only a ring that evicted past the protected start matters; read in place (`writer!`,
         // as in appendSlog).
-        guard let protectedStart = ledger.protectedStart, writer != nil else { return }
+        guard let protectedStart = ledger.protectedStart else { return }
         // An inout access projects the writer in place; a read of `writer!.oldest` would load all of it.
         // The oldest record's sequence is read from its frame (a cache miss): only when needed.
         func oldestOf(_ writer: inout RingWriter) -> RingPosition { writer.oldest }
