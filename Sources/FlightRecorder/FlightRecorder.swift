@@ -111,7 +111,7 @@ public final class FlightRecorder: Sendable {
     /// Runs `body` holding the recorder's lock once, for a caller that records many records in
     /// a row (slog-record: every line of one read). The ring gets exactly what the same calls
     /// made one by one would write; only the lock is taken once instead of once per record
-    /// (issue #17: the lock was ~7% of slog-record's CPU per line).
+    /// (issue #17: the lock was ~6% of slog-record's CPU per line).
     ///
     /// `body` records through the `LockedRecorder` it is lent, which lives only for the call.
     /// It must not call this recorder's own methods (the lock is not reentrant: that would

@@ -86,10 +86,10 @@ struct RecorderState: ~Copyable {
         statistics.openHeight = nil
     }
 
-    /// Appends a slog record; one too large for the ring becomes a record-too-large marker.
-    /// Appends a slog record; false when that stopped the recording (a truncated ring). The
-    /// caller checked the writer is there (and knows it still is when this returns true, without
-    /// testing the optional again: each test is an outlined call, issue #17).
+    /// Appends a slog record (one too large for the ring becomes a record-too-large marker);
+    /// false when that stopped the recording (a truncated ring). The caller checked the writer
+    /// is there, and knows it still is when this returns true without testing the optional
+    /// again (each test is an outlined call; issue #17).
     private mutating func appendSlog(_ bytes: UnsafeRawBufferPointer) -> Bool {
         do {
             // `writer!` projects the writer in place; `writer?.` on this ~Copyable optional loaded

@@ -105,6 +105,30 @@ import TestSupport
         }
     }
 
+    /// slog-record records the lines of one read under one hold of the recorder's lock (issue
+    /// #17); a trigger among them still preserves the box right after its own line: the lines
+    /// after it in the same read are not in the box, and are in the fresh ring.
+    @Test func aKernelPanicInTheMiddleOfOneReadIsPreservedAtItsOwnLine() throws {
+        try withTemporaryDirectory { dir in
+            let ring = "\(dir)/node.ring"
+            let node = SimulatedNode()
+            let panic = ######"{"type":"console","source":"kernel","level":"error","args":["##### KERNEL PANIC: mid-read #####"]}"######
+            let before = (1...2).flatMap { node.block($0) } + node.uncommittedBlock(3).prefix(3)
+            let after = [#"{"type":"after-the-panic","n":1}"#, #"{"type":"after-the-panic","n":2}"#]
+            let input = "\(dir)/input.slog"
+            try writeLines(input, before + [panic] + after)  // one file: one read takes it all
+            let run = try runTool("slog-record", ["--ring", ring, "--capacity", "1M", input])
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stderr.contains("1 black box preserved"), "\(run.stderr)")
+            let box = try #require(boxes(in: dir).first { $0.hasPrefix("blackbox-3-") }, "\(boxes(in: dir))")
+            let boxed = try readRing("\(dir)/\(box)").slog
+            #expect(boxed.last == panic)
+            #expect(Array(boxed.suffix(4).dropLast()) == Array(before.suffix(3)))
+            #expect(!boxed.contains { $0.contains("after-the-panic") })
+            #expect(try readRing(ring).slog == after)
+        }
+    }
+
     @Test func aBareFrequentTypeIsRefusedAsATrigger() throws {
         let run = try runTool("slog-record", ["--ring", "/nonexistent/x.ring", "--halt-on", "console"])
         #expect(run.status == 2)
