@@ -111,13 +111,14 @@ struct Analysis {
             }
             // Not a target: writing the same lines into a new plain file (cat) pays for new
             // page-cache pages too; what slog-record's first lap is compared with.
-            if let file = marginal(.recordFile, in: directory, all: true) {
+            if let file = measured(.recordFile, in: directory), let value = file.bestOfMarginalNanosecondsPerRecord {
+                let runs = file.runs.compactMap(\.marginalCPUNanosecondsPerRecord)
                 var check = TargetCheck(
                     target: "baseline: cat into a new file, CPU per line at the margin (new page-cache pages, as in a ring's first lap)",
                     directory: directory.path, fileSystem: directory.fileSystem, threshold: 0, unit: "ns")
-                check.value = marginal(.recordFile, in: directory) ?? median(file)
-                check.lowest = file.min()
-                check.highest = file.max()
+                check.value = value
+                check.lowest = runs.min()
+                check.highest = runs.max()
                 check.isBound = true
                 checks.append(check)
             }
@@ -125,19 +126,14 @@ struct Analysis {
         return checks.compactMap { $0 }
     }
 
-    /// The marginal CPU per line of a measured tool row in `directory` (best of its runs), or nil.
-    private func marginal(_ benchmark: ToolBenchmarkID, in directory: Directory) -> Double? {
-        guard marginal(benchmark, in: directory, all: true) != nil else { return nil }
-        return tools.first { $0.benchmark == benchmark && $0.directory == directory.path }?.bestOfMarginalNanosecondsPerRecord
+    /// A measured (not skipped, not failed) tool row in `directory`, or nil.
+    private func measured(_ benchmark: ToolBenchmarkID, in directory: Directory) -> ToolResult? {
+        tools.first { $0.benchmark == benchmark && $0.directory == directory.path && $0.skipped == nil && $0.failed == nil }
     }
 
-    /// Every run's marginal CPU per line of a measured tool row in `directory`, or nil.
-    private func marginal(_ benchmark: ToolBenchmarkID, in directory: Directory, all: Bool) -> [Double]? {
-        guard let tool = tools.first(where: { $0.benchmark == benchmark && $0.directory == directory.path }),
-            tool.skipped == nil, tool.failed == nil
-        else { return nil }
-        let values = tool.runs.compactMap(\.marginalCPUNanosecondsPerRecord)
-        return values.isEmpty ? nil : values
+    /// The marginal CPU per line of a measured tool row in `directory` (best of its runs), or nil.
+    private func marginal(_ benchmark: ToolBenchmarkID, in directory: Directory) -> Double? {
+        measured(benchmark, in: directory)?.bestOfMarginalNanosecondsPerRecord
     }
 
     /// `benchmark`'s records/s over `reference`'s, run by run, at 256 B.
